@@ -1,0 +1,1 @@
+"""soundloom engine.models."""

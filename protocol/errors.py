@@ -1,0 +1,49 @@
+"""Error values the user can act on: a stable code, the offending field, and a one-line message.
+
+The same codes appear in the CLI's messages, in SDK exceptions and in error replies on the wire,
+so a client in any language can branch on `code` without parsing text.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+
+class ErrorCode(str, Enum):
+    INVALID_ARGUMENT = "invalid_argument"  # wrong type or malformed value
+    OUT_OF_RANGE = "out_of_range"  # a number outside its allowed range
+    FILE_NOT_FOUND = "file_not_found"
+    UNREADABLE_AUDIO = "unreadable_audio"  # corrupt or unsupported file
+    INVALID_AUDIO = "invalid_audio"  # decodes, but unusable (NaN/inf samples, empty)
+    MODEL_NOT_FOUND = "model_not_found"
+    MODEL_INCOMPLETE = "model_incomplete"  # a model folder lacks a component
+    UNKNOWN_MODEL_FAMILY = "unknown_model_family"
+    CANCELLED = "cancelled"
+    INTERNAL = "internal"
+
+
+class SoundloomError(Exception):
+    """An error with a stable `code`, the request `field` it concerns (if any) and a readable message."""
+
+    def __init__(self, code: ErrorCode | str, message: str, field: str | None = None):
+        self.code = ErrorCode(code)
+        self.field = field
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        prefix = f"{self.field}: " if self.field else ""
+        return f"{prefix}{self.message} [{self.code.value}]"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code.value, "field": self.field, "message": self.message}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SoundloomError":
+        return cls(data.get("code", ErrorCode.INTERNAL), data.get("message", ""), data.get("field"))
+
+
+def out_of_range(field: str, value: Any, allowed: str) -> SoundloomError:
+    """The error for a number outside its range; `allowed` reads like "0.5 to 60 seconds"."""
+    return SoundloomError(ErrorCode.OUT_OF_RANGE, f"{value!r} is out of range; allowed: {allowed}", field)
