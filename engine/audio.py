@@ -1,0 +1,74 @@
+"""Audio DSP for the engine: checking input clips, converting to the model's rate, splicing regions.
+
+Arrays are float32 `[channels, samples]`; times are in seconds, rates in Hz.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import soxr
+
+from soundloom.protocol.errors import ErrorCode, SoundloomError
+
+
+def as_clip(samples: np.ndarray, field: str = "audio") -> np.ndarray:
+    """A validated float32 [channels, samples] copy of `samples` (1-D input is one channel)."""
+    array = np.asarray(samples)
+    if array.ndim == 1:
+        array = array[np.newaxis, :]
+    if array.ndim != 2 or array.shape[0] < 1 or array.shape[0] > 64:
+        raise SoundloomError(ErrorCode.INVALID_AUDIO, f"expected [channels, samples], got shape {array.shape}", field)
+    if array.shape[1] == 0:
+        raise SoundloomError(ErrorCode.INVALID_AUDIO, "the clip has no samples", field)
+    if not np.issubdtype(array.dtype, np.floating):
+        raise SoundloomError(ErrorCode.INVALID_AUDIO, f"samples must be floating point, got {array.dtype}", field)
+    if not np.all(np.isfinite(array)):
+        raise SoundloomError(ErrorCode.INVALID_AUDIO, "the clip contains NaN or infinite samples", field)
+    return np.ascontiguousarray(array, dtype=np.float32)
+
+
+def resample(samples: np.ndarray, rate: int, target_rate: int) -> np.ndarray:
+    """Resample [channels, samples] from `rate` to `target_rate` (soxr, high quality)."""
+    if rate == target_rate:
+        return samples
+    out = soxr.resample(samples.T, rate, target_rate, quality="HQ")
+    return np.ascontiguousarray(out.T, dtype=np.float32)
+
+
+def to_model_input(clip: np.ndarray, rate: int, model_rate: int) -> np.ndarray:
+    """Mono mix at the model's rate, [samples]."""
+    mono = clip.mean(axis=0, keepdims=True, dtype=np.float32)
+    return resample(mono, rate, model_rate)[0]
+
+
+def fit_length(samples: np.ndarray, length: int) -> np.ndarray:
+    """Trim or zero-pad the last axis to `length` samples."""
+    if samples.shape[-1] >= length:
+        return samples[..., :length]
+    pad = [(0, 0)] * (samples.ndim - 1) + [(0, length - samples.shape[-1])]
+    return np.pad(samples, pad)
+
+
+def splice(original: np.ndarray, generated: np.ndarray, spans: list[tuple[int, int]], fade: int) -> np.ndarray:
+    """`original` with each span [start, end) (samples) replaced by `generated`.
+
+    Samples outside the spans are copied unchanged, so they stay bit-identical. Inside each span,
+    an equal-power crossfade of up to `fade` samples leads from the original into the generated
+    audio and back out; an edge at the very start or end of the clip has nothing to fade from.
+    """
+    out = original.copy()
+    length = original.shape[-1]
+    for start, end in spans:
+        out[:, start:end] = generated[:, start:end]
+        n = min(fade, (end - start) // 2)
+        if n <= 0:
+            continue
+        theta = (np.arange(n, dtype=np.float64) + 0.5) / n * (np.pi / 2)
+        fade_in, fade_out = np.sin(theta).astype(np.float32), np.cos(theta).astype(np.float32)
+        if start > 0:
+            head = slice(start, start + n)
+            out[:, head] = original[:, head] * fade_out + generated[:, head] * fade_in
+        if end < length:
+            tail = slice(end - n, end)
+            out[:, tail] = original[:, tail] * fade_in + generated[:, tail] * fade_out
+    return out

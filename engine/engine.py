@@ -1,0 +1,94 @@
+"""The engine's front door: keeps one model warm and runs operations on it by name."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from soundloom.engine.device import pick_device
+from soundloom.engine.models.base import AudioModel
+from soundloom.engine.models.loading import load_model
+from soundloom.engine.pipelines import (
+    ExtendRequest,
+    GenerateRequest,
+    InpaintRequest,
+    Result,
+    TransferRequest,
+    extend,
+    generate,
+    inpaint,
+    transfer,
+)
+from soundloom.engine.pipelines.requests import MAX_SECONDS
+from soundloom.engine.pipelines.sampling import StepCallback
+from soundloom.protocol.errors import ErrorCode, SoundloomError
+
+OPERATIONS = {
+    "generate": (GenerateRequest, generate),
+    "inpaint": (InpaintRequest, inpaint),
+    "transfer": (TransferRequest, transfer),
+    "extend": (ExtendRequest, extend),
+}
+
+
+def default_model_path() -> Path:
+    """The model used when a request names none: $SOUNDLOOM_MODEL, else an error that says so."""
+    configured = os.environ.get("SOUNDLOOM_MODEL")
+    if configured:
+        return Path(configured)
+    raise SoundloomError(
+        ErrorCode.MODEL_NOT_FOUND, "no default model is installed; give a model folder (--model PATH)", "model"
+    )
+
+
+def build_request(operation: str, fields_: dict[str, Any]):
+    """The request object for `operation` from plain fields, rejecting unknown ones by name."""
+    if operation not in OPERATIONS:
+        raise SoundloomError(
+            ErrorCode.INVALID_ARGUMENT, f"unknown operation {operation!r}; allowed: {', '.join(OPERATIONS)}", "operation"
+        )
+    cls = OPERATIONS[operation][0]
+    known = {f.name for f in fields(cls)}
+    for name in fields_:
+        if name not in known:
+            raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"not a field of {operation}; allowed: {', '.join(sorted(known))}", name)
+    if "prompt" not in fields_:
+        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, "is required", "prompt")
+    required = {"audio", "sample_rate", "regions"} & known
+    for name in sorted(required - set(fields_)):
+        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, "is required", name)
+    return cls(**fields_)
+
+
+class Engine:
+    """Runs operations on one model at a time, loading it on first use and keeping it warm."""
+
+    def __init__(self, device: str | None = None, max_seconds: float = MAX_SECONDS):
+        self.device = pick_device(device)
+        self.max_seconds = max_seconds
+        self._model: AudioModel | None = None
+
+    @property
+    def model(self) -> AudioModel | None:
+        return self._model
+
+    def load(self, path: str | Path | None = None) -> AudioModel:
+        """Make the model at `path` (default: the default model) the warm one."""
+        resolved = Path(path or default_model_path()).expanduser().resolve()
+        if self._model is None or self._model.path != resolved:
+            self.unload()
+            self._model = load_model(resolved, device=str(self.device))
+        return self._model
+
+    def unload(self) -> None:
+        self._model = None
+
+    def run(self, operation: str, request, model: str | Path | None = None, on_step: StepCallback | None = None) -> Result:
+        """Validate `request`, load `model` if needed, and run `operation` ("generate", "inpaint", …)."""
+        if isinstance(request, dict):
+            request = build_request(operation, request)
+        request.validate(self.max_seconds)
+        loaded = self.load(model)
+        return OPERATIONS[operation][1](loaded, request, on_step)

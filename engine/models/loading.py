@@ -1,0 +1,110 @@
+"""Load a model folder in diffusers' format from local disk, detecting its family.
+
+Only local folders are read (`local_files_only`): nothing is ever fetched from a model hub.
+Component classes are taken from `model_index.json` but only from diffusers and transformers,
+so a model folder cannot make the engine import arbitrary code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+from soundloom.engine.models.audioldm import AudioLDMModel
+from soundloom.engine.models.base import AudioModel
+from soundloom.protocol.errors import ErrorCode, SoundloomError
+
+FAMILIES: dict[str, type[AudioModel]] = {cls.pipeline_class: cls for cls in (AudioLDMModel,)}
+_ALLOWED_LIBRARIES = ("diffusers", "transformers")
+_CONFIG_FILES = {"scheduler": ("scheduler_config.json",), "tokenizer": ("tokenizer_config.json",)}
+
+
+def read_model_index(path: Path) -> dict[str, Any]:
+    """The parsed `model_index.json` of a model folder, or a clear error."""
+    if not path.is_dir():
+        raise SoundloomError(ErrorCode.MODEL_NOT_FOUND, f"no model folder at {path}", "model")
+    index_file = path / "model_index.json"
+    if not index_file.is_file():
+        raise SoundloomError(
+            ErrorCode.MODEL_INCOMPLETE, f"{path} has no model_index.json; is it a diffusers-format model folder?", "model"
+        )
+    try:
+        index = json.loads(index_file.read_text())
+    except (OSError, ValueError) as exc:
+        raise SoundloomError(ErrorCode.MODEL_INCOMPLETE, f"{index_file} is not valid JSON ({exc})", "model") from exc
+    if not isinstance(index, dict):
+        raise SoundloomError(ErrorCode.MODEL_INCOMPLETE, f"{index_file} is not a JSON object", "model")
+    return index
+
+
+def family_of(index: dict[str, Any], path: Path) -> type[AudioModel]:
+    class_name = index.get("_class_name")
+    if class_name not in FAMILIES:
+        supported = ", ".join(sorted(FAMILIES))
+        raise SoundloomError(
+            ErrorCode.UNKNOWN_MODEL_FAMILY, f"{path}: pipeline {class_name!r} is not supported; supported: {supported}", "model"
+        )
+    return FAMILIES[class_name]
+
+
+def missing_components(index: dict[str, Any], path: Path, components: tuple[str, ...]) -> list[str]:
+    missing = []
+    for name in components:
+        entry = index.get(name)
+        folder = path / name
+        config_names = _CONFIG_FILES.get(name, ("config.json",))
+        has_config = any((folder / c).is_file() for c in config_names)
+        if not (isinstance(entry, list) and len(entry) == 2 and entry[0] and has_config):
+            missing.append(name)
+    return missing
+
+
+def _load_component(path: Path, name: str, library: str, class_name: str) -> Any:
+    if library not in _ALLOWED_LIBRARIES:
+        raise SoundloomError(ErrorCode.MODEL_INCOMPLETE, f"{name}: library {library!r} is not allowed", "model")
+    cls = getattr(importlib.import_module(library), class_name, None)
+    if cls is None:
+        raise SoundloomError(ErrorCode.MODEL_INCOMPLETE, f"{name}: {library} has no class {class_name}", "model")
+    if name == "scheduler":
+        # Schedulers are chosen per request; the folder contributes only their shared config.
+        return dict(cls.load_config(path / name))
+    return cls.from_pretrained(path / name, local_files_only=True)
+
+
+def _quiet_loaders() -> None:
+    # Their per-file progress bars would interleave with the engine's own progress reporting.
+    import diffusers
+    import transformers
+
+    diffusers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.disable_progress_bar()
+
+
+def load_model(path: str | Path, device: str = "cpu") -> AudioModel:
+    """Load the model folder at `path` onto `device`, in evaluation mode."""
+    _quiet_loaders()
+    path = Path(path).expanduser().resolve()
+    index = read_model_index(path)
+    family = family_of(index, path)
+    missing = missing_components(index, path, family.components)
+    if missing:
+        raise SoundloomError(
+            ErrorCode.MODEL_INCOMPLETE, f"{path} is missing component(s): {', '.join(missing)}", "model"
+        )
+    parts = {}
+    for name in family.components:
+        library, class_name = index[name]
+        try:
+            parts[name] = _load_component(path, name, library, class_name)
+        except SoundloomError:
+            raise
+        except Exception as exc:  # a damaged weight or config file; name the component that failed
+            raise SoundloomError(
+                ErrorCode.MODEL_INCOMPLETE, f"{path}: component {name} could not be loaded ({exc})", "model"
+            ) from exc
+    model = family(path, parts)
+    for module in model.modules().values():
+        module.eval().requires_grad_(False)
+    return model.to(device)

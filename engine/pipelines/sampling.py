@@ -1,0 +1,70 @@
+"""The one sampling loop: classifier-free guidance, latent inpainting, progress and cancellation.
+
+Every operation (generate, inpaint, transfer, extend) and every model family runs through
+`denoise`; they differ only in the starting latents, the timesteps and the known latents.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from soundloom.engine.models.base import AudioModel, Conditioning
+
+StepCallback = Callable[[int, int], None]
+"""Called after every step with (step, total); raise from it to stop the run within one step."""
+
+
+@dataclass
+class KnownLatents:
+    """Latents to keep: `mask` is 1 where the model generates and 0 where `latents` are kept."""
+
+    latents: torch.Tensor
+    mask: torch.Tensor
+    noise: torch.Tensor
+
+
+def _step_kwargs(scheduler, generators: list[torch.Generator]) -> dict:
+    params = inspect.signature(scheduler.step).parameters
+    return {"generator": generators} if "generator" in params else {}
+
+
+@torch.no_grad()
+def denoise(
+    model: AudioModel,
+    scheduler,
+    latents: torch.Tensor,
+    timesteps: torch.Tensor,
+    conditioning: Conditioning,
+    guidance: float,
+    generators: list[torch.Generator],
+    on_step: StepCallback | None = None,
+    known: KnownLatents | None = None,
+) -> torch.Tensor:
+    """Run the reverse process over `timesteps`, starting from `latents` (already noised)."""
+    guided = conditioning.uncond is not None
+    unet_kwargs = conditioning.unet_kwargs(latents.shape[0] // conditioning.cond_rows())
+    step_kwargs = _step_kwargs(scheduler, generators)
+    total = len(timesteps)
+    for i, t in enumerate(timesteps):
+        model_input = torch.cat([latents] * 2) if guided else latents
+        model_input = scheduler.scale_model_input(model_input, t)
+        noise_pred = model.unet(model_input, t, **unet_kwargs).sample
+        if guided:
+            uncond, cond = noise_pred.chunk(2)
+            noise_pred = uncond + guidance * (cond - uncond)
+        latents = scheduler.step(noise_pred, t, latents, **step_kwargs).prev_sample
+        if known is not None:
+            # AudioLDM eq. 11: outside the mask, replace the sample by the known latents noised to
+            # the level of the next step, so the generated part is denoised in their context.
+            if i + 1 < total:
+                kept = scheduler.add_noise(known.latents, known.noise, timesteps[i + 1 : i + 2])
+            else:
+                kept = known.latents
+            latents = known.mask * latents + (1 - known.mask) * kept
+        if on_step is not None:
+            on_step(i + 1, total)
+    return latents
