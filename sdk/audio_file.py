@@ -21,6 +21,14 @@ WRITABLE = {".wav": ("WAV", "FLOAT"), ".flac": ("FLAC", "PCM_24")}
 OUTPUT_RATES = (44100, 48000)
 _WAV_FIELD_BYTES = 2000  # libsndfile drops a WAV INFO string longer than about 2 KB
 _METADATA_TAG = "soundloom:"
+_SFC_SET_ADD_PEAK_CHUNK = 0x1050  # libsndfile command id
+
+
+def _omit_peak_chunk(f: sf.SoundFile) -> None:
+    """Float WAVs get a PEAK chunk holding the write time; without it, equal audio gives equal bytes."""
+    snd, ffi = getattr(sf, "_snd", None), getattr(sf, "_ffi", None)
+    if snd is not None and ffi is not None:
+        snd.sf_command(f._file, _SFC_SET_ADD_PEAK_CHUNK, ffi.NULL, 0)
 
 
 def check_output_path(path: str | Path, field: str = "output") -> Path:
@@ -85,6 +93,7 @@ def write_audio(path: str | Path, samples: np.ndarray, rate: int, metadata: dict
     os.close(fd)
     try:
         with sf.SoundFile(tmp, "w", samplerate=rate, channels=data.shape[0], format=file_format, subtype=subtype) as f:
+            _omit_peak_chunk(f)
             if metadata:
                 f.software = "soundloom"
                 f.title = str(metadata.get("prompt", ""))[:200]

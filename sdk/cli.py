@@ -123,7 +123,10 @@ def run_local(args: argparse.Namespace, fields: dict):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # usage errors and --help: report the code instead of exiting
+        return int(exit_.code or 0)
     try:
         check_output_path(args.output, "output")
         fields = request_fields(args)
