@@ -21,6 +21,21 @@ class ErrorCode(str, Enum):
     UNKNOWN_MODEL_FAMILY = "unknown_model_family"
     CANCELLED = "cancelled"
     INTERNAL = "internal"
+    # Request handling: the message was understood, but cannot be served.
+    UNKNOWN_MESSAGE_TYPE = "unknown_message_type"  # no handler for this msg_type on this channel
+    QUEUE_FULL = "queue_full"  # the job queue is at its limit; retry later
+    JOB_NOT_FOUND = "job_not_found"  # no job with this job_id (never existed, or forgotten)
+    # Local setup, raised by client libraries and never sent on the wire.
+    BAD_CONNECTION_FILE = "bad_connection_file"  # unreadable or invalid connection file
+    # The envelope: a message that is not a valid soundloom message at all.
+    BAD_FRAMING = "bad_framing"  # no <IDS|MSG> delimiter, or fewer than 5 frames after it
+    BAD_SIGNATURE = "bad_signature"  # missing or wrong HMAC signature
+    REPLAYED_MESSAGE = "replayed_message"  # a signature this receiver has already seen
+    UNDECODABLE_FRAME = "undecodable_frame"  # a dict frame that is not valid msgpack of plain values
+    FRAME_NOT_A_MAP = "frame_not_a_map"  # a dict frame that decodes to something other than a map
+    BAD_HEADER = "bad_header"  # a header field missing or of the wrong type, or version not 5.x
+    BUFFER_DIGEST_MISMATCH = "buffer_digest_mismatch"  # buffer_sha256 missing, miscounted or wrong
+    MESSAGE_TOO_LARGE = "message_too_large"  # all frames together exceed the receiver's limit
 
 
 class SoundloomError(Exception):

@@ -81,6 +81,12 @@ def build_untrained_audioldm(folder: str | Path, preset: str = "tiny", seed: int
     from diffusers import AudioLDMPipeline, AutoencoderKL, DDIMScheduler, UNet2DConditionModel
     from transformers import ClapTextConfig, ClapTextModelWithProjection
 
+    import diffusers
+
+    # The pipeline class is used only as a writer of the standard folder layout; its
+    # deprecation notice and shard progress bars are noise here.
+    diffusers.utils.logging.set_verbosity_error()
+    diffusers.utils.logging.disable_progress_bar()
     p = PRESETS[preset]
     torch.manual_seed(seed)
     levels = len(p.vae_channels)
@@ -139,3 +145,20 @@ def build_untrained_audioldm(folder: str | Path, preset: str = "tiny", seed: int
         "not sounds: it exists to run every code path without downloading a real checkpoint.\n"
     )
     return folder
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m soundloom.engine.models.untrained FOLDER [--preset tiny|realistic] [--seed N]`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Write a random-weight AudioLDM-format model folder.")
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="realistic")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    print(build_untrained_audioldm(args.folder, args.preset, args.seed))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

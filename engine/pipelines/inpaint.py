@@ -14,8 +14,7 @@ from soundloom.engine.pipelines.requests import ClipRequest, InpaintRequest
 from soundloom.engine.pipelines.result import Result
 from soundloom.engine.pipelines.sampling import KnownLatents, StepCallback, denoise
 from soundloom.engine.pipelines.schedulers import make_scheduler
-
-CROSSFADE_SECONDS = 0.02  # equal-power fade inside each region edge
+from soundloom.protocol.messages import CROSSFADE_SECONDS
 
 
 def regenerate(

@@ -14,10 +14,18 @@ import numpy as np
 from soundloom.engine.audio import as_clip
 from soundloom.engine.pipelines.schedulers import SCHEDULERS
 from soundloom.protocol.errors import ErrorCode, SoundloomError, out_of_range
+from soundloom.protocol.messages import DEFAULTS, MAX_CLIP_SECONDS, RANGES
 
-MAX_SECONDS = 60.0
-MIN_SECONDS = 0.5
-MAX_SEED = 2**32 - 1
+MAX_SECONDS = MAX_CLIP_SECONDS
+MIN_SECONDS, _ = RANGES["seconds"]
+MAX_SEED = int(RANGES["seed"][1])
+
+
+def _ranged(name: str, value, integer: bool = False) -> None:
+    """Check `value` against the wire contract's range for `name`."""
+    low, high = RANGES[name]
+    show = lambda x: str(int(x)) if float(x).is_integer() else f"{x:g}"  # noqa: E731
+    _number(name, value, low, high, f"{show(low)} to {show(high)}", integer)
 
 
 def _number(name: str, value, low: float, high: float, allowed: str, integer: bool = False):
@@ -33,23 +41,23 @@ class Sampling:
     """Settings every operation shares. guidance ≤ 1 turns classifier-free guidance off."""
 
     prompt: str
-    negative_prompt: str = ""
-    steps: int = 25
-    guidance: float = 3.0
+    negative_prompt: str = DEFAULTS["negative_prompt"]
+    steps: int = DEFAULTS["steps"]
+    guidance: float = DEFAULTS["guidance"]
     seed: int | None = None  # None: a random seed, reported in the result so it can be replayed
-    variations: int = 1  # variation i uses seed + i
-    scheduler: str = "dpmpp"
+    variations: int = DEFAULTS["variations"]  # variation i uses seed + i
+    scheduler: str = DEFAULTS["scheduler"]
 
     def validate(self, max_seconds: float = MAX_SECONDS) -> None:
         if not isinstance(self.prompt, str) or not self.prompt.strip():
             raise SoundloomError(ErrorCode.INVALID_ARGUMENT, "must be a non-empty string", "prompt")
         if not isinstance(self.negative_prompt, str):
             raise SoundloomError(ErrorCode.INVALID_ARGUMENT, "must be a string", "negative_prompt")
-        _number("steps", self.steps, 1, 1000, "1 to 1000", integer=True)
-        _number("guidance", self.guidance, 0.0, 30.0, "0 to 30")
+        _ranged("steps", self.steps, integer=True)
+        _ranged("guidance", self.guidance)
         if self.seed is not None:
-            _number("seed", self.seed, 0, MAX_SEED, f"0 to {MAX_SEED}", integer=True)
-        _number("variations", self.variations, 1, 16, "1 to 16", integer=True)
+            _ranged("seed", self.seed, integer=True)
+        _ranged("variations", self.variations, integer=True)
         if self.scheduler not in SCHEDULERS:
             raise SoundloomError(
                 ErrorCode.INVALID_ARGUMENT, f"unknown scheduler {self.scheduler!r}; allowed: {', '.join(SCHEDULERS)}", "scheduler"
@@ -65,7 +73,7 @@ class Sampling:
 class GenerateRequest(Sampling):
     """Text to audio; `seconds` is the clip length."""
 
-    seconds: float = 5.0
+    seconds: float = DEFAULTS["seconds"]
 
     def validate(self, max_seconds: float = MAX_SECONDS) -> None:
         super().validate(max_seconds)
@@ -126,22 +134,23 @@ class InpaintRequest(ClipRequest):
 class TransferRequest(ClipRequest):
     """Re-imagine a clip after `prompt`; `strength` 0 keeps it, 1 ignores it."""
 
-    strength: float = 0.5
+    strength: float = DEFAULTS["strength"]
 
     def validate(self, max_seconds: float = MAX_SECONDS) -> None:
         super().validate(max_seconds)
-        _number("strength", self.strength, 0.0, 1.0, "0 to 1")
+        _ranged("strength", self.strength)
 
 
 @dataclass(kw_only=True)
 class ExtendRequest(ClipRequest):
     """Continue a clip by `seconds` past its end; the original part stays bit-identical."""
 
-    seconds: float = 5.0
+    seconds: float = DEFAULTS["seconds"]
 
     def validate(self, max_seconds: float = MAX_SECONDS) -> None:
         super().validate(max_seconds)
         room = max_seconds - self.clip_seconds
-        _number("seconds", self.seconds, 0.1, max(room, 0.1), f"0.1 to {room:.2f} seconds (clip plus extension ≤ {max_seconds:g} s)")
-        if room < 0.1:
+        allowed = f"{MIN_SECONDS:g} to {room:.2f} seconds (clip plus extension ≤ {max_seconds:g} s)"
+        _number("seconds", self.seconds, MIN_SECONDS, max(room, MIN_SECONDS), allowed)
+        if room < MIN_SECONDS:
             raise out_of_range("seconds", self.seconds, f"nothing: the clip is already {self.clip_seconds:.2f} s of the {max_seconds:g} s maximum")

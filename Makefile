@@ -1,0 +1,51 @@
+# Set-up and everyday commands. Everything installs into .venv; Debian packages are installed
+# when missing and we run as root (otherwise the command to run is printed).
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip --disable-pip-version-check -q
+# The CPU build on this machine's disk; an unpinned torch would pull a multi-GB CUDA build.
+TORCH := torch==2.13.0
+APT_RUNTIME := libportaudio2 libsndfile1
+DEMO_MODEL := .cache/models/untrained-audioldm
+
+.PHONY: demo test test-slow bench system-deps clean
+
+demo: system-deps $(VENV)/.engine-installed
+	@test -d $(DEMO_MODEL) || $(PY) -m soundloom.engine.models.untrained $(DEMO_MODEL) --preset realistic >/dev/null
+	@mkdir -p out
+	@echo "note: no trained model is installed yet, so this uses an UNTRAINED random-weight model: expect noise, not rain." >&2
+	@$(VENV)/bin/soundloom generate "soft rain on a window" --model $(DEMO_MODEL) --seconds 4 --steps 20 --seed 1 -o out/demo.wav
+
+test: system-deps $(VENV)/.dev-installed
+	$(VENV)/bin/pytest
+
+test-slow: system-deps $(VENV)/.dev-installed
+	$(VENV)/bin/pytest -m slow
+
+bench: system-deps $(VENV)/.dev-installed
+	$(PY) bench/engine_vs_diffusers.py
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+$(VENV)/.engine-installed: pyproject.toml | $(PY)
+	$(PIP) install $(TORCH)
+	$(PIP) install -e '.[engine]'
+	@touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(PY)
+	$(PIP) install $(TORCH)
+	$(PIP) install -e '.[all,dev]'
+	@touch $@ $(VENV)/.engine-installed
+
+system-deps:
+	@missing=""; for p in $(APT_RUNTIME); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "soundloom needs Debian packages:$$missing (sudo apt-get install$$missing)" >&2; fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) .cache out

@@ -1,0 +1,159 @@
+"""The vocabulary of the wire: message types, channels, status values, event types and request limits.
+
+Data only. Every request `<action>_request` is answered by exactly one `<action>_reply` on the
+socket it came in on; protocol/PROTOCOL.md gives the fields of each.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import zmq
+
+from soundloom.protocol.errors import ErrorCode, SoundloomError
+
+
+class Action(str, Enum):
+    """One request/reply pair; `Action.GENERATE.request == "generate_request"`."""
+
+    INFO = "info"
+    MODELS_LIST = "models_list"
+    MODEL_LOAD = "model_load"
+    MODEL_UNLOAD = "model_unload"
+    GENERATE = "generate"
+    INPAINT = "inpaint"
+    TRANSFER = "transfer"
+    EXTEND = "extend"
+    JOB_STATUS = "job_status"
+    JOB_RESULT = "job_result"
+    CANCEL = "cancel"
+    SHUTDOWN = "shutdown"
+    PING = "ping"
+    FINETUNE = "finetune"
+    LIBRARY_PREVIEW = "library_preview"
+
+    @property
+    def request(self) -> str:
+        return f"{self.value}_request"
+
+    @property
+    def reply(self) -> str:
+        return f"{self.value}_reply"
+
+
+ERROR_REPLY = "error_reply"  # reply type for a message whose type does not end in "_request"
+REQUEST_TYPES = frozenset(a.request for a in Action)
+REPLY_TYPES = frozenset(a.reply for a in Action)
+REPLY_FOR = {a.request: a.reply for a in Action}
+ACTION_FOR = {a.request: a for a in Action}
+
+# Operations that render audio: they become jobs and their replies carry audio buffers.
+AUDIO_ACTIONS = frozenset({Action.GENERATE, Action.INPAINT, Action.TRANSFER, Action.EXTEND})
+# Answered on the control socket's own thread, even while a job runs. The shell socket
+# accepts every action, so a client with only a shell connection can still cancel.
+CONTROL_ACTIONS = frozenset({Action.PING, Action.INFO, Action.JOB_STATUS, Action.CANCEL, Action.SHUTDOWN})
+SHELL_ACTIONS = frozenset(Action)
+
+
+class Channel(str, Enum):
+    """The four sockets named in the connection file (`<channel>_port`)."""
+
+    SHELL = "shell"
+    IOPUB = "iopub"
+    CONTROL = "control"
+    HB = "hb"
+
+
+# (engine socket type, client socket type) per channel.
+SOCKET_TYPES = {
+    Channel.SHELL: (zmq.ROUTER, zmq.DEALER),
+    Channel.IOPUB: (zmq.PUB, zmq.SUB),
+    Channel.CONTROL: (zmq.ROUTER, zmq.DEALER),
+    # A REQ/REP echo from the client's side; the engine echoes with a ROUTER proxied to itself
+    # (zmq.proxy runs in C, so heartbeats are answered even when Python is busy).
+    Channel.HB: (zmq.ROUTER, zmq.REQ),
+}
+
+
+class Status(str, Enum):
+    """`content["status"]` of every reply."""
+
+    OK = "ok"
+    ERROR = "error"
+
+
+class JobState(str, Enum):
+    """`state` of a job in job_status replies."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    ERROR = "error"
+    CANCELLED = "cancelled"
+
+
+class Event(str, Enum):
+    """msg_type of iopub events; the topic frame of each event is its msg_type."""
+
+    STATUS = "status"  # {"execution_state": "busy" | "idle", "job_id": str | None}
+    PROGRESS = "progress"  # {"job_id": str, "step": int, "total": int, "eta_s": float | None}
+
+
+class ExecutionState(str, Enum):
+    """`execution_state` of a status event."""
+
+    BUSY = "busy"
+    IDLE = "idle"
+
+
+class Scheduler(str, Enum):
+    DDIM = "ddim"
+    DPMPP = "dpmpp"
+    EULER = "euler"
+
+
+class Priority(str, Enum):
+    INTERACTIVE = "interactive"  # served before any batch job
+    BATCH = "batch"
+
+
+# Request defaults and inclusive ranges of the audio operations (seconds, steps, unitless).
+DEFAULTS: dict[str, Any] = {
+    "negative_prompt": "",
+    "steps": 25,
+    "guidance": 3.0,
+    "seed": None,  # None: the engine draws one and reports it in the reply's metadata
+    "variations": 1,
+    "scheduler": Scheduler.DPMPP.value,
+    "priority": Priority.INTERACTIVE.value,
+    "seconds": 5.0,
+    "strength": 0.5,
+}
+RANGES: dict[str, tuple[float, float]] = {
+    "steps": (1, 1000),
+    "guidance": (0.0, 30.0),
+    "seed": (0, 2**32 - 1),
+    "variations": (1, 16),
+    "seconds": (0.5, 60.0),
+    "strength": (0.0, 1.0),
+}
+MAX_CLIP_SECONDS = 60.0  # no input or output clip may be longer, extend included
+CROSSFADE_SECONDS = 0.020  # equal-power crossfade inside each inpainted region's edges
+
+
+def error_content(error: SoundloomError) -> dict[str, Any]:
+    """The content of an error reply: status, code, field and message — never a traceback."""
+    return {"status": Status.ERROR.value, **error.to_dict()}
+
+
+def error_from_content(content: dict[str, Any]) -> SoundloomError:
+    """The SoundloomError an error reply describes; codes this client does not know become `internal`."""
+    code = content.get("code")
+    known = {c.value for c in ErrorCode}
+    message = str(content.get("message", ""))
+    if code not in known:
+        message = f"{message} (engine code {code!r})"
+        code = ErrorCode.INTERNAL
+    field = content.get("field")
+    return SoundloomError(code, message, field if isinstance(field, str) else None)
