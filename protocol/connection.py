@@ -55,8 +55,12 @@ class ConnectionInfo:
     key: str
     pid: int
     signature_scheme: str = SIGNATURE_SCHEME
+    # Z85 public key of an engine bound beyond loopback, which then requires CURVE; "" otherwise.
+    curve_server_key: str = ""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.curve_server_key, str):
+            raise _bad("curve_server_key", f"must be a string, got {self.curve_server_key!r}")
         for name, kind in _FIELD_TYPES.items():
             value = getattr(self, name)
             # bool is an int to Python, but `true` is never a valid port or pid.
@@ -100,7 +104,8 @@ class ConnectionInfo:
         for name in _FIELD_TYPES:
             if name not in data:
                 raise _bad(name, "is missing")
-        return cls(**{name: data[name] for name in _FIELD_TYPES})
+        optional = {"curve_server_key": data["curve_server_key"]} if "curve_server_key" in data else {}
+        return cls(**{name: data[name] for name in _FIELD_TYPES}, **optional)
 
     def is_stale(self) -> bool:
         """True when the engine process that wrote this file is gone."""

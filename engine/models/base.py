@@ -25,15 +25,22 @@ class Conditioning:
     uncond: dict[str, torch.Tensor | None] | None = None
     warnings: list[str] = field(default_factory=list)
 
-    def cond_rows(self) -> int:
-        """How many prompts this conditioning holds."""
-        return next(v.shape[0] for v in self.cond.values() if v is not None)
+    @staticmethod
+    def stack(parts: list["Conditioning"]) -> "Conditioning":
+        """One conditioning whose rows are those of `parts`, in order (warnings are not carried)."""
 
-    def unet_kwargs(self, copies: int) -> dict[str, Any]:
-        """Rows repeated `copies` times each; with guidance, [uncond; cond] stacked in one batch."""
+        def cat(dicts: list[dict[str, torch.Tensor | None]]) -> dict[str, torch.Tensor | None]:
+            return {k: None if dicts[0][k] is None else torch.cat([d[k] for d in dicts]) for k in dicts[0]}
+
+        uncond = None if parts[0].uncond is None else cat([p.uncond for p in parts])
+        return Conditioning(cat([p.cond for p in parts]), uncond)
+
+    def unet_kwargs(self, repeats: list[int]) -> dict[str, Any]:
+        """Row i repeated `repeats[i]` times; with guidance, [uncond; cond] stacked in one batch."""
+        counts = torch.tensor(repeats)
 
         def expand(part: dict[str, torch.Tensor | None]) -> dict[str, torch.Tensor | None]:
-            return {k: None if v is None else v.repeat_interleave(copies, dim=0) for k, v in part.items()}
+            return {k: None if v is None else v.repeat_interleave(counts.to(v.device), dim=0) for k, v in part.items()}
 
         cond = expand(self.cond)
         if self.uncond is None:

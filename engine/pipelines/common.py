@@ -15,7 +15,11 @@ from soundloom.engine.pipelines.requests import ClipRequest, Sampling
 
 def generators(seed: int, count: int, device: torch.device) -> list[torch.Generator]:
     """One generator per variation, seeded seed, seed+1, …, so variation i can be replayed alone."""
-    return [torch.Generator(device).manual_seed(seed + i) for i in range(count)]
+    return [torch.Generator(device).manual_seed(variation_seed(seed, i)) for i in range(count)]
+
+
+def variation_seed(seed: int, index: int) -> int:
+    return (seed + index) % 2**32
 
 
 def latent_frames(model: AudioModel, samples: int) -> int:
@@ -54,9 +58,9 @@ def decode(model: AudioModel, latents: torch.Tensor, samples: int) -> np.ndarray
 
 def metadata(model: AudioModel, request: Sampling, operation: str, **extra) -> list[dict]:
     """Per-variation metadata: the request's settings with each variation's own seed."""
-    skip = ("audio", "variations", "seed")
+    skip = ("audio", "seed")
     settings = {f.name: getattr(request, f.name) for f in fields(request) if f.name not in skip}
     if isinstance(request, ClipRequest):
         settings["input_seconds"] = round(request.clip_seconds, 6)
     base = {"operation": operation, "model": model.name, "soundloom_version": soundloom.__version__, **settings, **extra}
-    return [{**base, "seed": request.seed + i} for i in range(request.variations)]
+    return [{**base, "seed": variation_seed(request.seed, i)} for i in range(request.variations)]

@@ -1,10 +1,10 @@
-"""Text to audio."""
+"""Text to audio, for one request or for several compatible ones run as one batch."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from soundloom.engine.models.base import AudioModel
+from soundloom.engine.models.base import AudioModel, Conditioning
 from soundloom.engine.pipelines import common
 from soundloom.engine.pipelines.requests import GenerateRequest
 from soundloom.engine.pipelines.result import Result
@@ -12,22 +12,51 @@ from soundloom.engine.pipelines.sampling import StepCallback, denoise
 from soundloom.engine.pipelines.schedulers import make_scheduler
 
 
+def batch_key(request: GenerateRequest) -> tuple:
+    """Requests with equal keys can share one batch: same length, schedule and guidance."""
+    return (round(request.seconds, 6), request.steps, request.scheduler, request.guidance, request.guidance > 1.0)
+
+
 def generate(model: AudioModel, request: GenerateRequest, on_step: StepCallback | None = None) -> Result:
     """`request.variations` clips of `request.seconds` seconds at the model's rate, mono."""
-    request.validate()
-    seed = request.resolved_seed()
-    samples = int(request.seconds * model.sample_rate)
+    return generate_batch(model, [request], on_step)[0]
+
+
+def generate_batch(
+    model: AudioModel, requests: list[GenerateRequest], on_step: StepCallback | None = None
+) -> list[Result]:
+    """Run requests with equal `batch_key` through the UNet together; one Result per request.
+
+    Each request keeps its own prompt, negative prompt, seeds and variations, so its result is
+    what it would be alone (up to float rounding of the batched arithmetic).
+    """
+    for request in requests:
+        request.validate()
+    if len({batch_key(r) for r in requests}) != 1:
+        raise ValueError("requests in one batch must share seconds, steps, scheduler and guidance")
+    first = requests[0]
+    samples = int(first.seconds * model.sample_rate)
     frames = common.latent_frames(model, samples)
-    gens = common.generators(seed, request.variations, model.device)
-    scheduler = make_scheduler(request.scheduler, model.scheduler_config)
-    scheduler.set_timesteps(request.steps, device=model.device)
-    cond = common.conditioning(model, request)
+    gens = [g for r in requests for g in common.generators(r.resolved_seed(), r.variations, model.device)]
+    scheduler = make_scheduler(first.scheduler, model.scheduler_config)
+    scheduler.set_timesteps(first.steps, device=model.device)
+    # Encoded one request at a time so that each keeps its own warnings (text encoding is cheap).
+    per_request = [common.conditioning(model, r) for r in requests]
+    cond = Conditioning.stack(per_request)
+    repeats = [r.variations for r in requests]
     latents = common.noise(model, frames, gens) * scheduler.init_noise_sigma
-    latents = denoise(model, scheduler, latents, scheduler.timesteps, cond, request.guidance, gens, on_step)
+    latents = denoise(model, scheduler, latents, scheduler.timesteps, cond, first.guidance, gens, on_step, repeats=repeats)
     audio = common.decode(model, latents, samples)
-    return Result(
-        audio=[row[np.newaxis] for row in audio],
-        sample_rate=model.sample_rate,
-        metadata=common.metadata(model, request, "generate"),
-        warnings=cond.warnings,
-    )
+    results, row = [], 0
+    for request, encoded in zip(requests, per_request):
+        rows = audio[row : row + request.variations]
+        row += request.variations
+        results.append(
+            Result(
+                audio=[r[np.newaxis] for r in rows],
+                sample_rate=model.sample_rate,
+                metadata=common.metadata(model, request, "generate"),
+                warnings=encoded.warnings,
+            )
+        )
+    return results

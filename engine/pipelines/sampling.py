@@ -43,10 +43,14 @@ def denoise(
     generators: list[torch.Generator],
     on_step: StepCallback | None = None,
     known: KnownLatents | None = None,
+    repeats: list[int] | None = None,
 ) -> torch.Tensor:
-    """Run the reverse process over `timesteps`, starting from `latents` (already noised)."""
+    """Run the reverse process over `timesteps`, starting from `latents` (already noised).
+
+    Conditioning row i drives `repeats[i]` consecutive latent rows (default: all of them).
+    """
     guided = conditioning.uncond is not None
-    unet_kwargs = conditioning.unet_kwargs(latents.shape[0] // conditioning.cond_rows())
+    unet_kwargs = conditioning.unet_kwargs(repeats or [latents.shape[0]])
     step_kwargs = _step_kwargs(scheduler, generators)
     total = len(timesteps)
     for i, t in enumerate(timesteps):

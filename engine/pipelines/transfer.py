@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from soundloom.engine.audio import to_model_input
+from soundloom.engine.audio import fit_length, resample, to_model_input
 from soundloom.engine.models.base import AudioModel
 from soundloom.engine.pipelines import common
 from soundloom.engine.pipelines.requests import TransferRequest
@@ -14,7 +14,7 @@ from soundloom.engine.pipelines.schedulers import make_scheduler
 
 
 def transfer(model: AudioModel, request: TransferRequest, on_step: StepCallback | None = None) -> Result:
-    """The clip re-imagined after the prompt, mono at the model's rate.
+    """The clip re-imagined after the prompt, at the clip's own rate, channel count and length.
 
     Strength s runs the last s × steps steps: 0 returns the clip through the VAE and vocoder,
     1 starts from pure noise and equals `generate` with the same seed.
@@ -44,10 +44,14 @@ def transfer(model: AudioModel, request: TransferRequest, on_step: StepCallback 
             latents = scheduler.add_noise(clean, start_noise, timesteps[:1])
     if run_steps:
         latents = denoise(model, scheduler, latents, timesteps, cond, request.guidance, gens, on_step)
-    audio = common.decode(model, latents, len(mono))
+    channels, length = request.audio.shape
+    audio = [
+        np.repeat(fit_length(resample(row[np.newaxis], model.sample_rate, request.sample_rate), length), channels, axis=0)
+        for row in common.decode(model, latents, len(mono))
+    ]
     return Result(
-        audio=[row[np.newaxis] for row in audio],
-        sample_rate=model.sample_rate,
+        audio=audio,
+        sample_rate=request.sample_rate,
         metadata=common.metadata(model, request, "transfer"),
         warnings=cond.warnings,
     )

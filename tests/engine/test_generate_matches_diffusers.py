@@ -45,3 +45,20 @@ def test_each_variation_replays_alone_with_its_seed(tiny_model):
     assert [m["seed"] for m in batch.metadata] == [100, 101, 102]
     np.testing.assert_allclose(batch.audio[2], single.audio[0], atol=1e-5 * np.abs(single.audio[0]).max())
     assert not np.allclose(batch.audio[0], batch.audio[1])
+
+
+def test_a_batch_of_requests_gives_each_what_it_would_get_alone(tiny_model):
+    from soundloom.engine.pipelines.generate import generate_batch
+
+    requests = [
+        GenerateRequest(prompt="rain", steps=4, seed=1, seconds=1.0, variations=2),
+        GenerateRequest(prompt="a laser zap", negative_prompt="noise", steps=4, seed=50, seconds=1.0),
+        GenerateRequest(prompt="rain " * 500, steps=4, seed=7, seconds=1.0),
+    ]
+    batched = generate_batch(tiny_model, requests)
+    for request, together in zip(requests, batched):
+        alone = generate(tiny_model, GenerateRequest(**{**request.__dict__}))
+        assert len(together.audio) == request.variations
+        for a, b in zip(alone.audio, together.audio):
+            np.testing.assert_allclose(b, a, atol=1e-5 * np.abs(a).max())
+    assert batched[0].warnings == [] and batched[1].warnings == [] and len(batched[2].warnings) == 1

@@ -1,0 +1,85 @@
+"""Finished results on disk, content-addressed and written atomically, so they survive the engine.
+
+`results/<sha256>.msgpack` holds a reply's content and buffers; `jobs/<job_id>` holds the sha256
+of its result. A client that lost a reply (disconnect, engine restart) fetches it by job id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import msgpack
+
+_JOB_ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class ResultStore:
+    """Results of finished jobs under `root`; those older than `max_age_s` seconds are pruned."""
+
+    def __init__(self, root: Path, max_age_s: float = 7 * 24 * 3600):
+        self.results = Path(root) / "results"
+        self.jobs = Path(root) / "jobs"
+        self.max_age_s = max_age_s
+        for folder in (self.results, self.jobs):
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def _job_file(self, job_id: str) -> Path | None:
+        # Job ids come from the wire: only plain names may become file names.
+        return self.jobs / job_id if _JOB_ID.match(job_id) else None
+
+    def put(self, job_id: str, content: dict, buffers: list[bytes]) -> str:
+        """Store a result and index it under `job_id`; returns its sha256."""
+        blob = msgpack.packb({"content": content, "buffers": [bytes(b) for b in buffers]}, use_bin_type=True)
+        digest = hashlib.sha256(blob).hexdigest()
+        target = self.results / f"{digest}.msgpack"
+        if not target.exists():
+            _atomic_write(target, blob)
+        job_file = self._job_file(job_id)
+        if job_file is not None:
+            _atomic_write(job_file, digest.encode())
+        return digest
+
+    def get(self, job_id: str) -> tuple[dict, list[bytes]] | None:
+        """The stored (content, buffers) of `job_id`, or None when unknown or pruned."""
+        job_file = self._job_file(job_id)
+        try:
+            digest = job_file.read_text().strip() if job_file else ""
+            blob = (self.results / f"{digest}.msgpack").read_bytes() if digest else b""
+        except OSError:
+            return None
+        if not blob or hashlib.sha256(blob).hexdigest() != digest:
+            return None
+        stored = msgpack.unpackb(blob, raw=False)
+        return stored["content"], stored["buffers"]
+
+    def prune(self, now: float | None = None) -> int:
+        """Delete results and job entries older than `max_age_s`; returns how many files went."""
+        cutoff = (now or time.time()) - self.max_age_s
+        removed = 0
+        for folder in (self.jobs, self.results):
+            for path in folder.iterdir():
+                try:
+                    if path.stat().st_mtime < cutoff:
+                        path.unlink()
+                        removed += 1
+                except OSError:
+                    continue
+        return removed

@@ -1,0 +1,226 @@
+"""The daemon's transport: shell, iopub, control and heartbeat sockets, and the threads that serve them.
+
+The main thread owns shell and iopub. Control runs on its own thread so ping, info, job_status,
+cancel and shutdown answer while a job holds the worker. The heartbeat is a ZeroMQ proxy running
+in C, so it echoes even when Python is busy. Replies and events made on other threads reach the
+main thread through the outbox.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import zmq
+
+from soundloom.engine.engine import Engine
+from soundloom.engine.jobs import CANCELLED, JobBoard, complete
+from soundloom.engine.outbox import Outbox, Outgoing
+from soundloom.engine.registry import ModelRegistry
+from soundloom.engine.results import ResultStore
+from soundloom.engine.service import EngineService
+from soundloom.engine.worker import Worker
+from soundloom.protocol.codec import Session
+from soundloom.protocol.connection import ConnectionInfo, new_key, remove_connection_file, write_connection_file
+from soundloom.protocol.errors import ErrorCode, SoundloomError
+from soundloom.protocol.messages import error_content
+
+log = logging.getLogger("soundloom.engine")
+
+
+@dataclass
+class ServerConfig:
+    """How the daemon binds and what it allows; sizes in bytes, ages in seconds."""
+
+    transport: str = "tcp"
+    ip: str = "127.0.0.1"
+    allow_remote: bool = False
+    connection_file: Path | None = None
+    data_dir: Path = Path(".")
+    max_message_bytes: int = 256 * 1024 * 1024
+    max_queued_per_client: int = 32
+    max_batch_rows: int = 8
+    result_max_age_s: float = 7 * 24 * 3600
+    models: list[Path] = field(default_factory=list)
+    model_roots: list[Path] = field(default_factory=list)
+
+
+def _is_loopback(ip: str) -> bool:
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return ip == "localhost"
+
+
+class EngineServer:
+    """Binds the sockets, writes the connection file, and serves until shut down."""
+
+    def __init__(self, config: ServerConfig, engine: Engine):
+        if config.transport == "tcp" and not _is_loopback(config.ip) and not config.allow_remote:
+            raise SoundloomError(
+                ErrorCode.INVALID_ARGUMENT, f"{config.ip} is not a loopback address; pass --allow-remote to bind it", "ip"
+            )
+        self.config = config
+        self.context = zmq.Context()
+        self.session = Session(new_key(), max_message_bytes=config.max_message_bytes)
+        self.curve_public = ""
+        if config.transport == "tcp" and not _is_loopback(config.ip):
+            self.curve_public, self._curve_secret = zmq.curve_keypair()
+        self.store = ResultStore(config.data_dir, config.result_max_age_s)
+        self.store.prune()
+        self.board = JobBoard(config.max_queued_per_client)
+        self.outbox = Outbox(self.context)
+        self.registry = ModelRegistry(config.models, config.model_roots)
+        self.service = EngineService(engine, self.registry, self.board, self.store, self.outbox)
+        self.worker = Worker(engine, self.board, self.store, self.outbox, config.max_batch_rows)
+        self._stopped = threading.Event()
+
+    # ------------------------------------------------------------ binding
+
+    def _socket(self, kind: int) -> zmq.Socket:
+        socket = self.context.socket(kind)
+        socket.linger = 0
+        socket.setsockopt(zmq.MAXMSGSIZE, self.config.max_message_bytes)
+        if self.curve_public:
+            socket.curve_server = True
+            socket.curve_secretkey = self._curve_secret
+        return socket
+
+    def _bind(self, socket: zmq.Socket, channel: str) -> int:
+        if self.config.transport == "ipc":
+            base = self.config.data_dir / "ipc" / f"engine-{os.getpid()}"
+            base.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            number = {"shell": 1, "iopub": 2, "control": 3, "hb": 4}[channel]
+            socket.bind(f"ipc://{base}-{number}")
+            self._ipc_base = str(base)
+            return number
+        return socket.bind_to_random_port(f"tcp://{self.config.ip}")
+
+    def start(self) -> ConnectionInfo:
+        """Bind everything, start the threads, write the connection file; returns its contents."""
+        self.shell = self._socket(zmq.ROUTER)
+        self.iopub = self._socket(zmq.PUB)
+        self.control = self._socket(zmq.ROUTER)
+        self.hb = self._socket(zmq.ROUTER)
+        ports = {name: self._bind(sock, name) for name, sock in
+                 (("shell", self.shell), ("iopub", self.iopub), ("control", self.control), ("hb", self.hb))}
+        ip = self._ipc_base if self.config.transport == "ipc" else self.config.ip
+        self.info = ConnectionInfo(
+            transport=self.config.transport, ip=ip, shell_port=ports["shell"], iopub_port=ports["iopub"],
+            control_port=ports["control"], hb_port=ports["hb"], key=self.session.key.decode(), pid=os.getpid(),
+            curve_server_key=self.curve_public.decode() if self.curve_public else "",
+        )
+        self._hb_steer = self.context.socket(zmq.PAIR)
+        self._hb_steer.bind(f"inproc://hb-steer-{id(self)}")
+        self._threads = [
+            threading.Thread(target=self._heartbeat, name="soundloom-hb", daemon=True),
+            threading.Thread(target=self._serve_control, name="soundloom-control", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+        self.worker.start()
+        self.connection_file = write_connection_file(self.info, self.config.connection_file)
+        log.info("engine %d serving; connection file %s", os.getpid(), self.connection_file)
+        return self.info
+
+    def _heartbeat(self) -> None:
+        steer = self.context.socket(zmq.PAIR)
+        steer.connect(f"inproc://hb-steer-{id(self)}")
+        try:
+            # Echoes every frame back to its sender, in C; "TERMINATE" on `steer` ends it.
+            zmq.proxy_steerable(self.hb, self.hb, None, steer)
+        except zmq.ContextTerminated:
+            pass
+        finally:
+            steer.close(linger=0)
+            self.hb.close(linger=0)
+
+    # ------------------------------------------------------------ serving
+
+    def _receive(self, socket: zmq.Socket) -> dict | None:
+        frames = socket.recv_multipart(copy=False)
+        try:
+            return self.session.deserialize(frames)
+        except SoundloomError as exc:
+            # An unverifiable sender gets no answer; the log keeps a trace.
+            log.warning("dropped a message: %s", exc)
+            return None
+
+    def _answer(self, socket: zmq.Socket, msg: dict, reply) -> None:
+        content, buffers = reply
+        self.session.reply(socket, msg, content, buffers=buffers)
+
+    def _serve_control(self) -> None:
+        poller = zmq.Poller()
+        poller.register(self.control, zmq.POLLIN)
+        while not self._stopped.is_set():
+            try:
+                if not poller.poll(200):
+                    continue
+                msg = self._receive(self.control)
+                if msg is not None:
+                    reply = self.service.handle(msg, channel="control")
+                    if reply is not None:
+                        self._answer(self.control, msg, reply)
+            except Exception:
+                log.exception("control loop error")
+        self.control.close(linger=0)
+
+    def _send_outgoing(self, item: Outgoing) -> None:
+        if item.waiters is None:
+            self.session.publish(self.iopub, item.msg_type, item.content, parent=item.parent)
+            return
+        for identities, request in item.waiters:
+            self.session.reply(self.shell, dict(request, identities=identities), item.content, buffers=item.buffers)
+
+    def serve_forever(self) -> None:
+        poller = zmq.Poller()
+        poller.register(self.shell, zmq.POLLIN)
+        poller.register(self.outbox.bell, zmq.POLLIN)
+        while not self.service.shutdown_requested.is_set():
+            events = dict(poller.poll(500))
+            if self.outbox.bell in events:
+                for item in self.outbox.drain():
+                    try:
+                        self._send_outgoing(item)
+                    except zmq.ZMQError as exc:
+                        log.warning("could not send %s: %s", item.msg_type, exc)
+            if self.shell in events:
+                msg = self._receive(self.shell)
+                if msg is None:
+                    continue
+                reply = self.service.handle(msg, channel="shell")
+                if reply is not None:
+                    self._answer(self.shell, msg, reply)
+        self.stop()
+
+    def stop(self) -> None:
+        """Cancel what is queued or running, answer its waiters, close sockets, remove the file."""
+        if self._stopped.is_set():
+            return
+        for job in self.board.close():
+            complete(self.board, self.outbox, job, error_content(CANCELLED), state="cancelled")
+        for job in self.board.unfinished():
+            job.cancel_event.set()
+        self.worker.stopping.set()
+        self.worker.join(timeout=30)
+        for item in self.outbox.drain():
+            try:
+                self._send_outgoing(item)
+            except zmq.ZMQError:
+                pass
+        self._stopped.set()
+        self._hb_steer.send(b"TERMINATE")
+        for thread in self._threads:
+            thread.join(timeout=5)
+        remove_connection_file(self.connection_file)
+        self.outbox.close()
+        self._hb_steer.close(linger=0)
+        self.shell.close(linger=200)
+        self.iopub.close(linger=200)
+        self.context.term()
+        log.info("engine %d stopped", os.getpid())

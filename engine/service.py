@@ -1,0 +1,186 @@
+"""What the engine answers: one handler per request type, independent of sockets and threads.
+
+`handle` returns (content, buffers) to send back now, or None when the reply will follow when a
+job finishes. Every failure becomes an error reply naming the field; nothing raises past here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import fields
+from typing import Any
+
+import soundloom
+from soundloom.engine.engine import OPERATIONS, Engine, build_request
+from soundloom.engine.jobs import CANCELLED, PRIORITY_RANK, Job, JobBoard, complete
+from soundloom.engine.outbox import Outbox
+from soundloom.engine.registry import ModelRegistry
+from soundloom.engine.results import ResultStore
+from soundloom.protocol.codec import PROTOCOL_VERSION, extract_audio
+from soundloom.protocol.errors import ErrorCode, SoundloomError
+from soundloom.protocol.messages import CONTROL_ACTIONS, Action, error_content
+
+log = logging.getLogger("soundloom.engine")
+Reply = tuple[dict, list]
+
+
+def _field(content: dict, name: str, kind: type, required: bool = True) -> Any:
+    value = content.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, kind) or (kind is str and not value):
+        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"expected a {'non-empty string' if kind is str else kind.__name__}", name)
+    return value
+
+
+class EngineService:
+    """Request handlers over the shared state: engine, models, jobs and stored results."""
+
+    def __init__(self, engine: Engine, registry: ModelRegistry, board: JobBoard, store: ResultStore, outbox: Outbox):
+        self.engine, self.registry, self.board, self.store, self.outbox = engine, registry, board, store, outbox
+        self.shutdown_requested = threading.Event()
+
+    def handle(self, msg: dict, channel: str = "shell") -> Reply | None:
+        msg_type = msg["header"]["msg_type"]
+        action = msg_type.removesuffix("_request") if msg_type.endswith("_request") else None
+        try:
+            if action is None or action not in {a.value for a in Action} or action in ("finetune", "library_preview"):
+                raise SoundloomError(ErrorCode.UNKNOWN_MESSAGE_TYPE, f"the engine does not serve {msg_type!r}", "msg_type")
+            if channel == "control" and Action(action) not in CONTROL_ACTIONS:
+                allowed = ", ".join(sorted(a.request for a in CONTROL_ACTIONS))
+                raise SoundloomError(ErrorCode.UNKNOWN_MESSAGE_TYPE, f"{msg_type!r} is not served on control; allowed: {allowed}", "msg_type")
+            content = msg["content"]
+            if action in OPERATIONS:
+                return self._submit_operation(msg, action, content)
+            return getattr(self, f"_{action}")(msg, content)
+        except SoundloomError as exc:
+            return error_content(exc), []
+        except Exception as exc:  # never a traceback across the wire; the log keeps it
+            log.exception("handling %s failed", msg_type)
+            return error_content(SoundloomError(ErrorCode.INTERNAL, f"{type(exc).__name__}: {exc}")), []
+
+    # ---------------------------------------------------------------- jobs
+
+    def _existing(self, msg: dict) -> Reply | None | bool:
+        """A repeated msg_id is answered from the job it created, not run twice."""
+        job = self.board.get(msg["header"]["msg_id"])
+        if job is None:
+            return False
+        if self.board.add_waiter(job, (msg.get("identities", []), msg)):
+            return None
+        return job.reply
+
+    def _enqueue(self, msg: dict, action: str, request: Any, model: Any, priority: str) -> Reply | None:
+        header = msg["header"]
+        job = Job(
+            job_id=header["msg_id"], action=action, request=request, model=model, priority=priority,
+            session=header.get("session", ""), header=header, waiters=[(msg.get("identities", []), msg)],
+        )
+        self.board.submit(job)
+        return None
+
+    def _submit_operation(self, msg: dict, action: str, content: dict) -> Reply | None:
+        existing = self._existing(msg)
+        if existing is not False:
+            return existing
+        cls = OPERATIONS[action][0]
+        allowed = {f.name for f in fields(cls)} - {"sample_rate"} | {"model", "priority"}
+        for name in content:
+            if name not in allowed:
+                raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"not a field of {action}; allowed: {', '.join(sorted(allowed))}", name)
+        request_fields = {k: v for k, v in content.items() if k not in ("model", "priority")}
+        if "audio" in request_fields:
+            samples, rate = extract_audio(msg, request_fields["audio"])
+            request_fields["audio"], request_fields["sample_rate"] = samples.copy(), rate
+        priority = content.get("priority", "interactive")
+        if priority not in PRIORITY_RANK:
+            raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{priority!r}; allowed: interactive, batch", "priority")
+        request = build_request(action, request_fields)
+        request.validate(self.engine.max_seconds)
+        request.resolved_seed()  # fixed now, so a resend or a result fetched later tells the same seed
+        return self._enqueue(msg, action, request, self.registry.resolve(content.get("model")), priority)
+
+    def _model_load(self, msg: dict, content: dict) -> Reply | None:
+        existing = self._existing(msg)
+        if existing is not False:
+            return existing
+        return self._enqueue(msg, "model_load", None, self.registry.resolve(_field(content, "model", str)), "interactive")
+
+    def _model_unload(self, msg: dict, content: dict) -> Reply | None:
+        existing = self._existing(msg)
+        if existing is not False:
+            return existing
+        return self._enqueue(msg, "model_unload", None, self.registry.resolve(_field(content, "model", str)), "interactive")
+
+    def _job(self, content: dict) -> Job:
+        job_id = _field(content, "job_id", str)
+        job = self.board.get(job_id)
+        if job is None:
+            raise SoundloomError(ErrorCode.JOB_NOT_FOUND, f"no job {job_id!r} (never submitted, or forgotten)", "job_id")
+        return job
+
+    def _job_status(self, msg: dict, content: dict) -> Reply:
+        job = self._job(content)
+        return {
+            "status": "ok", "job_id": job.job_id, "action": job.action, "state": job.state,
+            "position": self.board.position(job) if job.state == "queued" else None,
+            "step": job.step, "total": job.total,
+            "eta_s": round(job.eta_s, 3) if job.state == "running" and job.eta_s is not None else None,
+            "error": job.error,
+        }, []
+
+    def _job_result(self, msg: dict, content: dict) -> Reply | None:
+        job_id = _field(content, "job_id", str)
+        job = self.board.get(job_id)
+        if job is not None:
+            if self.board.add_waiter(job, (msg.get("identities", []), msg)):
+                return None
+            return job.reply
+        stored = self.store.get(job_id)
+        if stored is None:
+            raise SoundloomError(ErrorCode.JOB_NOT_FOUND, f"no result for job {job_id!r} (never submitted, or pruned)", "job_id")
+        return stored
+
+    def _cancel(self, msg: dict, content: dict) -> Reply:
+        job = self.board.cancel(_field(content, "job_id", str))
+        if job.state == "queued":
+            # It never reached the worker, so nothing else will answer its waiters.
+            complete(self.board, self.outbox, job, error_content(CANCELLED), state="cancelled")
+        # A running job stops at its next step; report the state it is headed for.
+        return {"status": "ok", "job_id": job.job_id, "state": job.state if job.finished else "cancelled"}, []
+
+    # ---------------------------------------------------------------- engine
+
+    def _ping(self, msg: dict, content: dict) -> Reply:
+        return {"status": "ok"}, []
+
+    def _info(self, msg: dict, content: dict) -> Reply:
+        model = self.engine.model
+        return {
+            "status": "ok",
+            "engine_version": soundloom.__version__,
+            "protocol_version": PROTOCOL_VERSION,
+            "device": str(self.engine.device),
+            "default_model": self.registry.default or "",
+            "models_loaded": [self._name_of(model.path)] if model is not None else [],
+            "queue_length": self.board.queue_length(),
+            "pid": os.getpid(),
+        }, []
+
+    def _name_of(self, path) -> str:
+        return next((e.name for e in self.registry.entries() if e.path == path), path.name)
+
+    def _models_list(self, msg: dict, content: dict) -> Reply:
+        loaded = self.engine.model.path if self.engine.model is not None else None
+        models = [
+            {"name": e.name, "family": e.family, "sample_rate": e.sample_rate, "channels": 1, "loaded": e.path == loaded,
+             "path": str(e.path), "base": e.base}
+            for e in self.registry.entries()
+        ]
+        return {"status": "ok", "default_model": self.registry.default or "", "models": models}, []
+
+    def _shutdown(self, msg: dict, content: dict) -> Reply:
+        self.shutdown_requested.set()
+        return {"status": "ok"}, []

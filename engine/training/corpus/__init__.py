@@ -1,0 +1,1 @@
+"""The starter corpus: synthesised and recorded clips with captions and ground truth."""

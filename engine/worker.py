@@ -1,0 +1,125 @@
+"""The thread that runs jobs on the engine, one batch at a time, reporting progress as it goes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from soundloom.engine.engine import Engine
+from soundloom.engine.jobs import CANCELLED, Job, JobBoard, complete
+from soundloom.engine.outbox import Outbox, Outgoing
+from soundloom.engine.pipelines.generate import batch_key, generate_batch
+from soundloom.engine.pipelines.result import Result
+from soundloom.engine.results import ResultStore
+from soundloom.protocol.codec import attach_audio
+from soundloom.protocol.errors import ErrorCode, SoundloomError
+from soundloom.protocol.messages import error_content
+
+log = logging.getLogger("soundloom.engine")
+PROGRESS_INTERVAL_S = 0.05  # at most about 20 progress events per second per job
+
+
+def _compatible(first: Job, other: Job) -> bool:
+    """Two generate jobs on the same model whose requests can share one UNet batch."""
+    return (
+        first.action == other.action == "generate"
+        and first.model == other.model
+        and batch_key(first.request) == batch_key(other.request)
+    )
+
+
+def result_reply(job: Job, result: Result, elapsed: float) -> tuple[dict, list]:
+    holder: dict = {"buffers": []}
+    descriptors = [attach_audio(holder, audio, result.sample_rate) for audio in result.audio]
+    metadata = dict(result.metadata[0], elapsed_s=round(elapsed, 3))
+    content = {"status": "ok", "job_id": job.job_id, "audio": descriptors, "metadata": metadata, "warnings": result.warnings}
+    return content, holder["buffers"]
+
+
+class Worker(threading.Thread):
+    """Takes batches from `board`, runs them on `engine`, stores results, queues replies and events."""
+
+    def __init__(self, engine: Engine, board: JobBoard, store: ResultStore, outbox: Outbox, max_batch_rows: int = 8):
+        super().__init__(name="soundloom-worker", daemon=True)
+        self.engine, self.board, self.store, self.outbox = engine, board, store, outbox
+        self.max_batch_rows = max_batch_rows
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            batch = self.board.next_batch(_compatible, self.max_batch_rows, timeout=0.5)
+            if batch:
+                self._run_batch(batch)
+
+    def finish(self, job: Job, content: dict, buffers: list | None = None, state: str = "done") -> None:
+        complete(self.board, self.outbox, job, content, buffers, state)
+
+    def _fail(self, job: Job, error: SoundloomError) -> None:
+        state = "cancelled" if error.code == ErrorCode.CANCELLED else "error"
+        self.finish(job, error_content(error), state=state)
+
+    def _run_batch(self, batch: list[Job]) -> None:
+        for job in batch:
+            self.outbox.put(Outgoing("status", {"execution_state": "busy", "job_id": job.job_id}, parent=job.header))
+        live = list(batch)
+        started = time.monotonic()
+        last_event = [0.0]
+
+        def on_step(step: int, total: int) -> None:
+            for job in list(live):
+                if job.cancel_event.is_set():
+                    live.remove(job)
+                    self._fail(job, CANCELLED)
+            if not live:
+                raise SoundloomError(ErrorCode.CANCELLED, CANCELLED.message)
+            elapsed = time.monotonic() - started
+            eta = elapsed / step * (total - step)
+            now = time.monotonic()
+            for job in live:
+                job.step, job.total, job.eta_s = step, total, eta
+            if step == total or now - last_event[0] >= PROGRESS_INTERVAL_S:
+                last_event[0] = now
+                for job in live:
+                    content = {"job_id": job.job_id, "step": step, "total": total, "eta_s": round(eta, 3)}
+                    self.outbox.put(Outgoing("progress", content, parent=job.header))
+
+        try:
+            results = self._execute(batch, on_step)
+        except SoundloomError as exc:
+            for job in live:
+                self._fail(job, exc)
+            return
+        except Exception as exc:  # a bug or a resource failure: report it, keep serving
+            log.exception("job %s failed", [j.job_id for j in batch])
+            for job in live:
+                self._fail(job, SoundloomError(ErrorCode.INTERNAL, f"{type(exc).__name__}: {exc}"))
+            return
+        elapsed = time.monotonic() - started
+        for job, result in zip(batch, results):
+            if job not in live or result is None:
+                continue
+            if isinstance(result, Result):
+                content, buffers = result_reply(job, result, elapsed)
+                self.store.put(job.job_id, content, buffers)
+            else:
+                content, buffers = result, []
+            self.finish(job, content, buffers)
+        log.info("ran %s (%d job%s) in %.2f s", batch[0].action, len(batch), "s"[: len(batch) > 1], elapsed)
+
+    def _execute(self, batch: list[Job], on_step) -> list:
+        first = batch[0]
+        if first.action == "model_load":
+            started = time.monotonic()
+            already = self.engine.model is not None and self.engine.model.path == first.model.path
+            self.engine.load(first.model.path)
+            return [{"status": "ok", "model": first.model.name, "load_s": 0.0 if already else round(time.monotonic() - started, 3)}]
+        if first.action == "model_unload":
+            loaded = self.engine.model is not None and self.engine.model.path == first.model.path
+            if loaded:
+                self.engine.unload()
+            return [{"status": "ok", "model": first.model.name, "unloaded": loaded}]
+        model = self.engine.load(first.model.path)
+        if first.action == "generate":
+            return generate_batch(model, [job.request for job in batch], on_step)
+        return [self.engine.run(first.action, first.request, model=first.model.path, on_step=on_step)]
