@@ -125,3 +125,10 @@ def test_nan_samples_are_rejected(tiny_model):
     with pytest.raises(SoundloomError) as err:
         transfer(tiny_model, TransferRequest(prompt="x", audio=clip, sample_rate=16000))
     assert err.value.field == "audio" and err.value.code.value == "invalid_audio"
+
+
+def test_transfer_keeps_the_clips_rate_channels_and_length(tiny_model):
+    clip = _clip(channels=2, rate=48000, seconds=1.2)
+    out = transfer(tiny_model, TransferRequest(prompt="x", steps=4, seed=0, audio=clip, sample_rate=48000, strength=0.5))
+    assert out.sample_rate == 48000 and out.audio[0].shape == clip.shape
+    assert np.array_equal(out.audio[0][0], out.audio[0][1])  # the mono result on every channel
