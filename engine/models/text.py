@@ -11,7 +11,7 @@ def tokenize(tokenizer: Any, texts: list[str], field: str = "prompt") -> tuple[A
     encoding = tokenizer(texts, padding="max_length", max_length=max_length, truncation=True, return_tensors="pt")
     warnings = []
     for text in texts:
-        n_tokens = len(tokenizer(text, truncation=False)["input_ids"])
+        n_tokens = len(tokenizer(text, truncation=False, verbose=False)["input_ids"])
         if n_tokens > max_length:
             warnings.append(
                 f"{field}: {n_tokens} tokens is longer than the text encoder reads; "

@@ -147,6 +147,27 @@ def build_untrained_audioldm(folder: str | Path, preset: str = "tiny", seed: int
     return folder
 
 
+def build_untrained_starter(folder: str | Path, seed: int = 0) -> Path:
+    """Write a tiny random-weight starter-format folder (real MiniLM text encoder, Griffin-Lim)."""
+    from diffusers import AutoencoderKL, DPMSolverMultistepScheduler, UNet2DConditionModel
+
+    from soundloom.engine.models.mel import MelConfig
+    from soundloom.engine.models.starter import save_starter
+
+    torch.manual_seed(seed)
+    vae = AutoencoderKL(
+        in_channels=1, out_channels=1, block_out_channels=[8, 16], down_block_types=["DownEncoderBlock2D"] * 2,
+        up_block_types=["UpDecoderBlock2D"] * 2, latent_channels=4, norm_num_groups=8, layers_per_block=1,
+    )
+    unet = UNet2DConditionModel(
+        sample_size=64, in_channels=4, out_channels=4, block_out_channels=(16, 32), layers_per_block=1,
+        norm_num_groups=8, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=384, attention_head_dim=8,
+    )
+    scheduler = DPMSolverMultistepScheduler(beta_schedule="scaled_linear", beta_start=0.0015, beta_end=0.0195)
+    return save_starter(folder, vae, unet, scheduler, MelConfig(), griffin_lim_iterations=4)
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m soundloom.engine.models.untrained FOLDER [--preset tiny|realistic] [--seed N]`."""
     import argparse
