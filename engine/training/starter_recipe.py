@@ -1,0 +1,157 @@
+"""`soundloom train starter`: corpus → mel cache → VAE → latents → UNet → a starter model folder.
+
+Every stage keeps its output under the work folder and resumes from it, so an interrupted run
+continues where it stopped; `--resume-from MODEL` continues UNet training from a finished model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from soundloom.engine.models.mel import MelConfig
+from soundloom.engine.models.starter import MAX_TOKENS, TEXT_PACKAGE, save_starter
+from soundloom.engine.training.diffusion_training import (
+    NOISE_SCHEDULE, LatentBatches, UNetConfig, make_unet, train_unet,
+)
+from soundloom.engine.training.latent_cache import encode_all, silence_latent
+from soundloom.engine.training.mel_cache import build_mel_cache
+from soundloom.engine.training.vae_training import VAEConfig, make_vae, reconstruction_error, train_vae
+
+
+@dataclass
+class StarterRecipe:
+    """Everything that decides the starter's weights besides the corpus."""
+
+    mel: MelConfig = field(default_factory=MelConfig)
+    vae: VAEConfig = field(default_factory=VAEConfig)
+    unet: UNetConfig = field(default_factory=UNetConfig)
+
+    @property
+    def floor(self) -> float:
+        """log-mel of silence."""
+        return float(np.log(self.mel.log_floor))
+
+
+def load_text_encoder():
+    """The frozen packaged sentence encoder, as a function texts → (token states, mask)."""
+    import importlib
+
+    from transformers import BertModel, BertTokenizerFast
+
+    folder = importlib.import_module(TEXT_PACKAGE).get_model_path()
+    tokenizer = BertTokenizerFast.from_pretrained(folder, local_files_only=True)
+    encoder = BertModel.from_pretrained(folder, local_files_only=True).eval().requires_grad_(False)
+
+    @torch.no_grad()
+    def encode(texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        batch = tokenizer(texts, padding="max_length", max_length=MAX_TOKENS, truncation=True, return_tensors="pt")
+        return encoder(batch.input_ids, attention_mask=batch.attention_mask).last_hidden_state, batch.attention_mask
+
+    return encode
+
+
+def _first_frames(cache, indices: list[int], frames: int, floor: float) -> torch.Tensor:
+    """The first `frames` mel frames of each clip, padded with silence: [clips, 1, frames, n_mels]."""
+    rows = []
+    for i in indices:
+        mel = np.asarray(cache.clip_mel(i)[:frames], np.float32)
+        rows.append(np.concatenate([mel, np.full((frames - len(mel), mel.shape[1]), floor, np.float32)]))
+    return torch.from_numpy(np.stack(rows))[:, None]
+
+
+def stage_vae(recipe: StarterRecipe, cache, work: Path, log: dict) -> torch.nn.Module:
+    folder = work / "vae"
+    if (folder / "final" / "config.json").exists():
+        from diffusers import AutoencoderKL
+
+        return AutoencoderKL.from_pretrained(folder / "final").eval()
+    began = time.monotonic()
+    vae = train_vae(cache, folder, recipe.vae, recipe.floor)
+    # Scale latents to unit variance for diffusion, as Stable Diffusion's scaling_factor does.
+    with torch.no_grad():
+        std = vae.encode(_first_frames(cache, cache.split("train")[:64], 128, recipe.floor)).latent_dist.mode().std().item()
+    vae.register_to_config(scaling_factor=1.0 / std)
+    vae.save_pretrained(folder / "final")
+    mels = _first_frames(cache, cache.split("heldout")[:64], 128, recipe.floor)
+    log["vae"] = {"minutes": round((time.monotonic() - began) / 60, 1), "heldout_mel_l1": round(reconstruction_error(vae, mels), 4),
+                  "scaling_factor": round(1.0 / std, 4)}
+    return vae
+
+
+def stage_unet(recipe: StarterRecipe, cache, vae, work: Path, log: dict, encode_text) -> torch.nn.Module:
+    began = time.monotonic()
+    train = cache.split("train")
+    multiple = 2 ** (len(recipe.vae.channels) - 1) * 2 ** (len(recipe.unet.channels) - 1)
+    latents_file = work / "latents.npz"
+    if latents_file.exists():
+        stored = np.load(latents_file)
+        ends = np.cumsum(stored["lengths"])
+        latents = np.split(stored["flat"], ends[:-1], axis=1)
+        silence = stored["silence"]
+    else:
+        latents = encode_all(vae, cache, train, multiple, recipe.floor)
+        silence = silence_latent(vae, recipe.mel.n_mels, recipe.floor)
+        lengths = [latent.shape[1] for latent in latents]
+        np.savez(latents_file, flat=np.concatenate(latents, axis=1), lengths=lengths, silence=silence)
+    captions = [cache.clips[i]["captions"] for i in train]
+    batches = LatentBatches(latents, captions, silence, recipe.unet)
+    unet = train_unet(batches, encode_text, work / "unet", recipe.unet)
+    log["unet"] = {"minutes_this_run": round((time.monotonic() - began) / 60, 1), "steps": recipe.unet.steps}
+    return unet
+
+
+def export(recipe: StarterRecipe, vae, unet, out: Path) -> Path:
+    from diffusers import DPMSolverMultistepScheduler
+
+    scheduler = DPMSolverMultistepScheduler(**NOISE_SCHEDULE, prediction_type=recipe.unet.prediction_type)
+    tmp = out.with_name(out.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    save_starter(tmp, vae, unet, scheduler, recipe.mel)
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return out
+
+
+def train_starter(corpus: Path, work: Path, out: Path, recipe: StarterRecipe) -> dict:
+    """Run every stage that is not finished yet; returns a log of what each took."""
+    from soundloom.engine.training.corpus.manifest import read_manifest
+
+    work.mkdir(parents=True, exist_ok=True)
+    log_file = work / "training-log.json"
+    log = json.loads(log_file.read_text()) if log_file.exists() else {}
+    log["recipe"] = json.loads(json.dumps(asdict(recipe)))
+    began = time.monotonic()
+    entries = read_manifest(corpus)
+    cache = build_mel_cache(entries, corpus, work / "mels", recipe.mel)
+    log["mel_cache_minutes"] = round((time.monotonic() - began) / 60, 1)
+    vae = stage_vae(recipe, cache, work, log)
+    unet = stage_unet(recipe, cache, vae, work, log, load_text_encoder())
+    export(recipe, vae, unet, out)
+    log_file.write_text(json.dumps(log, indent=2))
+    return log
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="soundloom train starter", description="Train the starter model on the corpus.")
+    parser.add_argument("--corpus", type=Path, required=True, help="a corpus folder (manifest.jsonl)")
+    parser.add_argument("--work", type=Path, required=True, help="caches and checkpoints; rerun to resume")
+    parser.add_argument("--out", type=Path, required=True, help="the model folder to write")
+    parser.add_argument("--vae-steps", type=int, default=VAEConfig.steps)
+    parser.add_argument("--steps", type=int, default=UNetConfig.steps, help="UNet training steps")
+    args = parser.parse_args(argv)
+    recipe = StarterRecipe()
+    recipe.vae.steps, recipe.unet.steps = args.vae_steps, args.steps
+    print(json.dumps(train_starter(args.corpus, args.work, args.out, recipe), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
