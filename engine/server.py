@@ -12,6 +12,7 @@ import ipaddress
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.protocol.messages import error_content
 
 log = logging.getLogger("soundloom.engine")
+PRUNE_INTERVAL_S = 3600.0
 
 
 @dataclass
@@ -181,8 +183,12 @@ class EngineServer:
         poller = zmq.Poller()
         poller.register(self.shell, zmq.POLLIN)
         poller.register(self.outbox.bell, zmq.POLLIN)
+        next_prune = time.monotonic() + PRUNE_INTERVAL_S
         while not self.service.shutdown_requested.is_set():
             events = dict(poller.poll(500))
+            if time.monotonic() > next_prune:
+                next_prune = time.monotonic() + PRUNE_INTERVAL_S
+                log.info("pruned %d old result files", self.store.prune())
             if self.outbox.bell in events:
                 for item in self.outbox.drain():
                     try:
