@@ -7,9 +7,12 @@ PIP := $(VENV)/bin/pip --disable-pip-version-check -q
 # The CPU build on this machine's disk; an unpinned torch would pull a multi-GB CUDA build.
 TORCH := torch==2.13.0
 APT_RUNTIME := libportaudio2 libsndfile1
+# Only for building the starter corpus (and its tests); running a model needs none of these.
+APT_CORPUS := fluidsynth fluid-soundfont-gm hydrogen-drumkits hydrogen-drumkits-effects hedgewars-data \
+              sound-theme-freedesktop espeak-ng
 DEMO_MODEL := .cache/models/untrained-audioldm
 
-.PHONY: demo test test-slow bench system-deps clean
+.PHONY: demo test test-slow bench corpus system-deps clean
 
 demo: system-deps $(VENV)/.engine-installed
 	@test -d $(DEMO_MODEL) || $(PY) -m soundloom.engine.models.untrained $(DEMO_MODEL) --preset realistic >/dev/null
@@ -17,9 +20,11 @@ demo: system-deps $(VENV)/.engine-installed
 	@echo "note: no trained model is installed yet, so this uses an UNTRAINED random-weight model: expect noise, not rain." >&2
 	@$(VENV)/bin/soundloom generate "soft rain on a window" --model $(DEMO_MODEL) --seconds 4 --steps 20 --seed 1 -o out/demo.wav
 
+test: APT_PACKAGES = $(APT_RUNTIME) $(APT_CORPUS)
 test: system-deps $(VENV)/.dev-installed
 	$(VENV)/bin/pytest
 
+test-slow: APT_PACKAGES = $(APT_RUNTIME) $(APT_CORPUS)
 test-slow: system-deps $(VENV)/.dev-installed
 	$(VENV)/bin/pytest -m slow
 
@@ -40,8 +45,13 @@ $(VENV)/.dev-installed: pyproject.toml | $(PY)
 	$(PIP) install -e '.[all,dev]'
 	@touch $@ $(VENV)/.engine-installed
 
+corpus: APT_PACKAGES = $(APT_RUNTIME) $(APT_CORPUS)
+corpus: system-deps $(VENV)/.engine-installed
+	$(PY) -m soundloom.engine.training.corpus .cache/corpus --seed 0 --jobs 2
+
+APT_PACKAGES ?= $(APT_RUNTIME)
 system-deps:
-	@missing=""; for p in $(APT_RUNTIME); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "soundloom needs Debian packages:$$missing (sudo apt-get install$$missing)" >&2; fi; \

@@ -85,7 +85,9 @@ def fade_out(x: np.ndarray, fade_s: float = FADE_S) -> np.ndarray:
     return y
 
 
-def fit_duration(x: np.ndarray, onsets_s: list[float], min_s: float = MIN_DURATION_S, max_s: float = MAX_DURATION_S) -> tuple[np.ndarray, list[float]]:
+def fit_duration(
+    x: np.ndarray, onsets_s: list[float], min_s: float = MIN_DURATION_S, max_s: float = MAX_DURATION_S
+) -> tuple[np.ndarray, list[float]]:
     """Pad with silence to `min_s` seconds or cut (with a fade) to `max_s` seconds.
 
     Onsets (seconds) that fall after a cut are dropped, and so are onsets in the last 50 ms,

@@ -13,63 +13,114 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class SoundClass:
-    """One class: its identifier, the family it belongs to and a one-line description."""
+    """One class: its identifier, family, a one-line description, and the words (lower case)
+    of which a caption of the class names at least one."""
 
     name: str
     family: str  # instrument, drum, effect, texture, ui, speech
     description: str
+    keywords: tuple[str, ...] = ()
 
 
 CLASS_LIST: tuple[SoundClass, ...] = (
     # Pitched General MIDI instruments (FluidSynth), plus recorded guitar strums and piano notes.
-    SoundClass("piano", "instrument", "acoustic grand piano notes, chords and phrases"),
-    SoundClass("electric_piano", "instrument", "Rhodes-style electric piano"),
-    SoundClass("organ", "instrument", "drawbar, rock and church organ"),
-    SoundClass("acoustic_guitar", "instrument", "nylon and steel string guitar, strums"),
-    SoundClass("electric_guitar", "instrument", "clean, jazz, overdriven and distorted guitar"),
-    SoundClass("bass", "instrument", "electric, upright and synth bass"),
-    SoundClass("violin", "instrument", "solo violin"),
-    SoundClass("cello", "instrument", "solo cello"),
-    SoundClass("strings", "instrument", "string ensemble, slow, tremolo and pizzicato strings"),
-    SoundClass("trumpet", "instrument", "open and muted trumpet"),
-    SoundClass("flute", "instrument", "concert flute"),
-    SoundClass("saxophone", "instrument", "alto and tenor saxophone"),
-    SoundClass("marimba", "instrument", "marimba"),
-    SoundClass("bells", "instrument", "glockenspiel and tubular bells"),
-    SoundClass("choir", "instrument", "choir aahs and oohs"),
-    SoundClass("synth_lead", "instrument", "square and sawtooth synth leads"),
-    SoundClass("synth_pad", "instrument", "sustained synth pads"),
+    SoundClass("piano", "instrument", "acoustic grand piano notes, chords and phrases", ("piano",)),
+    SoundClass("electric_piano", "instrument", "Rhodes-style electric piano", ("electric piano", "rhodes")),
+    SoundClass("organ", "instrument", "drawbar, rock and church organ", ("organ",)),
+    SoundClass("acoustic_guitar", "instrument", "nylon and steel string guitar, strums", ("guitar",)),
+    SoundClass("electric_guitar", "instrument", "clean, jazz, overdriven and distorted guitar", ("guitar",)),
+    SoundClass("bass", "instrument", "electric, upright and synth bass", ("bass",)),
+    SoundClass("violin", "instrument", "solo violin", ("violin",)),
+    SoundClass("cello", "instrument", "solo cello", ("cello",)),
+    SoundClass("strings", "instrument", "string ensemble, slow, tremolo and pizzicato strings", ("strings", "string")),
+    SoundClass("trumpet", "instrument", "open and muted trumpet", ("trumpet",)),
+    SoundClass("flute", "instrument", "concert flute", ("flute",)),
+    SoundClass("saxophone", "instrument", "alto and tenor saxophone", ("sax",)),
+    SoundClass("marimba", "instrument", "marimba", ("marimba",)),
+    SoundClass("bells", "instrument", "glockenspiel and tubular bells", ("bells", "glockenspiel")),
+    SoundClass("choir", "instrument", "choir aahs and oohs", ("choir", "voices")),
+    SoundClass("synth_lead", "instrument", "square and sawtooth synth leads", ("lead",)),
+    SoundClass("synth_pad", "instrument", "sustained synth pads", ("pad",)),
     # Drums: General MIDI kits (FluidSynth) and recorded Hydrogen kits.
-    SoundClass("kick", "drum", "kick drum hits and repeated kicks"),
-    SoundClass("snare", "drum", "snare drum hits, rimshots and rolls"),
-    SoundClass("hihat", "drum", "closed, open and pedal hi-hats"),
-    SoundClass("cymbal", "drum", "crash, ride, china and splash cymbals"),
-    SoundClass("tom", "drum", "high, mid and floor toms"),
-    SoundClass("clap", "drum", "hand claps"),
-    SoundClass("percussion", "drum", "hand percussion: cowbell, congas, bongos, shakers, woodblock"),
-    SoundClass("drum_beat", "drum", "drum kit grooves at a stated tempo"),
+    SoundClass("kick", "drum", "kick drum hits and repeated kicks", ("kick", "bass drum")),
+    SoundClass("snare", "drum", "snare drum hits, rimshots and rolls", ("snare",)),
+    SoundClass("hihat", "drum", "closed, open and pedal hi-hats", ("hi-hat", "hat")),
+    SoundClass("cymbal", "drum", "crash, ride, china and splash cymbals", ("cymbal", "crash", "ride", "splash", "china")),
+    SoundClass("tom", "drum", "high, mid and floor toms", ("tom",)),
+    SoundClass("clap", "drum", "hand claps", ("clap",)),
+    SoundClass(
+        "percussion",
+        "drum",
+        "hand percussion: cowbell, congas, bongos, shakers, woodblock",
+        (
+            "cowbell",
+            "conga",
+            "bongo",
+            "claves",
+            "woodblock",
+            "tambourine",
+            "maracas",
+            "cabasa",
+            "triangle",
+            "agogo",
+            "timbale",
+            "djembe",
+            "cajon",
+            "snap",
+            "shaker",
+            "dununba",
+            "kenkeni",
+            "sangban",
+        ),
+    ),
+    SoundClass("drum_beat", "drum", "drum kit grooves at a stated tempo", ("beat", "groove", "drum loop", "drums")),
     # Procedural sound effects.
-    SoundClass("impact", "effect", "hits and impacts: cinematic booms, metal, wood"),
-    SoundClass("explosion", "effect", "explosions, near and distant"),
-    SoundClass("whoosh", "effect", "whooshes and swishes passing by"),
-    SoundClass("riser", "effect", "tension risers that build up"),
-    SoundClass("downlifter", "effect", "downlifters that fall away"),
-    SoundClass("sweep", "effect", "pure tone sweeps between two frequencies"),
-    SoundClass("laser", "effect", "laser zaps and sci-fi blasts"),
-    SoundClass("siren", "effect", "wailing, yelping and two-tone sirens"),
-    SoundClass("drone", "effect", "sustained drones and electrical hums with a pitch"),
+    SoundClass(
+        "impact",
+        "effect",
+        "hits and impacts: cinematic booms, metal, wood",
+        ("impact", "hit", "thud", "clang", "knock", "punch", "boom"),
+    ),
+    SoundClass("explosion", "effect", "explosions, near and distant", ("explosion", "blast", "exploding")),
+    SoundClass("whoosh", "effect", "whooshes and swishes passing by", ("whoosh", "swish")),
+    SoundClass("riser", "effect", "tension risers that build up", ("riser", "build")),
+    SoundClass("downlifter", "effect", "downlifters that fall away", ("downlifter", "drop")),
+    SoundClass("sweep", "effect", "pure tone sweeps between two frequencies", ("sweep",)),
+    SoundClass("laser", "effect", "laser zaps and sci-fi blasts", ("laser", "blaster")),
+    SoundClass("siren", "effect", "wailing, yelping and two-tone sirens", ("siren",)),
+    SoundClass("drone", "effect", "sustained drones and electrical hums with a pitch", ("drone", "hum")),
     # Procedural noise textures.
-    SoundClass("rain", "texture", "rain: light, heavy, on a window"),
-    SoundClass("wind", "texture", "wind: breeze, gusts, howling"),
-    SoundClass("surf", "texture", "ocean waves on a shore"),
-    SoundClass("fire", "texture", "crackling fire"),
-    SoundClass("engine", "texture", "engine rumble: idling and revving"),
+    SoundClass("rain", "texture", "rain: light, heavy, on a window", ("rain",)),
+    SoundClass("wind", "texture", "wind: breeze, gusts, howling", ("wind", "breeze")),
+    SoundClass("surf", "texture", "ocean waves on a shore", ("wave", "surf")),
+    SoundClass("fire", "texture", "crackling fire", ("fire", "flames")),
+    SoundClass(
+        "engine", "texture", "engine rumble: idling and revving", ("engine", "motorcycle", "revving", "idling", "accelerating")
+    ),
     # User-interface sounds.
-    SoundClass("beep", "ui", "electronic beeps, counted"),
-    SoundClass("notification", "ui", "chimes and notification jingles"),
-    SoundClass("click", "ui", "clicks and ticks, counted"),
+    SoundClass("beep", "ui", "electronic beeps, counted", ("beep",)),
+    SoundClass("notification", "ui", "chimes and notification jingles", ("chime", "notification", "alert", "ding")),
+    SoundClass("click", "ui", "clicks and ticks, counted", ("click",)),
     # Speech.
-    SoundClass("speech", "speech", "spoken words, numbers and counting"),
+    SoundClass(
+        "speech",
+        "speech",
+        "spoken words, numbers and counting",
+        (
+            "saying",
+            "says",
+            "spoken",
+            "speaking",
+            "speech",
+            "counting",
+            "countdown",
+            "whispering",
+            "whispers",
+            "singing",
+            "sings",
+            "voice",
+        ),
+    ),
 )
 
 CLASSES: tuple[str, ...] = tuple(c.name for c in CLASS_LIST)
@@ -92,7 +143,13 @@ def classes_document(excluded: tuple[str, ...] = ()) -> dict:
     """The content of `classes.json`: ordered classes with index, family and description."""
     return {
         "classes": [
-            {"index": CLASS_INDEX[c.name], "name": c.name, "family": c.family, "description": c.description}
+            {
+                "index": CLASS_INDEX[c.name],
+                "name": c.name,
+                "family": c.family,
+                "description": c.description,
+                "keywords": list(c.keywords),
+            }
             for c in CLASS_LIST
         ],
         "excluded": sorted(excluded),

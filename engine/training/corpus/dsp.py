@@ -45,7 +45,7 @@ def coloured_noise(rng: np.random.Generator, n: int, exponent: float) -> np.ndar
     f = np.fft.rfftfreq(n, 1.0 / SAMPLE_RATE)
     spectrum *= 1.0 / np.maximum(f, 20.0) ** (exponent / 2.0)
     y = np.fft.irfft(spectrum, n)
-    return y / (np.sqrt(np.mean(y ** 2)) + 1e-12)
+    return y / (np.sqrt(np.mean(y**2)) + 1e-12)
 
 
 def shaped_noise(rng: np.random.Generator, n: int, gains: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
@@ -139,7 +139,7 @@ def fades(x: np.ndarray, in_s: float = 0.005, out_s: float = 0.02) -> np.ndarray
     y = x.copy()
     n_in, n_out = min(n_samples(in_s), len(y)), min(n_samples(out_s), len(y))
     y[:n_in] *= 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, n_in))
-    y[len(y) - n_out:] *= 0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, n_out))
+    y[len(y) - n_out :] *= 0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, n_out))
     return y
 
 
@@ -149,10 +149,12 @@ def place(buffer: np.ndarray, event: np.ndarray, start: int, gain: float = 1.0) 
         return
     lo = max(0, start)
     hi = min(len(buffer), start + len(event))
-    buffer[lo:hi] += gain * event[lo - start:hi - start]
+    buffer[lo:hi] += gain * event[lo - start : hi - start]
 
 
-def modal_hit(rng: np.random.Generator, freqs_hz: list[float], decays_s: list[float], amps: list[float], length_s: float) -> np.ndarray:
+def modal_hit(
+    rng: np.random.Generator, freqs_hz: list[float], decays_s: list[float], amps: list[float], length_s: float
+) -> np.ndarray:
     """A struck resonant body: damped sinusoids at the given mode frequencies with random phase."""
     n = n_samples(length_s)
     t = times(n)
@@ -173,8 +175,8 @@ def room(rng: np.random.Generator, x: np.ndarray, rt60_s: float, wet: float, ton
     ir = rng.standard_normal(n_ir) * np.exp(-6.9 * t / rt60_s)
     ir = butter(ir, "lowpass", tone_hz)
     ir[: n_samples(0.005)] = 0.0  # a short pre-delay keeps the direct sound clear
-    ir /= np.sqrt(np.sum(ir ** 2)) + 1e-12
+    ir /= np.sqrt(np.sum(ir**2)) + 1e-12
     tail = signal.fftconvolve(x, ir)[: len(x)]
-    dry_rms = np.sqrt(np.mean(x ** 2)) + 1e-12
-    tail *= dry_rms / (np.sqrt(np.mean(tail ** 2)) + 1e-12)
+    dry_rms = np.sqrt(np.mean(x**2)) + 1e-12
+    tail *= dry_rms / (np.sqrt(np.mean(tail**2)) + 1e-12)
     return (1.0 - wet) * x + wet * tail

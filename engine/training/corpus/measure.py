@@ -54,10 +54,16 @@ def _k_weighting_sos(rate_hz: int) -> np.ndarray:
     f0, gain_db, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
     k = np.tan(np.pi * f0 / rate_hz)
     vh = 10.0 ** (gain_db / 20.0)
-    vb = vh ** 0.4996667741545416
+    vb = vh**0.4996667741545416
     a0 = 1.0 + k / q + k * k
-    shelf = [(vh + vb * k / q + k * k) / a0, 2.0 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0,
-             1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0]
+    shelf = [
+        (vh + vb * k / q + k * k) / a0,
+        2.0 * (k * k - vh) / a0,
+        (vh - vb * k / q + k * k) / a0,
+        1.0,
+        2.0 * (k * k - 1.0) / a0,
+        (1.0 - k / q + k * k) / a0,
+    ]
     f0, q = 38.13547087602444, 0.5003270373238773
     k = np.tan(np.pi * f0 / rate_hz)
     a0 = 1.0 + k / q + k * k
@@ -75,7 +81,7 @@ def loudness_lufs(x: np.ndarray, rate_hz: int = SAMPLE_RATE) -> float:
     if len(y) < block:
         return -0.691 + _db(float(np.mean(y * y)))
     starts = np.arange(0, len(y) - block + 1, hop)
-    power = np.array([np.mean(y[s:s + block] ** 2) for s in starts])
+    power = np.array([np.mean(y[s : s + block] ** 2) for s in starts])
     loud = -0.691 + 10.0 * np.log10(np.maximum(power, 1e-30))
     kept = power[loud > -70.0]
     if len(kept) == 0:
@@ -96,7 +102,7 @@ def pressure_level_db(x: np.ndarray, frame_s: float = 0.1, rate_hz: int = SAMPLE
         return rms_dbfs(x)
     hop = n // 2
     frames = np.lib.stride_tricks.sliding_window_view(np.asarray(x, dtype=np.float64), n)[::hop]
-    return _db(float(np.max(np.mean(frames ** 2, axis=1))))
+    return _db(float(np.max(np.mean(frames**2, axis=1))))
 
 
 def level_summary(x: np.ndarray) -> dict:
@@ -125,8 +131,14 @@ def onset_strength(x: np.ndarray, rate_hz: int = SAMPLE_RATE, hop_s: float = 0.0
     return np.concatenate([[0.0], flux]), hop / rate_hz
 
 
-def detect_onsets(x: np.ndarray, rate_hz: int = SAMPLE_RATE, min_gap_s: float = 0.05, sensitivity: float = 0.15, rise_db: float = 4.0,
-                  floor_db: float = -20.0) -> list[float]:
+def detect_onsets(
+    x: np.ndarray,
+    rate_hz: int = SAMPLE_RATE,
+    min_gap_s: float = 0.05,
+    sensitivity: float = 0.15,
+    rise_db: float = 4.0,
+    floor_db: float = -20.0,
+) -> list[float]:
     """Onset times in seconds by peak-picking the spectral flux.
 
     A peak counts when it exceeds `sensitivity` times the clip's largest flux peak and the local
@@ -154,8 +166,8 @@ def detect_onsets(x: np.ndarray, rate_hz: int = SAMPLE_RATE, min_gap_s: float = 
         centre = p * period - _ONSET_FFT / 2 / rate_hz
         t = _refine_onset(envelope, centre, rate_hz)
         i = int(round(t * rate_hz))
-        before = float(np.mean(envelope[max(0, i - window):i])) if i > 0 else 0.0
-        after = float(np.mean(envelope[i:i + window]))
+        before = float(np.mean(envelope[max(0, i - window) : i])) if i > 0 else 0.0
+        after = float(np.mean(envelope[i : i + window]))
         if after <= 0 or 10 * np.log10(after / loudest) < floor_db:
             continue
         if before > 0 and 10 * np.log10(after / before) < rise_db:
@@ -186,8 +198,13 @@ def _refine_onset(envelope: np.ndarray, centre_s: float, rate_hz: int, search_s:
     return (lo + int(idx[0])) / rate_hz
 
 
-def estimate_f0(x: np.ndarray, rate_hz: int = SAMPLE_RATE, fmin_hz: float = 30.0, fmax_hz: float = 2000.0) -> float | None:
+def estimate_f0(
+    x: np.ndarray, rate_hz: int = SAMPLE_RATE, fmin_hz: float = 30.0, fmax_hz: float = 2000.0, threshold: float = 0.15
+) -> float | None:
     """Fundamental frequency in Hz of a (mostly) steady pitched sound, or None if unpitched.
+
+    `threshold` is YIN's aperiodicity limit (0..1): raise it (e.g. 0.35) for noisy periodic
+    sounds such as engines.
 
     A YIN-style difference function over 40 ms frames gives a coarse median f0; a long
     zero-padded spectrum then refines it to the interpolated peak within a semitone, which is
@@ -196,12 +213,12 @@ def estimate_f0(x: np.ndarray, rate_hz: int = SAMPLE_RATE, fmin_hz: float = 30.0
     x = np.asarray(x, dtype=np.float64)
     if len(x) < int(0.1 * rate_hz) or np.max(np.abs(x)) == 0:
         return None
-    coarse = _yin_median(x, rate_hz, fmin_hz, fmax_hz)
+    coarse = _yin_median(x, rate_hz, fmin_hz, fmax_hz, threshold)
     if coarse is None:
         return None
     # Skip the attack, where partials are not yet settled, and use at most two seconds.
     start = min(len(x) // 4, int(0.1 * rate_hz))
-    seg = x[start:start + 2 * rate_hz]
+    seg = x[start : start + 2 * rate_hz]
     n = 1 << int(np.ceil(np.log2(len(seg) * 8)))
     spectrum = np.abs(np.fft.rfft(seg * np.hanning(len(seg)), n))
     freqs = np.fft.rfftfreq(n, 1.0 / rate_hz)
@@ -210,7 +227,7 @@ def estimate_f0(x: np.ndarray, rate_hz: int = SAMPLE_RATE, fmin_hz: float = 30.0
         return coarse
     i = int(band[np.argmax(spectrum[band])])
     if 0 < i < len(spectrum) - 1:
-        a, b, c = np.log(spectrum[i - 1:i + 2] + 1e-30)
+        a, b, c = np.log(spectrum[i - 1 : i + 2] + 1e-30)
         shift = 0.5 * (a - c) / (a - 2 * b + c) if (a - 2 * b + c) != 0 else 0.0
         return float((i + shift) * rate_hz / n)
     return float(freqs[i])
@@ -222,8 +239,8 @@ def _yin_median(x: np.ndarray, rate_hz: int, fmin_hz: float, fmax_hz: float, thr
     min_lag = max(2, int(rate_hz / fmax_hz))
     estimates = []
     for start in range(0, len(x) - 2 * frame, frame // 2):
-        w = x[start:start + 2 * frame]
-        if np.sqrt(np.mean(w ** 2)) < 1e-4:
+        w = x[start : start + 2 * frame]
+        if np.sqrt(np.mean(w**2)) < 1e-4:
             continue
         d = _difference_function(w, frame, max_lag)
         cumulative = np.cumsum(d[1:]) / np.arange(1, max_lag + 1)
@@ -236,7 +253,7 @@ def _yin_median(x: np.ndarray, rate_hz: int, fmin_hz: float, fmax_hz: float, thr
         while lag + 1 <= max_lag and cmnd[lag + 1] < cmnd[lag]:
             lag += 1
         if 0 < lag < max_lag:
-            a, b, c = cmnd[lag - 1:lag + 2]
+            a, b, c = cmnd[lag - 1 : lag + 2]
             denom = a - 2 * b + c
             lag = lag + (0.5 * (a - c) / denom if denom != 0 else 0.0)
         estimates.append(rate_hz / lag)
@@ -249,6 +266,6 @@ def _difference_function(w: np.ndarray, frame: int, max_lag: int) -> np.ndarray:
     """YIN's d(lag) = sum_j (w[j] - w[j + lag])^2 for lags 0..max_lag, via one FFT correlation."""
     n = 1 << int(np.ceil(np.log2(len(w) + frame)))
     corr = np.fft.irfft(np.fft.rfft(w, n) * np.conj(np.fft.rfft(w[:frame], n)), n)[: max_lag + 1]
-    sq = np.concatenate([[0.0], np.cumsum(w ** 2)])
+    sq = np.concatenate([[0.0], np.cumsum(w**2)])
     energy_lag = sq[np.arange(max_lag + 1) + frame] - sq[np.arange(max_lag + 1)]
     return np.maximum(sq[frame] + energy_lag - 2.0 * corr, 0.0)

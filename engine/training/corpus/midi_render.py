@@ -4,7 +4,9 @@ Loading the 140 MB soundfont takes most of a `fluidsynth` call, so many clips ar
 one call: each clip gets its own time slot in one MIDI file (controllers reset and program set
 before it, all sound cut after it, and a silent gap for the reverb to die out), and the slots
 are cut out of the rendered file afterwards. The slot layout depends only on the clips, so a
-batch renders to the same samples every time.
+batch renders to the same samples every time. The reverb and chorus units run across slots,
+so a clip differs by a few thousandths of full scale (attack and tail) depending on what came
+before it in its batch: callers keep batch composition fixed (see `build._batches`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .audio import MAX_DURATION_S, SAMPLE_RATE, to_mono
 from .errors import MissingDependency
 
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
-GAIN = 0.5  # FluidSynth master gain: loud chords stay near full scale, soft notes stay audible
+GAIN = 1.0  # FluidSynth master gain: median clip peak near -15 dBFS, loud chords near full scale
 # FluidSynth starts a note at the next 64-sample block boundary and its output lags the event by
 # one block: with events on the 4 ms grid, sound starts exactly one block after the note-on.
 LATENCY_S = 64 / SAMPLE_RATE
@@ -70,7 +72,11 @@ def _slot_events(clip: MidiClip, start_ms: int) -> tuple[list[tuple[int, int, mi
     setup_ms = start_ms - 100
     events = [
         (setup_ms, 0, mido.Message("control_change", channel=ch, control=121, value=0)),  # reset controllers
-        (setup_ms, 0, mido.Message("control_change", channel=ch, control=0, value=0)),  # bank 0 (drums: channel 10 picks bank 128)
+        (
+            setup_ms,
+            0,
+            mido.Message("control_change", channel=ch, control=0, value=0),
+        ),  # bank 0 (drums: channel 10 picks bank 128)
         (setup_ms, 0, mido.Message("program_change", channel=ch, program=clip.program)),
         (setup_ms, 0, mido.Message("control_change", channel=ch, control=7, value=100)),
         (setup_ms, 0, mido.Message("control_change", channel=ch, control=10, value=64)),
@@ -124,8 +130,25 @@ def render_clips(clips: list[MidiClip], gain: float = GAIN) -> list[np.ndarray]:
     with tempfile.TemporaryDirectory(prefix="soundloom-midi-") as tmp:
         midi_path, wav_path = Path(tmp) / "batch.mid", Path(tmp) / "batch.wav"
         mid.save(midi_path)
-        cmd = ["fluidsynth", "-ni", "-q", "-F", str(wav_path), "-T", "wav", "-O", "float", "-r", str(SAMPLE_RATE),
-               "-g", str(gain), "-o", "synth.cpu-cores=1", str(SOUNDFONT), str(midi_path)]
+        cmd = [
+            "fluidsynth",
+            "-ni",
+            "-q",
+            "-F",
+            str(wav_path),
+            "-T",
+            "wav",
+            "-O",
+            "float",
+            "-r",
+            str(SAMPLE_RATE),
+            "-g",
+            str(gain),
+            "-o",
+            "synth.cpu-cores=1",
+            str(SOUNDFONT),
+            str(midi_path),
+        ]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0 or not wav_path.exists():
             raise RuntimeError(f"fluidsynth failed ({done.returncode}): {done.stderr.strip()[:500]}")

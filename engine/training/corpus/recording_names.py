@@ -29,15 +29,43 @@ def filename_caption(stem: str) -> str:
 
 # --- recorded drum kits (Hydrogen) -----------------------------------------------------------
 
-PERCUSSION_WORDS = {"cowbell": "cowbell", "conga": "conga", "bongo": "bongo", "clave": "claves", "cajon": "cajon", "djembe": "djembe",
-                    "dununba": "dununba drum", "kenkeni": "kenkeni drum", "sangban": "sangban drum", "agogo": "agogo bell",
-                    "tambourine": "tambourine", "woodblock": "woodblock", "maraca": "maracas", "shaker": "shaker", "cabasa": "cabasa",
-                    "triangle": "triangle", "fingersnap": "finger snap", "snaps": "finger snap"}
+PERCUSSION_WORDS = {
+    "cowbell": "cowbell",
+    "conga": "conga",
+    "bongo": "bongo",
+    "clave": "claves",
+    "cajon": "cajon",
+    "djembe": "djembe",
+    "dununba": "dununba drum",
+    "kenkeni": "kenkeni drum",
+    "sangban": "sangban drum",
+    "agogo": "agogo bell",
+    "tambourine": "tambourine",
+    "woodblock": "woodblock",
+    "maraca": "maracas",
+    "shaker": "shaker",
+    "cabasa": "cabasa",
+    "triangle": "triangle",
+    "fingersnap": "finger snap",
+    "snaps": "finger snap",
+}
 # Kits and the adjective captions use for their sound (None: neither clearly acoustic nor electronic).
-KIT_SOUND = {"Audiophob": "electronic", "BJA_Pacific": "acoustic", "ColomboAcousticDrumkit": "acoustic", "ElectricEmpireKit": "electronic",
-             "ForzeeStereo": "acoustic", "Gimme A Hand 1.0": "acoustic", "HardElectro1": "electronic", "Millo-Drums_v.1": "acoustic",
-             "Millo_MultiLayered2": "acoustic", "Millo_MultiLayered3": "acoustic", "The Black Pearl 1.0": "acoustic", "VariBreaks": None,
-             "circAfrique v4": "acoustic", "rumpf_kit_z01_h2": None}
+KIT_SOUND = {
+    "Audiophob": "electronic",
+    "BJA_Pacific": "acoustic",
+    "ColomboAcousticDrumkit": "acoustic",
+    "ElectricEmpireKit": "electronic",
+    "ForzeeStereo": "acoustic",
+    "Gimme A Hand 1.0": "acoustic",
+    "HardElectro1": "electronic",
+    "Millo-Drums_v.1": "acoustic",
+    "Millo_MultiLayered2": "acoustic",
+    "Millo_MultiLayered3": "acoustic",
+    "The Black Pearl 1.0": "acoustic",
+    "VariBreaks": None,
+    "circAfrique v4": "acoustic",
+    "rumpf_kit_z01_h2": None,
+}
 GUITAR_KIT = "belofilms_GuitarStrums"
 
 
@@ -73,16 +101,35 @@ def classify_drum(name: str, layer_name: str = "") -> tuple[str, dict] | None:
     if has("bl"):
         return "cymbal", {**attrs, "piece": "ride bell"}
     if any(w in ("hh", "hat", "hihat", "hats", "chh", "ohh", "ho") or w.startswith("hh") or w.startswith("hihat") for w in words):
-        state = "open" if has("open", "opened", "op", "ohh", "ho", "semiopen", "semi", "swish") else \
-            "pedal" if has("pedal", "pd", "foot", "p") else "closed"
+        state = (
+            "open"
+            if has("open", "opened", "op", "ohh", "ho", "semiopen", "semi", "swish")
+            else "pedal"
+            if has("pedal", "pd", "foot", "p")
+            else "closed"
+        )
         return "hihat", {**attrs, "piece": f"{state} hi-hat"}
     if any(w.startswith("tom") or w in ("ft", "t", "tm", "floortom") for w in words):
-        where = "floor" if has("floor", "ft", "floortom") or "tm 2" in joined else "low" if has("low", "lo") else \
-            "high" if has("hi", "high", "tomhi") else "mid" if has("mid", "middle") else None
+        where = (
+            "floor"
+            if has("floor", "ft", "floortom") or "tm 2" in joined
+            else "low"
+            if has("low", "lo")
+            else "high"
+            if has("hi", "high", "tomhi")
+            else "mid"
+            if has("mid", "middle")
+            else None
+        )
         return "tom", {**attrs, "piece": f"{where} tom" if where else "tom"}
     if any("snare" in w for w in words) or has("sd", "sn", "sr"):
-        piece = "snare rimshot" if any("rim" in w for w in words) or "rimshot" in joined else \
-            "snare roll" if has("roll", "sr") else "snare drum"
+        piece = (
+            "snare rimshot"
+            if any("rim" in w for w in words) or "rimshot" in joined
+            else "snare roll"
+            if has("roll", "sr")
+            else "snare drum"
+        )
         return "snare", {**attrs, "piece": piece}
     if has("kick", "bd", "bassdrum", "k") or "bass drum" in joined:
         return "kick", {**attrs, "piece": "kick drum"}
@@ -97,15 +144,25 @@ def parse_guitar_chord(stem: str) -> dict | None:
     root = m.group(1).upper() + {"sharp": "#", "flat": "b", None: ""}[m.group(2) and m.group(2).lower()]
     quality = {"major": "major", "minor": "minor"}.get(m.group(3).lower(), "half-diminished")
     direction = "down" if re.search(r"_down", stem, re.I) else "up" if re.search(r"_up", stem, re.I) else None
-    return {"instrument": "acoustic guitar", "variant": "steel-string guitar", "kind": "chord", "chord": f"{root} {quality}",
-            "root_name": root, "quality": quality, "strum": direction}
+    return {
+        "instrument": "acoustic guitar",
+        "variant": "steel-string guitar",
+        "kind": "chord",
+        "chord": f"{root} {quality}",
+        "root_name": root,
+        "quality": quality,
+        "strum": direction,
+    }
 
 
 # --- game sound effects (Hedgewars) ----------------------------------------------------------
 
 _SCALE_NOTES = {"1C": 60, "2D": 62, "3E": 64, "4F": 65, "5G": 67, "6A": 69, "7B": 71, "8C": 72, "9D": 74}
 HEDGEWARS_EFFECTS: dict[str, tuple[str, dict]] = {
-    **{stem: ("piano", {"instrument": "piano", "kind": "note", "note": note_name(p), "midi_pitch": p}) for stem, p in _SCALE_NOTES.items()},
+    **{
+        stem: ("piano", {"instrument": "piano", "kind": "note", "note": note_name(p), "midi_pitch": p})
+        for stem, p in _SCALE_NOTES.items()
+    },
     "airmine_impact": ("impact", {"variant": "metal", "size": "small", "count": 1}),
     "baseballbat": ("impact", {"variant": "wood", "count": 1}),
     "bump": ("impact", {"variant": "thud", "count": 1}),
@@ -139,21 +196,72 @@ HEDGEWARS_EFFECTS: dict[str, tuple[str, dict]] = {
 }
 
 # Voice packs: language (None = English) and the character's style in captions.
-HEDGEWARS_PACKS = {"Default": (None, None), "Classic": (None, None), "British": (None, "British"), "HillBilly": (None, "hillbilly"),
-                   "Mobster": (None, "gangster"), "Pirate": (None, "pirate"), "Robot": (None, "robotic"), "Russian": (None, "Russian-accented"),
-                   "Singer": (None, "singing"), "Surfer": (None, "surfer"), "Default_es": ("Spanish", None), "Default_pl": ("Polish", None),
-                   "Default_ru": ("Russian", None), "Default_uk": ("Ukrainian", None), "Russian_pl": ("Polish", None)}
+HEDGEWARS_PACKS = {
+    "Default": (None, None),
+    "Classic": (None, None),
+    "British": (None, "British"),
+    "HillBilly": (None, "hillbilly"),
+    "Mobster": (None, "gangster"),
+    "Pirate": (None, "pirate"),
+    "Robot": (None, "robotic"),
+    "Russian": (None, "Russian-accented"),
+    "Singer": (None, "singing"),
+    "Surfer": (None, "surfer"),
+    "Default_es": ("Spanish", None),
+    "Default_pl": ("Polish", None),
+    "Default_ru": ("Russian", None),
+    "Default_uk": ("Ukrainian", None),
+    "Russian_pl": ("Polish", None),
+}
 # Voice files that are words; grunts, coughs and laughs fit no class and are left out.
 HEDGEWARS_PHRASES = {
-    "Amazing": "amazing", "Boring": "boring", "Brilliant": "brilliant", "Bugger": "bugger", "Byebye": "bye bye", "Comeonthen": "come on then",
-    "Coward": "coward", "Cutitout": "cut it out", "Drat": "drat", "Enemydown": "enemy down", "Excellent": "excellent", "Fire": "fire",
-    "Firstblood": "first blood", "Flawless": "flawless", "Flyaway": "fly away", "Gonnagetyou": "gonna get you", "Grenade": "grenade",
-    "Hello": "hello", "Hurry": "hurry", "Illgetyou": "I'll get you", "Incoming": "incoming", "Justyouwait": "just you wait",
-    "Kamikaze": "kamikaze", "Leavemealone": "leave me alone", "Melon": "melon", "Missed": "missed", "Nooo": "no", "Nutter": "nutter",
-    "Ohdear": "oh dear", "Oops": "oops", "Ouch": "ouch", "Reinforcements": "reinforcements", "Revenge": "revenge", "Runaway": "run away",
-    "Sameteam": "same team", "Solong": "so long", "Stupid": "stupid", "Takecover": "take cover", "Thisoneismine": "this one is mine",
-    "Traitor": "traitor", "Uh-oh": "uh-oh", "Victory": "victory", "Watchit": "watch it", "Watchthis": "watch this", "Whatthe": "what the",
-    "Yessir": "yes sir", "Youllregretthat": "you'll regret that",
+    "Amazing": "amazing",
+    "Boring": "boring",
+    "Brilliant": "brilliant",
+    "Bugger": "bugger",
+    "Byebye": "bye bye",
+    "Comeonthen": "come on then",
+    "Coward": "coward",
+    "Cutitout": "cut it out",
+    "Drat": "drat",
+    "Enemydown": "enemy down",
+    "Excellent": "excellent",
+    "Fire": "fire",
+    "Firstblood": "first blood",
+    "Flawless": "flawless",
+    "Flyaway": "fly away",
+    "Gonnagetyou": "gonna get you",
+    "Grenade": "grenade",
+    "Hello": "hello",
+    "Hurry": "hurry",
+    "Illgetyou": "I'll get you",
+    "Incoming": "incoming",
+    "Justyouwait": "just you wait",
+    "Kamikaze": "kamikaze",
+    "Leavemealone": "leave me alone",
+    "Melon": "melon",
+    "Missed": "missed",
+    "Nooo": "no",
+    "Nutter": "nutter",
+    "Ohdear": "oh dear",
+    "Oops": "oops",
+    "Ouch": "ouch",
+    "Reinforcements": "reinforcements",
+    "Revenge": "revenge",
+    "Runaway": "run away",
+    "Sameteam": "same team",
+    "Solong": "so long",
+    "Stupid": "stupid",
+    "Takecover": "take cover",
+    "Thisoneismine": "this one is mine",
+    "Traitor": "traitor",
+    "Uh-oh": "uh-oh",
+    "Victory": "victory",
+    "Watchit": "watch it",
+    "Watchthis": "watch this",
+    "Whatthe": "what the",
+    "Yessir": "yes sir",
+    "Youllregretthat": "you'll regret that",
 }
 
 
@@ -183,6 +291,17 @@ FREEDESKTOP: dict[str, tuple[str, dict]] = {
     "audio-volume-change": ("click", {"count": 1, "variant": "soft"}),
     "camera-shutter": ("click", {"count": 1, "variant": "mechanical"}),
     "screen-capture": ("click", {"count": 1, "variant": "mechanical"}),
-    **{f"audio-channel-{p}": ("speech", {"kind": "phrase", "text": p.replace("-", " ")})
-       for p in ("front-center", "front-left", "front-right", "rear-center", "rear-left", "rear-right", "side-left", "side-right")},
+    **{
+        f"audio-channel-{p}": ("speech", {"kind": "phrase", "text": p.replace("-", " ")})
+        for p in (
+            "front-center",
+            "front-left",
+            "front-right",
+            "rear-center",
+            "rear-left",
+            "rear-right",
+            "side-left",
+            "side-right",
+        )
+    },
 }

@@ -15,9 +15,20 @@ from pathlib import Path
 from .audio import read_audio, trim_leading_silence, trim_trailing_silence
 from .clip import Rendered
 from .errors import MissingDependency
+from .licences import licence_for
 from .measure import detect_onsets
-from .recording_names import (FREEDESKTOP, GUITAR_KIT, HEDGEWARS_EFFECTS, HEDGEWARS_PACKS, HEDGEWARS_PHRASES, KIT_SOUND,
-                              classify_drum, filename_caption, parse_guitar_chord, tokens)
+from .recording_names import (
+    FREEDESKTOP,
+    GUITAR_KIT,
+    HEDGEWARS_EFFECTS,
+    HEDGEWARS_PACKS,
+    HEDGEWARS_PHRASES,
+    KIT_SOUND,
+    classify_drum,
+    filename_caption,
+    parse_guitar_chord,
+    tokens,
+)
 
 HYDROGEN_ROOT = Path("/usr/share/hydrogen/data/drumkits")
 HEDGEWARS_ROOT = Path("/usr/share/games/hedgewars/Data/Sounds")
@@ -46,8 +57,12 @@ class Found:
 
 def check_available(packages: tuple[str, ...] = PACKAGES) -> None:
     """Raise `MissingDependency` for the first package whose files are not installed."""
-    marks = {"hydrogen-drumkits": HYDROGEN_ROOT / "The Black Pearl 1.0", "hydrogen-drumkits-effects": HYDROGEN_ROOT / GUITAR_KIT,
-             "hedgewars-data": HEDGEWARS_ROOT, "sound-theme-freedesktop": FREEDESKTOP_ROOT}
+    marks = {
+        "hydrogen-drumkits": HYDROGEN_ROOT / "The Black Pearl 1.0",
+        "hydrogen-drumkits-effects": HYDROGEN_ROOT / GUITAR_KIT,
+        "hedgewars-data": HEDGEWARS_ROOT,
+        "sound-theme-freedesktop": FREEDESKTOP_ROOT,
+    }
     for package in packages:
         if not marks[package].exists():
             raise MissingDependency(package, f"{marks[package]} is missing")
@@ -101,7 +116,9 @@ def scan_hydrogen() -> list[Found]:
             attrs = {**attrs, "kit_sound": KIT_SOUND.get(kit)}
             label = name if _meaningful(name) else re.sub(r"[\d_\-\s]+$", "", path.stem)
             dyn = [t for t in tokens(path.stem) if t in ("softest", "soft", "med", "hard", "hardest")]
-            found.append(Found(package, path, cls, attrs, f"{kit}/{label}", " ".join([filename_caption(label)] + dyn), licence_paths))
+            found.append(
+                Found(package, path, cls, attrs, f"{kit}/{label}", " ".join([filename_caption(label)] + dyn), licence_paths)
+            )
     return found
 
 
@@ -112,18 +129,34 @@ def scan_hedgewars() -> list[Found]:
             cls, attrs = HEDGEWARS_EFFECTS[path.stem]
             group = "hedgewars/" + re.sub(r"\d+$", "", path.stem)  # countdown1..4 stay together
             name = None if cls == "piano" else filename_caption(path.stem)  # "6A" names a note, not a sound
-            found.append(Found("hedgewars-data", path, cls, dict(attrs), group, name, (f"share/hedgewars/Data/Sounds/{path.name}",)))
+            found.append(
+                Found("hedgewars-data", path, cls, dict(attrs), group, name, (f"share/hedgewars/Data/Sounds/{path.name}",))
+            )
     for pack_dir in sorted(p for p in (HEDGEWARS_ROOT / "voices").iterdir() if p.is_dir()):
         language, style = HEDGEWARS_PACKS.get(pack_dir.name, (None, None))
         for path in sorted(pack_dir.glob("*.ogg")):
             text = HEDGEWARS_PHRASES.get(path.stem)
             if text is None:
                 continue
-            attrs = {"kind": "phrase" if " " in text else "word", "speaker": None, "style": style, "language": language,
-                     "text": None if language else text}
+            attrs = {
+                "kind": "phrase" if " " in text else "word",
+                "speaker": None,
+                "style": style,
+                "language": language,
+                "text": None if language else text,
+            }
             # A whole voice pack lands in one split, so held-out speech comes from unheard voices.
-            found.append(Found("hedgewars-data", path, "speech", attrs, f"hedgewars/voices/{pack_dir.name}", None,
-                               (f"share/hedgewars/Data/Sounds/voices/{pack_dir.name}/{path.name}",)))
+            found.append(
+                Found(
+                    "hedgewars-data",
+                    path,
+                    "speech",
+                    attrs,
+                    f"hedgewars/voices/{pack_dir.name}",
+                    None,
+                    (f"share/hedgewars/Data/Sounds/voices/{pack_dir.name}/{path.name}",),
+                )
+            )
     return found
 
 
@@ -133,11 +166,32 @@ def scan_freedesktop() -> list[Found]:
         if path.stem in FREEDESKTOP:
             cls, attrs = FREEDESKTOP[path.stem]
             group = "freedesktop/" + ("audio-channel" if path.stem.startswith("audio-channel") else path.stem)
-            found.append(Found("sound-theme-freedesktop", path, cls, dict(attrs), group, filename_caption(path.stem), (f"stereo/{path.name}",)))
+            found.append(
+                Found(
+                    "sound-theme-freedesktop",
+                    path,
+                    cls,
+                    dict(attrs),
+                    group,
+                    filename_caption(path.stem),
+                    (f"stereo/{path.name}",),
+                )
+            )
     return found
 
 
 def scan(packages: tuple[str, ...] = PACKAGES) -> list[Found]:
+    """All installed files of the given packages that map to a class and whose licence the
+    package's copyright file states, in a fixed order."""
+    return [f for f in scan_all(packages) if licence_for(f.package, list(f.licence_paths))["licence"] != "unknown"]
+
+
+def unlicensed(packages: tuple[str, ...] = PACKAGES) -> list[str]:
+    """Mapped files left out because no paragraph of their package's copyright file covers them."""
+    return [str(f.path) for f in scan_all(packages) if licence_for(f.package, list(f.licence_paths))["licence"] == "unknown"]
+
+
+def scan_all(packages: tuple[str, ...] = PACKAGES) -> list[Found]:
     """All installed files of the given packages that map to a class, in a fixed order."""
     check_available(packages)
     found: list[Found] = []
@@ -153,9 +207,14 @@ def scan(packages: tuple[str, ...] = PACKAGES) -> list[Found]:
 def count_unmapped(packages: tuple[str, ...] = PACKAGES) -> int:
     """How many installed audio files of the packages fit no class (reported in the summary)."""
     roots = {"hydrogen-drumkits": HYDROGEN_ROOT, "hedgewars-data": HEDGEWARS_ROOT, "sound-theme-freedesktop": FREEDESKTOP_ROOT}
-    total = sum(1 for pkg, root in roots.items() if pkg in packages for p in root.rglob("*")
-                if p.suffix.lower() in AUDIO_SUFFIXES and p.stem != "emptySample")
-    return total - len(scan(packages))
+    total = sum(
+        1
+        for pkg, root in roots.items()
+        if pkg in packages
+        for p in root.rglob("*")
+        if p.suffix.lower() in AUDIO_SUFFIXES and p.stem != "emptySample"
+    )
+    return total - len(scan_all(packages))
 
 
 def render(params: dict) -> Rendered:

@@ -25,7 +25,13 @@ def draw_beep(rng):
     length = pick(rng, ["short", "short", "long"])
     beep_s = uniform(rng, 0.05, 0.15) if length == "short" else uniform(rng, 0.3, 0.7)
     freq = log_uniform(rng, 500, 3000)
-    params = {"count": count, "beep_s": beep_s, "gap_s": uniform(rng, 0.06, 0.35), "freq_hz": freq, "waveform": pick(rng, ["sine", "sine", "square", "triangle"])}
+    params = {
+        "count": count,
+        "beep_s": beep_s,
+        "gap_s": uniform(rng, 0.06, 0.35),
+        "freq_hz": freq,
+        "waveform": pick(rng, ["sine", "sine", "square", "triangle"]),
+    }
     pitch_word = "high" if freq > 1500 else ("low" if freq < 800 else None)
     return params, {"count": count, "length": length, "pitch_word": pitch_word, "freq_hz": freq}
 
@@ -57,20 +63,34 @@ def draw_notification(rng):
     base = int(rng.integers(72, 88))
     timbre = pick(rng, ["bell", "soft", "marimba"])
     direction = None if count == 1 else ("rising" if shape[-1] > shape[0] else "falling" if shape[-1] < shape[0] else None)
-    params = {"pitches": [base + s for s in shape], "spacing_s": uniform(rng, 0.08, 0.22), "decay_s": uniform(rng, 0.2, 0.9), "timbre": timbre}
+    params = {
+        "pitches": [base + s for s in shape],
+        "spacing_s": uniform(rng, 0.08, 0.22),
+        "decay_s": uniform(rng, 0.2, 0.9),
+        "timbre": timbre,
+    }
     return params, {"count": count, "direction": direction, "timbre": timbre}
 
 
 def render_notification(params: dict) -> Rendered:
     rng = _rng(params)
-    partials = {"bell": [(1.0, 1.0), (2.0, 0.3), (2.76, 0.2), (5.4, 0.08)], "soft": [(1.0, 1.0), (2.0, 0.1)],
-                "marimba": [(1.0, 1.0), (4.0, 0.25), (9.2, 0.05)]}[params["timbre"]]
+    partials = {
+        "bell": [(1.0, 1.0), (2.0, 0.3), (2.76, 0.2), (5.4, 0.08)],
+        "soft": [(1.0, 1.0), (2.0, 0.1)],
+        "marimba": [(1.0, 1.0), (4.0, 0.25), (9.2, 0.05)],
+    }[params["timbre"]]
     decay = params["decay_s"] * (0.35 if params["timbre"] == "marimba" else 1.0)
     onsets = [round(i * params["spacing_s"], 4) for i in range(len(params["pitches"]))]
     y = np.zeros(dsp.n_samples(onsets[-1] + 6 * decay) + 1)
     for onset, pitch in zip(onsets, params["pitches"]):
         f = midi_to_hz(pitch)
-        note = dsp.modal_hit(rng, [f * r for r, _ in partials], [decay / (1 + i) for i in range(len(partials))], [a for _, a in partials], 6 * decay)
+        note = dsp.modal_hit(
+            rng,
+            [f * r for r, _ in partials],
+            [decay / (1 + i) for i in range(len(partials))],
+            [a for _, a in partials],
+            6 * decay,
+        )
         note *= np.clip(dsp.times(len(note)) / 0.002, 0, 1)
         dsp.place(y, note, dsp.sample_index(onset))
     return Rendered(y, onsets, midi_pitch=params["pitches"][0], pitches=list(params["pitches"]))
@@ -79,8 +99,13 @@ def render_notification(params: dict) -> Rendered:
 def draw_click(rng):
     count = pick(rng, COUNTS)
     variant = pick(rng, ["ui", "ui", "mechanical", "soft"])
-    params = {"count": count, "variant": variant, "spacing_s": uniform(rng, 0.12, 0.5), "jitter_s": uniform(rng, 0.0, 0.04),
-              "tone_hz": log_uniform(rng, 1500, 6000)}
+    params = {
+        "count": count,
+        "variant": variant,
+        "spacing_s": uniform(rng, 0.12, 0.5),
+        "jitter_s": uniform(rng, 0.0, 0.04),
+        "tone_hz": log_uniform(rng, 1500, 6000),
+    }
     return params, {"count": count, "variant": variant}
 
 
