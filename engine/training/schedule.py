@@ -8,7 +8,8 @@ import torch
 
 
 def cosine_lr(step: int, total: int, base: float, warmup: int = 100, floor: float = 0.05) -> float:
-    """Linear warm-up over `warmup` steps, then cosine decay from `base` to `floor × base`."""
+    """Linear warm-up over `warmup` steps (at most a tenth of the run), then cosine decay to `floor × base`."""
+    warmup = min(warmup, total // 10)
     if step < warmup:
         return base * (step + 1) / warmup
     progress = min(1.0, (step - warmup) / max(1, total - warmup))
