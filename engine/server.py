@@ -26,7 +26,9 @@ from soundloom.engine.results import ResultStore
 from soundloom.engine.service import EngineService
 from soundloom.engine.worker import Worker
 from soundloom.protocol.codec import Session
-from soundloom.protocol.connection import ConnectionInfo, new_key, remove_connection_file, write_connection_file
+from soundloom.protocol.connection import (
+    ConnectionInfo, new_key, read_connection_file, remove_connection_file, write_connection_file,
+)
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.protocol.messages import error_content
 
@@ -204,6 +206,15 @@ class EngineServer:
                     self._answer(self.shell, msg, reply)
         self.stop()
 
+    def _remove_own_connection_file(self) -> None:
+        # Another engine may have replaced the file (two launchers raced); leave its file alone.
+        try:
+            if read_connection_file(self.connection_file).pid != os.getpid():
+                return
+        except SoundloomError:
+            pass
+        remove_connection_file(self.connection_file)
+
     def stop(self) -> None:
         """Cancel what is queued or running, answer its waiters, close sockets, remove the file."""
         if self._stopped.is_set():
@@ -223,7 +234,7 @@ class EngineServer:
         self._hb_steer.send(b"TERMINATE")
         for thread in self._threads:
             thread.join(timeout=5)
-        remove_connection_file(self.connection_file)
+        self._remove_own_connection_file()
         self.outbox.close()
         self._hb_steer.close(linger=0)
         self.shell.close(linger=200)

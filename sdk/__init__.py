@@ -1,1 +1,43 @@
-"""soundloom sdk."""
+"""The soundloom SDK: talk to a soundloom engine from Python.
+
+    from soundloom.sdk import Client
+
+    with Client.connect() as client:          # starts an engine if none is running
+        clip = client.generate("rain on a tin roof", seconds=4, seed=7)
+        clip.save("rain.wav", sample_rate=48000)
+
+`AsyncClient` is the asyncio twin of `Client`. Operations return `Audio` (float32 samples
+[channels, samples] at `sample_rate` Hz, with the settings that made them in `metadata`).
+"""
+
+from soundloom.protocol.errors import ErrorCode, SoundloomError
+from soundloom.sdk.async_client import AsyncClient, AsyncModels
+from soundloom.sdk.audio import Audio
+from soundloom.sdk.client import Client, Models
+from soundloom.sdk.errors import (
+    ClientClosedError,
+    EngineDiedError,
+    EngineNotFoundError,
+    EngineStartError,
+    EngineWarning,
+    JobCancelledError,
+)
+from soundloom.sdk.job import AsyncJob, Job
+
+__all__ = [
+    "AsyncClient",
+    "AsyncJob",
+    "AsyncModels",
+    "Audio",
+    "Client",
+    "ClientClosedError",
+    "EngineDiedError",
+    "EngineNotFoundError",
+    "EngineStartError",
+    "EngineWarning",
+    "ErrorCode",
+    "Job",
+    "JobCancelledError",
+    "Models",
+    "SoundloomError",
+]

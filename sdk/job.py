@@ -1,0 +1,288 @@
+"""Jobs: one audio operation (generate, inpaint, transfer, extend) followed from submission to result.
+
+A job's id is the msg_id of the request that created it, so it can be cancelled or followed before
+the engine has answered. `AsyncJob` lives on the client's event loop; `Job` is its blocking twin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import warnings
+from typing import Any, AsyncIterator, Callable, Iterator, Protocol
+
+import numpy as np
+
+from soundloom.protocol.codec import extract_audio
+from soundloom.protocol.errors import ErrorCode, SoundloomError
+from soundloom.protocol.messages import JobState, Status
+from soundloom.sdk.audio import Audio
+from soundloom.sdk.errors import EngineWarning, error_for_reply
+
+log = logging.getLogger("soundloom.sdk")
+
+Progress = tuple[int, int, "float | None"]  # (step, total, eta_s): steps done, steps to do, seconds left
+ProgressCallback = Callable[[int, int, "float | None"], Any]
+SEED_MODULUS = 2**32  # variation i uses seed (seed + i) mod 2**32
+
+
+def audio_from_reply(reply: dict[str, Any], single: bool | None = None) -> "Audio | list[Audio]":
+    """The clips of an operation's ok reply, each with the reply's metadata and its own variation seed.
+
+    `single` picks an `Audio` (True) or a `list[Audio]` (False); None decides by the metadata's
+    `variations` (1 → Audio). Samples are copied out of the received frames, so they are writable.
+    """
+    content = reply["content"]
+    metadata = content.get("metadata") or {}
+    descriptors = content.get("audio")
+    if not isinstance(descriptors, list):
+        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, "the reply holds no list of clips", "audio")
+    seed = metadata.get("seed")
+    clips = []
+    for index, descriptor in enumerate(descriptors):
+        samples, sample_rate = extract_audio(reply, descriptor, f"audio[{index}]")
+        clip_metadata = dict(metadata)
+        if isinstance(seed, int) and not isinstance(seed, bool):
+            clip_metadata["seed"] = (seed + index) % SEED_MODULUS
+        clips.append(Audio(np.array(samples, dtype=np.float32), sample_rate, clip_metadata))
+    if single is None:
+        single = metadata.get("variations", len(clips)) == 1
+    if single:
+        if len(clips) != 1:
+            raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"expected one clip, the reply holds {len(clips)}", "audio")
+        return clips[0]
+    return clips
+
+
+def result_or_raise(reply: dict[str, Any], single: bool | None = None) -> "Audio | list[Audio]":
+    """The clips of an operation reply, or the SoundloomError of an error reply; warnings are issued."""
+    content = reply["content"]
+    if content.get("status") != Status.OK.value:
+        raise error_for_reply(content)
+    for text in content.get("warnings") or []:
+        warnings.warn(str(text), EngineWarning, stacklevel=3)
+    return audio_from_reply(reply, single)
+
+
+class _Requester(Protocol):
+    async def _cancel_job(self, job_id: str) -> str: ...
+    async def job_status(self, job_id: str) -> dict[str, Any]: ...
+
+
+class AsyncJob:
+    """A submitted audio operation, on the event loop of an `AsyncClient`.
+
+    `status` is the latest known state: queued, running, done, error or cancelled (`refresh()`
+    asks the engine). `last_progress` is the latest (step, total, eta_s) seen, eta in seconds.
+    """
+
+    def __init__(
+        self,
+        client: _Requester,
+        job_id: str,
+        action: str,
+        future: asyncio.Future,
+        *,
+        single: bool,
+        on_progress: ProgressCallback | None = None,
+    ):
+        self.job_id = job_id
+        self.action = action
+        self.status = JobState.QUEUED.value
+        self.position: int | None = None  # jobs ahead of it while queued, as of the last refresh()
+        self.last_progress: Progress | None = None
+        self._client = client
+        self._future = future
+        self._single = single
+        self._on_progress = on_progress
+        self._listeners: list[Callable[[Progress | None], Any]] = []
+        self._result: Audio | list[Audio] | None = None
+        future.add_done_callback(self._finished)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.action} {self.job_id} {self.status}>"
+
+    def done(self) -> bool:
+        """True once the job has an outcome (result, error, cancellation, or a dead engine)."""
+        return self._future.done()
+
+    async def result(self, timeout: float | None = None) -> "Audio | list[Audio]":
+        """Wait for the clips: an Audio for one variation, a list for several.
+
+        `timeout` in seconds (None: wait as long as the engine lives). Raises the engine's
+        SoundloomError, JobCancelledError, EngineDiedError, or TimeoutError; a timeout leaves the
+        job running.
+        """
+        try:
+            reply = await asyncio.wait_for(asyncio.shield(self._future), timeout)
+        except asyncio.TimeoutError:  # a distinct class before Python 3.11
+            raise TimeoutError(f"job {self.job_id} did not finish within {timeout} s") from None
+        if self._result is None:
+            self._result = result_or_raise(reply, self._single)
+        return self._result
+
+    async def cancel(self) -> str:
+        """Ask the engine to cancel the job; returns its state afterwards (cancelled, or done/error if it had finished)."""
+        state = await self._client._cancel_job(self.job_id)
+        if not self.done():
+            self.status = state
+        return state
+
+    async def refresh(self) -> str:
+        """Ask the engine for the job's state (job_status_request); updates and returns `status`."""
+        content = await self._client.job_status(self.job_id)
+        if not self.done():
+            self.status = content.get("state", self.status)
+            self.position = content.get("position")
+            if content.get("step") is not None and content.get("total") is not None:
+                self.last_progress = (content["step"], content["total"], content.get("eta_s"))
+        return self.status
+
+    @property
+    def progress(self) -> AsyncIterator[Progress]:
+        """`async for step, total, eta_s in job.progress`: progress events until the job ends.
+
+        Starts with the latest event already seen, if any. Events are best-effort (some may be
+        missed); the iteration ends without raising whatever the outcome — `result()` tells it.
+        """
+        return self._progress_events()
+
+    async def _progress_events(self) -> AsyncIterator[Progress]:
+        events: asyncio.Queue = asyncio.Queue()
+        self._add_listener(events.put_nowait)
+        try:
+            while (event := await events.get()) is not None:
+                yield event
+        finally:
+            self._remove_listener(events.put_nowait)
+
+    # ------------------------------------------------------------------ called on the event loop
+
+    def _running(self) -> None:
+        if not self.done():
+            self.status = JobState.RUNNING.value
+            self.position = None
+
+    def _progress(self, step: int, total: int, eta_s: float | None) -> None:
+        if self.done():
+            return
+        self._running()
+        self.last_progress = (step, total, eta_s)
+        for listener in list(self._listeners):
+            listener(self.last_progress)
+        if self._on_progress is not None:
+            try:
+                self._on_progress(step, total, eta_s)
+            except Exception:  # a faulty callback must not stop the client's receiver
+                log.exception("on_progress callback of job %s failed", self.job_id)
+
+    def _add_listener(self, listener: Callable[[Progress | None], Any]) -> None:
+        if self.last_progress is not None:
+            listener(self.last_progress)  # a late reader starts from where the job is now
+        if self.done():
+            listener(None)
+        else:
+            self._listeners.append(listener)
+
+    def _remove_listener(self, listener: Callable[[Progress | None], Any]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _finished(self, future: asyncio.Future) -> None:
+        if future.cancelled() or future.exception() is not None:  # exception() also marks it retrieved
+            self.status = JobState.ERROR.value
+        else:
+            content = future.result()["content"]
+            if content.get("status") == Status.OK.value:
+                self.status = JobState.DONE.value
+            elif content.get("code") == ErrorCode.CANCELLED.value:
+                self.status = JobState.CANCELLED.value
+            else:
+                self.status = JobState.ERROR.value
+        for listener in self._listeners:
+            listener(None)
+        self._listeners.clear()
+
+
+class _Portal(Protocol):
+    def run(self, coro: Any) -> Any: ...
+    def call_soon(self, callback: Callable[..., Any], *args: Any) -> None: ...
+
+
+class Job:
+    """A submitted audio operation, for blocking code: the twin of `AsyncJob`.
+
+    `status` is the latest known state: queued, running, done, error or cancelled (`refresh()`
+    asks the engine). `last_progress` is the latest (step, total, eta_s) seen, eta in seconds.
+    """
+
+    def __init__(self, job: AsyncJob, portal: _Portal):
+        self._job = job
+        self._portal = portal
+
+    def __repr__(self) -> str:
+        return f"<Job {self.action} {self.job_id} {self.status}>"
+
+    @property
+    def job_id(self) -> str:
+        return self._job.job_id
+
+    @property
+    def action(self) -> str:
+        return self._job.action
+
+    @property
+    def status(self) -> str:
+        return self._job.status
+
+    @property
+    def position(self) -> int | None:
+        return self._job.position
+
+    @property
+    def last_progress(self) -> Progress | None:
+        return self._job.last_progress
+
+    def done(self) -> bool:
+        """True once the job has an outcome (result, error, cancellation, or a dead engine)."""
+        return self._job.done()
+
+    def result(self, timeout: float | None = None) -> "Audio | list[Audio]":
+        """Wait for the clips: an Audio for one variation, a list for several.
+
+        `timeout` in seconds (None: wait as long as the engine lives). Raises the engine's
+        SoundloomError, JobCancelledError, EngineDiedError, or TimeoutError; a timeout leaves the
+        job running.
+        """
+        return self._portal.run(self._job.result(timeout))
+
+    def cancel(self) -> str:
+        """Ask the engine to cancel the job; returns its state afterwards (cancelled, or done/error if it had finished)."""
+        return self._portal.run(self._job.cancel())
+
+    def refresh(self) -> str:
+        """Ask the engine for the job's state (job_status_request); updates and returns `status`."""
+        return self._portal.run(self._job.refresh())
+
+    @property
+    def progress(self) -> Iterator[Progress]:
+        """`for step, total, eta_s in job.progress`: progress events until the job ends.
+
+        Starts with the latest event already seen, if any. Events are best-effort (some may be
+        missed); the iteration ends without raising whatever the outcome — `result()` tells it.
+        """
+        return self._progress_events()
+
+    def _progress_events(self) -> Iterator[Progress]:
+        if self._job.done():  # the client may be closed by now: read what is known, without its loop
+            if self._job.last_progress is not None:
+                yield self._job.last_progress
+            return
+        events: queue.Queue = queue.Queue()
+        self._portal.call_soon(self._job._add_listener, events.put)
+        try:
+            while (event := events.get()) is not None:
+                yield event
+        finally:
+            self._portal.call_soon(self._job._remove_listener, events.put)
