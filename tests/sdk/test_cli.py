@@ -1,4 +1,4 @@
-"""The `soundloom` command end to end on a tiny model: files, seeds, progress and errors."""
+"""The `soundloom` command end to end on a tiny model, in-process (`--local`): files, seeds, progress, errors."""
 
 import subprocess
 import sys
@@ -15,7 +15,7 @@ from soundloom.sdk.cli import main
 def run(tiny_model_path, capsys):
     def _run(*args):
         # Defaults first, so that a test's own options (given later) win.
-        code = main([args[0], "--model", str(tiny_model_path), "--steps", "3", *args[1:]])
+        code = main([args[0], "--local", "--model", str(tiny_model_path), "--steps", "3", *args[1:]])
         out, err = capsys.readouterr()
         return code, out, err
 
@@ -116,7 +116,7 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(run, tmp_path, args, f
 def test_an_incomplete_model_folder_is_named(tmp_path, capsys):
     (tmp_path / "model").mkdir()
     (tmp_path / "model" / "model_index.json").write_text('{"_class_name": "AudioLDMPipeline"}')
-    code = main(["generate", "x", "-o", str(tmp_path / "o.wav"), "--model", str(tmp_path / "model")])
+    code = main(["generate", "x", "--local", "-o", str(tmp_path / "o.wav"), "--model", str(tmp_path / "model")])
     err = capsys.readouterr().err
     assert code == 2 and "missing component(s): vae, text_encoder, tokenizer, unet, scheduler, vocoder" in err
     assert not (tmp_path / "o.wav").exists()
