@@ -19,6 +19,7 @@ from soundloom.protocol.errors import ErrorCode, SoundloomError
 
 CANCELLED = SoundloomError(ErrorCode.CANCELLED, "the job was cancelled")
 PRIORITY_RANK = {"interactive": 0, "batch": 1}
+GATHER_S = 0.004  # how long a batchable job waits for companions, in seconds
 FINISHED = ("done", "error", "cancelled")
 
 
@@ -112,13 +113,22 @@ class JobBoard:
                 return []
             _, _, first = self._queue.pop(0)
             batch, rows = [first], getattr(first.request, "variations", 1)
-            for item in list(self._queue):
-                job = item[2]
-                extra = getattr(job.request, "variations", 1)
-                if rows + extra <= max_rows and compatible(first, job):
-                    self._queue.remove(item)
-                    batch.append(job)
-                    rows += extra
+            deadline = time.monotonic() + GATHER_S
+            batchable = compatible(first, first)  # only some actions (generate) share batches
+            while True:
+                for item in list(self._queue):
+                    job = item[2]
+                    extra = getattr(job.request, "variations", 1)
+                    if rows + extra <= max_rows and compatible(first, job):
+                        self._queue.remove(item)
+                        batch.append(job)
+                        rows += extra
+                # Requests sent together reach the engine a fraction of a millisecond apart; a
+                # short wait lets a burst share one batch instead of its first member running alone.
+                left = deadline - time.monotonic()
+                if rows >= max_rows or left <= 0 or not batchable:
+                    break
+                self._cond.wait(left)
             for job in batch:
                 job.state = "running"
                 job.started = time.monotonic()

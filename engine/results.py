@@ -47,7 +47,8 @@ class ResultStore:
 
     def put(self, job_id: str, content: dict, buffers: list[bytes]) -> str:
         """Store a result and index it under `job_id`; returns its sha256."""
-        blob = msgpack.packb({"content": content, "buffers": [bytes(b) for b in buffers]}, use_bin_type=True)
+        raw = [bytes(getattr(b, "data", b)) for b in buffers]
+        blob = msgpack.packb({"content": content, "buffers": raw}, use_bin_type=True)
         digest = hashlib.sha256(blob).hexdigest()
         target = self.results / f"{digest}.msgpack"
         if not target.exists():

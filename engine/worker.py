@@ -12,7 +12,7 @@ from soundloom.engine.outbox import Outbox, Outgoing
 from soundloom.engine.pipelines.generate import batch_key, generate_batch
 from soundloom.engine.pipelines.result import Result
 from soundloom.engine.results import ResultStore
-from soundloom.protocol.codec import attach_audio
+from soundloom.protocol.codec import Digested, attach_audio
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.protocol.messages import error_content
 
@@ -34,7 +34,8 @@ def result_reply(job: Job, result: Result, elapsed: float) -> tuple[dict, list]:
     descriptors = [attach_audio(holder, audio, result.sample_rate) for audio in result.audio]
     metadata = dict(result.metadata[0], elapsed_s=round(elapsed, 3))
     content = {"status": "ok", "job_id": job.job_id, "audio": descriptors, "metadata": metadata, "warnings": result.warnings}
-    return content, holder["buffers"]
+    # Hashed once here: the reply may be sent again (resends, job_result) without rehashing.
+    return content, [Digested(buffer) for buffer in holder["buffers"]]
 
 
 class Worker(threading.Thread):

@@ -126,13 +126,20 @@ class Session:
         return mac.hexdigest().encode("ascii")
 
     def serialize(self, msg: dict[str, Any], identities: Sequence[bytes | str] = ()) -> list[Any]:
-        """The frames of `msg`, ready for `send_multipart`; buffer digests are added to metadata."""
+        """The frames of `msg`, ready for `send_multipart`; buffer digests are added to metadata.
+
+        A buffer wrapped in `Digested` brings its digest along, so a result sent many times is
+        hashed once.
+        """
         _check_header(msg.get("header"))
-        buffers = [_byte_view(buf, f"buffers[{i}]") for i, buf in enumerate(msg.get("buffers") or [])]
+        raw = list(msg.get("buffers") or [])
+        buffers = [_byte_view(getattr(buf, "data", buf), f"buffers[{i}]") for i, buf in enumerate(raw)]
         metadata = dict(msg.get("metadata") or {})
         # Digests of the buffers ride in metadata, so the HMAC over metadata covers the audio.
         if buffers:
-            metadata["buffer_sha256"] = [hashlib.sha256(b).hexdigest() for b in buffers]
+            metadata["buffer_sha256"] = [
+                getattr(buf, "sha256", None) or hashlib.sha256(view).hexdigest() for buf, view in zip(raw, buffers)
+            ]
         else:
             metadata.pop("buffer_sha256", None)
         dicts = (msg["header"], msg.get("parent_header") or {}, metadata, msg.get("content") or {})
@@ -299,6 +306,16 @@ class Session:
 
 
 # ---------------------------------------------------------------------- audio buffers
+
+
+class Digested:
+    """A buffer with its sha256 computed once, for payloads that are sent more than once."""
+
+    __slots__ = ("data", "sha256")
+
+    def __init__(self, data: Any):
+        self.data = data
+        self.sha256 = hashlib.sha256(_byte_view(data, "buffer")).hexdigest()
 
 
 def attach_audio(msg: dict[str, Any], samples: Any, sample_rate: int, field: str = "audio") -> dict[str, Any]:
