@@ -239,3 +239,18 @@ def test_reply_type_naming():
     with pytest.raises(SoundloomError) as info:
         reply_type("progress")
     assert info.value.code is ErrorCode.INVALID_ARGUMENT
+
+
+def test_a_digested_buffer_is_sent_with_its_precomputed_digest():
+    import hashlib
+
+    import numpy as np
+
+    from soundloom.protocol.codec import Digested, Session
+
+    sender, receiver = Session(b"k"), Session(b"k")
+    audio = np.arange(1000, dtype="<f4")
+    msg = sender.msg("x_reply", {"n": 1}, buffers=[Digested(audio)])
+    received = receiver.deserialize(sender.serialize(msg))
+    assert received["metadata"]["buffer_sha256"] == [hashlib.sha256(audio.tobytes()).hexdigest()]
+    assert bytes(received["buffers"][0]) == audio.tobytes()
