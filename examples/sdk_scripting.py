@@ -1,6 +1,6 @@
 """Render a small library of variations from a list of prompts, through the engine.
 
-    python examples/sdk_scripting.py OUT_DIR [--model MODEL_FOLDER]
+    python examples/sdk_scripting.py OUT_DIR [--model MODEL_FOLDER] [--seconds 2] [--steps 25]
 
 Starts an engine if none is running (and stops it again at the end), follows each job's
 progress, and writes 48 kHz WAV files whose metadata records how to reproduce them.
@@ -18,11 +18,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("out", type=Path)
     parser.add_argument("--model", type=Path, help="model folder for an engine started by this script")
+    parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--steps", type=int, default=25)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     engine_args = ["--model", str(args.model.resolve())] if args.model else []
     with Client.connect(engine_args=engine_args) as client:
-        jobs = {prompt: client.submit_generate(prompt, seconds=2.0, variations=3, seed=1) for prompt in PROMPTS}
+        jobs = {prompt: client.submit_generate(prompt, seconds=args.seconds, steps=args.steps, variations=3, seed=1) for prompt in PROMPTS}
         for prompt, job in jobs.items():
             for step, total, _eta in job.progress:
                 print(f"\r{prompt[:30]:30s} {step}/{total}", end="", flush=True)

@@ -17,7 +17,8 @@ def test_sdk_scripting_example_writes_reproducible_variations(tiny_model_path, t
     runtime.mkdir(mode=0o700)
     env = dict(os.environ, SOUNDLOOM_RUNTIME_DIR=str(runtime), SOUNDLOOM_DATA_DIR=str(tmp_path / "data"))
     done = subprocess.run(
-        [sys.executable, str(EXAMPLES / "sdk_scripting.py"), str(tmp_path / "out"), "--model", str(tiny_model_path)],
+        [sys.executable, str(EXAMPLES / "sdk_scripting.py"), str(tmp_path / "out"), "--model", str(tiny_model_path),
+         "--seconds", "0.5", "--steps", "3"],
         env=env, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
