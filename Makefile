@@ -30,6 +30,7 @@ test-slow: system-deps $(VENV)/.dev-installed
 
 bench: system-deps $(VENV)/.dev-installed
 	$(PY) bench/engine_vs_diffusers.py
+	$(PY) bench/daemon.py
 
 $(PY):
 	python3 -m venv $(VENV)
