@@ -209,3 +209,30 @@ def test_binding_a_public_address_needs_allow_remote(tiny_model_path, tmp_path):
     )
     assert result.returncode == 2 and "--allow-remote" in result.stderr
     assert not (tmp_path / "c.json").exists()
+
+
+def test_an_oversized_message_is_refused_and_the_engine_keeps_serving(make_daemon, connect):
+    engine = make_daemon("--max-message-mb", "1")
+    client = connect(engine.start())
+    big = np.zeros((1, 400_000), np.float32)  # 1.6 MB of audio
+    msg = {"buffers": []}
+    from soundloom.protocol.codec import attach_audio
+
+    descriptor = attach_audio(msg, big, 16000)
+    client.send("transfer_request", {"prompt": "x", "audio": descriptor}, buffers=msg["buffers"])
+    assert not client.shell.poll(1000)  # dropped before it was read
+    assert client.request("ping_request", timeout=10)["content"]["status"] == "ok"
+
+
+def test_a_remote_bind_uses_curve_and_plain_clients_get_nothing(make_daemon, connect):
+    from soundloom.sdk import Client
+
+    engine = make_daemon("--ip", "0.0.0.0", "--allow-remote")
+    info = engine.start()
+    assert len(info.curve_server_key) == 40
+    loopback = type(info)(**{**info.to_dict(), "ip": "127.0.0.1"})
+    plain = connect(loopback)
+    plain.send("ping_request", {})
+    assert not plain.shell.poll(1000)  # no CURVE handshake, no conversation
+    with Client.connect(engine.connection_file, start=False) as client:
+        assert client.info()["pid"] == engine.process.pid

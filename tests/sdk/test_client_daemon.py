@@ -1,7 +1,4 @@
-"""The SDK against the real daemon (`python -m soundloom.engine serve`) on a tiny random-weight model.
-
-Slow (torch in a subprocess, model loading): run with `pytest -m slow tests/sdk/test_client_daemon.py`.
-"""
+"""The SDK against the real daemon (`python -m soundloom.engine serve`) on a tiny random-weight model."""
 
 from __future__ import annotations
 
@@ -13,9 +10,6 @@ import numpy as np
 import pytest
 
 from soundloom.sdk import Client, EngineDiedError, JobCancelledError
-
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture
 def launched(tiny_model_path, tmp_path, monkeypatch):
