@@ -99,7 +99,8 @@ def train_unet(batches: LatentBatches, encode_text, out: Path, config: UNetConfi
     state = load_latest(out / "checkpoints")
     if state is not None:
         unet.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
+        if "optimizer" in state:  # absent when continuing from a published model's weights
+            optimizer.load_state_dict(state["optimizer"])
         start = state["step"]
     rng = np.random.default_rng([config.seed, start])
     generator = torch.Generator().manual_seed(config.seed * 7919 + start)

@@ -18,6 +18,7 @@ import torch
 
 from soundloom.engine.models.mel import MelConfig
 from soundloom.engine.models.starter import MAX_TOKENS, TEXT_PACKAGE, save_starter
+from soundloom.engine.training.checkpoint import list_checkpoints, load_latest, save_checkpoint
 from soundloom.engine.training.diffusion_training import (
     NOISE_SCHEDULE, LatentBatches, UNetConfig, make_unet, train_unet,
 )
@@ -108,16 +109,45 @@ def stage_unet(recipe: StarterRecipe, cache, vae, work: Path, log: dict, encode_
     return unet
 
 
-def export(recipe: StarterRecipe, vae, unet, out: Path) -> Path:
+def export(recipe: StarterRecipe, vae, unet, out: Path, steps: int, log: dict) -> Path:
+    """Write the model folder (atomically replacing `out`) with `training.json` beside the weights."""
     from diffusers import DPMSolverMultistepScheduler
 
     scheduler = DPMSolverMultistepScheduler(**NOISE_SCHEDULE, prediction_type=recipe.unet.prediction_type)
     tmp = out.with_name(out.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     save_starter(tmp, vae, unet, scheduler, recipe.mel)
+    (tmp / "training.json").write_text(json.dumps({"unet_steps": steps, **log}, indent=2))
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     return out
+
+
+def seed_from_model(model: Path, work: Path) -> int:
+    """Start a work folder from a published model (its VAE, and its UNet as a checkpoint); returns the step."""
+    from diffusers import UNet2DConditionModel
+
+    steps = int(json.loads((model / "training.json").read_text())["unet_steps"])
+    if not (work / "vae" / "final").exists():
+        shutil.copytree(model / "vae", work / "vae" / "final")
+    if not list_checkpoints(work / "unet" / "checkpoints"):
+        unet = UNet2DConditionModel.from_pretrained(model / "unet").float()
+        save_checkpoint(work / "unet" / "checkpoints", steps, {"model": unet.state_dict()})
+    return steps
+
+
+def export_latest(recipe: StarterRecipe, work: Path, out: Path) -> Path:
+    """Export the newest UNet checkpoint with the trained VAE, without training further."""
+    from diffusers import AutoencoderKL
+
+    state = load_latest(work / "unet" / "checkpoints")
+    unet = make_unet(recipe.unet)
+    unet.load_state_dict(state["model"])
+    vae = AutoencoderKL.from_pretrained(work / "vae" / "final")
+    log_file = work / "training-log.json"
+    log = json.loads(log_file.read_text()) if log_file.exists() else {}
+    log["unet_hours"] = round(state.get("elapsed_s", 0.0) / 3600, 2)
+    return export(recipe, vae.eval(), unet.eval(), out, state["step"], log)
 
 
 def train_starter(corpus: Path, work: Path, out: Path, recipe: StarterRecipe) -> dict:
@@ -133,9 +163,10 @@ def train_starter(corpus: Path, work: Path, out: Path, recipe: StarterRecipe) ->
     cache = build_mel_cache(entries, corpus, work / "mels", recipe.mel)
     log["mel_cache_minutes"] = round((time.monotonic() - began) / 60, 1)
     vae = stage_vae(recipe, cache, work, log)
-    unet = stage_unet(recipe, cache, vae, work, log, load_text_encoder())
-    export(recipe, vae, unet, out)
     log_file.write_text(json.dumps(log, indent=2))
+    unet = stage_unet(recipe, cache, vae, work, log, load_text_encoder())
+    log_file.write_text(json.dumps(log, indent=2))
+    export(recipe, vae, unet, out, recipe.unet.steps, log)
     return log
 
 
@@ -145,10 +176,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, required=True, help="caches and checkpoints; rerun to resume")
     parser.add_argument("--out", type=Path, required=True, help="the model folder to write")
     parser.add_argument("--vae-steps", type=int, default=VAEConfig.steps)
-    parser.add_argument("--steps", type=int, default=UNetConfig.steps, help="UNet training steps")
+    parser.add_argument("--steps", type=int, default=UNetConfig.steps, help="UNet training steps in all")
+    parser.add_argument("--resume-from", type=Path, help="continue from a published model folder (e.g. the committed starter)")
+    parser.add_argument("--export-only", action="store_true", help="write --out from the newest checkpoint and stop")
     args = parser.parse_args(argv)
     recipe = StarterRecipe()
     recipe.vae.steps, recipe.unet.steps = args.vae_steps, args.steps
+    if args.resume_from:
+        print(f"continuing from {args.resume_from} at step {seed_from_model(args.resume_from, args.work)}")
+    if args.export_only:
+        print(export_latest(recipe, args.work, args.out))
+        return 0
     print(json.dumps(train_starter(args.corpus, args.work, args.out, recipe), indent=2))
     return 0
 

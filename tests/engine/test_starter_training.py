@@ -51,3 +51,19 @@ def test_the_recipe_runs_resumes_and_exports_a_loadable_starter(tmp_path):
     assert model.family == "starter" and model.samples_per_latent_frame == 160 * 8
     result = generate(model, GenerateRequest(prompt="a tone", seconds=1.0, steps=3, seed=0))
     assert result.audio[0].shape == (1, 16000) and np.all(np.isfinite(result.audio[0]))
+
+
+def test_training_continues_from_a_published_model_and_exports_mid_run(tmp_path):
+    from soundloom.engine.training.starter_recipe import export_latest, seed_from_model
+
+    corpus = _toy_corpus(tmp_path / "corpus")
+    first = tmp_path / "starter"
+    train_starter(corpus, tmp_path / "work", first, _recipe(vae_steps=2, unet_steps=4))
+    assert json.loads((first / "training.json").read_text())["unet_steps"] == 4
+    # A new machine: only the published folder survives. Training goes on from step 4.
+    fresh = tmp_path / "fresh-work"
+    assert seed_from_model(first, fresh) == 4
+    train_starter(corpus, fresh, tmp_path / "continued", _recipe(vae_steps=2, unet_steps=6))
+    assert json.loads((tmp_path / "continued" / "training.json").read_text())["unet_steps"] == 6
+    snapshot = export_latest(_recipe(2, 6), fresh, tmp_path / "snapshot")
+    assert load_model(snapshot).family == "starter"
