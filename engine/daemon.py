@@ -58,13 +58,16 @@ def serve(argv: list[str] | None = None) -> int:
     folder = data_dir(args.data_dir)
     _setup_logging(folder, args.log_level)
 
-    from soundloom.engine.engine import Engine
+    from soundloom.engine.engine import Engine, default_model_path
     from soundloom.engine.server import EngineServer, ServerConfig
     from soundloom.protocol.errors import SoundloomError
 
     models = list(args.model)
-    if not models and os.environ.get("SOUNDLOOM_MODEL"):
-        models.append(Path(os.environ["SOUNDLOOM_MODEL"]))
+    if not models:
+        try:
+            models.append(default_model_path())
+        except SoundloomError:
+            pass  # no default: requests must name a model from --models-dir
     config = ServerConfig(
         transport=args.transport, ip=args.ip, allow_remote=args.allow_remote, connection_file=args.connection_file,
         data_dir=folder, max_message_bytes=int(args.max_message_mb * 1024 * 1024), max_queued_per_client=args.max_queued,

@@ -33,11 +33,16 @@ OPERATIONS = {
 }
 
 
+STARTER_PATH = Path(__file__).resolve().parent / "weights" / "starter"
+
+
 def default_model_path() -> Path:
-    """The model used when a request names none: $SOUNDLOOM_MODEL, else an error that says so."""
+    """The model used when a request names none: $SOUNDLOOM_MODEL, else the bundled starter model."""
     configured = os.environ.get("SOUNDLOOM_MODEL")
     if configured:
         return Path(configured)
+    if (STARTER_PATH / "model_index.json").is_file():
+        return STARTER_PATH
     raise SoundloomError(
         ErrorCode.MODEL_NOT_FOUND, "no default model is installed; give a model folder (--model PATH)", "model"
     )
