@@ -44,7 +44,9 @@ class Audio:
         return cls(samples, rate, read_metadata(path))
 
     def play(self, blocking: bool = True) -> None:
-        """Play through the default output device (needs the `sounddevice` package)."""
-        import sounddevice
-
+        """Play through the default output device (needs `pip install 'soundloom[audio-device]'`)."""
+        try:
+            import sounddevice
+        except (ImportError, OSError) as exc:  # OSError: the PortAudio library itself is missing
+            raise RuntimeError(f"playing audio needs sounddevice and PortAudio: pip install 'soundloom[audio-device]' ({exc})") from exc
         sounddevice.play(self.samples.T, self.sample_rate, blocking=blocking)

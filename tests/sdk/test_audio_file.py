@@ -62,3 +62,17 @@ def test_save_resamples_and_records_the_rate(tmp_path):
 def test_writing_leaves_no_temporary_files(tmp_path):
     write_audio(tmp_path / "a.flac", np.zeros((1, 10), np.float32), 16000, META)
     assert [p.name for p in tmp_path.iterdir()] == ["a.flac"]
+
+
+def test_play_hands_frames_first_samples_to_the_output_device(monkeypatch):
+    # No sound card here: a stand-in for the sounddevice module records what it was given.
+    import sys
+    import types
+
+    played = {}
+    fake = types.SimpleNamespace(play=lambda data, rate, blocking: played.update(data=data, rate=rate, blocking=blocking))
+    monkeypatch.setitem(sys.modules, "sounddevice", fake)
+    samples = np.stack([np.zeros(100, np.float32), np.ones(100, np.float32)])
+    Audio(samples, 22050).play()
+    assert played["rate"] == 22050 and played["data"].shape == (100, 2) and played["blocking"] is True
+    assert np.array_equal(played["data"][:, 1], np.ones(100, np.float32))
