@@ -7,28 +7,20 @@ of its result. A client that lost a reply (disconnect, engine restart) fetches i
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 import time
 from pathlib import Path
 
 import msgpack
 
+from soundloom.engine.files import atomic_writer
+
 _JOB_ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as f:
+        f.write(data)
 
 
 class ResultStore:

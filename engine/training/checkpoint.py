@@ -6,13 +6,13 @@ so a resumed run continues where it stopped and loses at most one checkpoint int
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from soundloom.engine.files import atomic_writer
 
 _NAME = re.compile(r"^step-(\d+)\.pt$")
 
@@ -21,16 +21,8 @@ def save_checkpoint(folder: Path, step: int, state: dict[str, Any], keep: int = 
     """Write `state` as step-<step>.pt atomically; delete all but the newest `keep`."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"step-{step:07d}.pt"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save({"step": step, "rng": torch.get_rng_state(), **state}, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(target) as f:
+        torch.save({"step": step, "rng": torch.get_rng_state(), **state}, f)
     for old in list_checkpoints(folder)[:-keep]:
         old.unlink(missing_ok=True)
     return target
