@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("serve", help="run the engine as a local service (all options: soundloom serve --help)",
                             add_help=False)
     p.add_argument("engine_args", nargs=argparse.REMAINDER)
+    for name, text in (("train", "train the starter model (soundloom train starter --help)"),
+                       ("eval", "score a model on the corpus's held-out split (soundloom eval --help)")):
+        commands.add_parser(name, help=text, add_help=False).add_argument("rest", nargs=argparse.REMAINDER)
     p = commands.add_parser("status", help="show the running engine, its models and its queue")
     p.add_argument("--connection-file", type=Path)
     p = commands.add_parser("stop", help="shut the running engine down")
@@ -207,17 +210,22 @@ def _stop(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(engine_args: list[str]) -> int:
-    # The engine is a separate program with its own options; hand this process over to it.
-    command = [sys.executable, "-m", "soundloom.engine", "serve", *engine_args]
-    os.execv(sys.executable, command)
+def _exec_engine(module: str, argv: list[str]) -> int:
+    # Engine programs have their own options and need torch; hand this process over to them.
+    os.execv(sys.executable, [sys.executable, "-m", module, *argv])
     return 0  # not reached
+
+
+def _serve(engine_args: list[str]) -> int:
+    return _exec_engine("soundloom.engine", ["serve", *engine_args])
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["serve"]:
         return _serve(argv[1:])
+    if argv[:1] in (["train"], ["eval"]):
+        return _exec_engine("soundloom.engine.training.cli", argv)
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_:  # usage errors and --help: report the code instead of exiting

@@ -58,3 +58,12 @@ def test_stop_shuts_the_engine_down(make_daemon, capsys):
     assert engine.process.wait(30) == 0 and not engine.connection_file.exists()
     assert "stopped" in capsys.readouterr().out
     assert not os.path.exists(engine.connection_file)
+
+
+def test_train_and_eval_hand_over_to_the_engine_programs():
+    import subprocess
+    import sys
+
+    for command, fragment in ((["train", "--help"], "--resume"), (["eval", "--help"], "--per-class")):
+        done = subprocess.run([sys.executable, "-m", "soundloom.sdk.cli", *command], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0 and fragment in done.stdout
