@@ -25,6 +25,7 @@ from soundloom.engine.training.diffusion_training import (
 from soundloom.engine.training.latent_cache import encode_all, silence_latent
 from soundloom.engine.training.mel_cache import build_mel_cache
 from soundloom.engine.training.vae_training import VAEConfig, make_vae, reconstruction_error, train_vae
+from soundloom.engine.training.vocoder_training import Segments, VocoderConfig, compare_with_griffin_lim, train_vocoder
 
 
 @dataclass
@@ -34,6 +35,7 @@ class StarterRecipe:
     mel: MelConfig = field(default_factory=MelConfig)
     vae: VAEConfig = field(default_factory=VAEConfig)
     unet: UNetConfig = field(default_factory=UNetConfig)
+    vocoder: VocoderConfig = field(default_factory=VocoderConfig)
 
     @property
     def floor(self) -> float:
@@ -87,6 +89,26 @@ def stage_vae(recipe: StarterRecipe, cache, work: Path, log: dict) -> torch.nn.M
     return vae
 
 
+def stage_vocoder(recipe: StarterRecipe, entries: list[dict], corpus: Path, work: Path, log: dict):
+    """Train the corpus vocoder; return it if it beats Griffin-Lim on held-out clips, else None."""
+    folder = work / "vocoder"
+    if (folder / "final" / "config.json").exists():
+        from transformers import SpeechT5HifiGan
+
+        vocoder = SpeechT5HifiGan.from_pretrained(folder / "final").eval()
+    else:
+        train = [corpus / e["path"] for e in entries if e["split"] == "train"]
+        segments = Segments(train, int(recipe.vocoder.segment_s * recipe.mel.sample_rate))
+        vocoder = train_vocoder(segments, folder, recipe.vocoder, recipe.mel)
+        vocoder.save_pretrained(folder / "final")
+    import soundfile as sf
+
+    heldout = [sf.read(corpus / e["path"], dtype="float32")[0] for e in entries if e["split"] == "heldout"][:32]
+    scores = compare_with_griffin_lim(vocoder, heldout, recipe.mel)
+    log["vocoder"] = {"heldout_mr_stft": scores, "chosen": "vocoder" if scores["vocoder"] < scores["griffin_lim"] else "griffin_lim"}
+    return vocoder if log["vocoder"]["chosen"] == "vocoder" else None
+
+
 def stage_unet(recipe: StarterRecipe, cache, vae, work: Path, log: dict, encode_text) -> torch.nn.Module:
     began = time.monotonic()
     train = cache.split("train")
@@ -109,14 +131,14 @@ def stage_unet(recipe: StarterRecipe, cache, vae, work: Path, log: dict, encode_
     return unet
 
 
-def export(recipe: StarterRecipe, vae, unet, out: Path, steps: int, log: dict) -> Path:
+def export(recipe: StarterRecipe, vae, unet, out: Path, steps: int, log: dict, vocoder=None) -> Path:
     """Write the model folder (atomically replacing `out`) with `training.json` beside the weights."""
     from diffusers import DPMSolverMultistepScheduler
 
     scheduler = DPMSolverMultistepScheduler(**NOISE_SCHEDULE, prediction_type=recipe.unet.prediction_type)
     tmp = out.with_name(out.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
-    save_starter(tmp, vae, unet, scheduler, recipe.mel)
+    save_starter(tmp, vae, unet, scheduler, recipe.mel, vocoder=vocoder)
     (tmp / "training.json").write_text(json.dumps({"unet_steps": steps, **log}, indent=2))
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
@@ -147,7 +169,12 @@ def export_latest(recipe: StarterRecipe, work: Path, out: Path) -> Path:
     log_file = work / "training-log.json"
     log = json.loads(log_file.read_text()) if log_file.exists() else {}
     log["unet_hours"] = round(state.get("elapsed_s", 0.0) / 3600, 2)
-    return export(recipe, vae.eval(), unet.eval(), out, state["step"], log)
+    vocoder = None
+    if log.get("vocoder", {}).get("chosen") == "vocoder":
+        from transformers import SpeechT5HifiGan
+
+        vocoder = SpeechT5HifiGan.from_pretrained(work / "vocoder" / "final").eval()
+    return export(recipe, vae.eval(), unet.eval(), out, state["step"], log, vocoder)
 
 
 def train_starter(corpus: Path, work: Path, out: Path, recipe: StarterRecipe) -> dict:
@@ -164,9 +191,11 @@ def train_starter(corpus: Path, work: Path, out: Path, recipe: StarterRecipe) ->
     log["mel_cache_minutes"] = round((time.monotonic() - began) / 60, 1)
     vae = stage_vae(recipe, cache, work, log)
     log_file.write_text(json.dumps(log, indent=2))
+    vocoder = stage_vocoder(recipe, entries, corpus, work, log)
+    log_file.write_text(json.dumps(log, indent=2))
     unet = stage_unet(recipe, cache, vae, work, log, load_text_encoder())
     log_file.write_text(json.dumps(log, indent=2))
-    export(recipe, vae, unet, out, recipe.unet.steps, log)
+    export(recipe, vae, unet, out, recipe.unet.steps, log, vocoder)
     return log
 
 

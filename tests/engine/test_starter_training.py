@@ -11,6 +11,7 @@ from soundloom.engine.training.checkpoint import list_checkpoints
 from soundloom.engine.training.starter_recipe import StarterRecipe, train_starter
 from soundloom.engine.training.diffusion_training import UNetConfig
 from soundloom.engine.training.vae_training import VAEConfig
+from soundloom.engine.training.vocoder_training import VocoderConfig
 
 
 def _toy_corpus(root):
@@ -35,6 +36,7 @@ def _recipe(vae_steps, unet_steps):
     recipe.vae = VAEConfig(channels=(8, 16, 16, 16), latent_channels=4, norm_groups=8, steps=vae_steps, batch=4, crop_frames=64, checkpoint_every=2)
     recipe.unet = UNetConfig(channels=(32, 32, 32), latent_channels=4, head_dim=8, norm_groups=8, steps=unet_steps, batch=4, crop=8,
                              checkpoint_every=2)
+    recipe.vocoder = VocoderConfig(channels=16, steps=2, batch=2, segment_s=0.5, checkpoint_every=2)
     return recipe
 
 
@@ -47,6 +49,7 @@ def test_the_recipe_runs_resumes_and_exports_a_loadable_starter(tmp_path):
     log = train_starter(corpus, work, out, _recipe(vae_steps=4, unet_steps=6))
     assert list_checkpoints(work / "unet" / "checkpoints")[-1].name == "step-0000006.pt"
     assert log["vae"]["heldout_mel_l1"] > 0
+    assert log["vocoder"]["chosen"] in ("vocoder", "griffin_lim")
     model = load_model(out)
     assert model.family == "starter" and model.samples_per_latent_frame == 160 * 8
     result = generate(model, GenerateRequest(prompt="a tone", seconds=1.0, steps=3, seed=0))
