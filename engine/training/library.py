@@ -1,0 +1,162 @@
+"""A user's sample library, read-only: which files can train a model, with what captions, and why
+the others cannot.
+
+Captions come from a sidecar `.txt` or `.json` beside a file when there is one, otherwise from its
+file and folder names ("Foley/Doors/Door_Slam_Wood_03.wav" → "door slam, wood, foley doors").
+Nothing inside the library is ever written, moved or touched: files are opened for reading only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+AUDIO_SUFFIXES = {".wav", ".flac", ".aif", ".aiff", ".ogg", ".oga", ".mp3"}
+MIN_SECONDS = 0.1
+MAX_SECONDS = 600.0  # longer files are skipped: a two-hour field recording is not a sample
+SILENCE_DBFS = -70.0
+# Words that say how a file was made or kept, not what it sounds like.
+NOISE_WORDS = {
+    "take", "tk", "final", "master", "mix", "edit", "edited", "bounce", "bounced", "copy", "stereo", "mono", "st",
+    "wav", "flac", "aif", "aiff", "ogg", "mp3", "new", "old", "alt", "version", "ver", "v", "rev", "export", "sample",
+    "samples", "one", "shot", "oneshot", "sfx", "fx", "untitled", "audio", "clip", "rec", "recording", "khz", "bit",
+}
+_FORMAT_TAG = re.compile(r"(?i)(?<![A-Za-z])\d+(\.\d+)?\s?(khz|k|bit)(?![A-Za-z])")  # "48k", "24bit", "44.1kHz"
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+
+
+def words_of(name: str) -> list[str]:
+    """Lower-case descriptive words of a file or folder name: camelCase, _, - and . split; take
+    numbers, version tags and noise words dropped."""
+    name = _FORMAT_TAG.sub(" ", name)
+    parts = re.split(r"[\s_\-.()\[\]{},+&]+", _CAMEL.sub(" ", name))
+    out = []
+    for part in parts:
+        word = part.lower()
+        if not word or word.isdigit() or word in NOISE_WORDS or re.fullmatch(r"v\d+|take\d+|tk\d+|\d+(k|khz|bit)", word):
+            continue
+        out.append(word)
+    return out
+
+
+def caption_from_names(relative: Path) -> str:
+    """"Foley/Doors/Door_Slam_Wood_03.wav" → "door slam, wood, foley doors"."""
+    words = words_of(relative.stem)
+    head = " ".join(words[:2])
+    tail = " ".join(words[2:])
+    context = " ".join(w for folder in relative.parent.parts for w in words_of(folder))
+    return ", ".join(part for part in (head, tail, context) if part)
+
+
+def sidecar_caption(path: Path) -> str | None:
+    """The caption in `name.txt` or `name.json` ({"caption": …} or {"captions": […]}) beside `path`."""
+    text_file, json_file = path.with_suffix(".txt"), path.with_suffix(".json")
+    try:
+        if text_file.is_file():
+            caption = text_file.read_text(encoding="utf-8", errors="replace").strip()
+            return caption.splitlines()[0].strip() if caption else None
+        if json_file.is_file():
+            data = json.loads(json_file.read_text(encoding="utf-8"))
+            if isinstance(data, dict):
+                caption = data.get("caption") or (data.get("captions") or [None])[0]
+                return str(caption).strip() if caption else None
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+@dataclass
+class LibraryClip:
+    path: str  # relative to the library root
+    caption: str
+    caption_source: str  # "sidecar" or "names"
+    seconds: float
+    sample_rate: int
+    channels: int
+
+
+@dataclass
+class LibraryScan:
+    root: str
+    clips: list[LibraryClip] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)  # {"path", "reason"}
+
+    @property
+    def seconds(self) -> float:
+        return sum(c.seconds for c in self.clips)
+
+    def to_dict(self) -> dict:
+        return {"root": self.root, "clips": [asdict(c) for c in self.clips], "skipped": self.skipped,
+                "total_seconds": round(self.seconds, 3)}
+
+
+def _audio_files(root: Path, skipped: list[dict]) -> list[Path]:
+    """Audio files below `root`, following folder symlinks once each (a symlink loop ends there)."""
+    found, seen = [], set()
+    for folder, subfolders, files in os.walk(root, followlinks=True, onerror=lambda e: skipped.append(
+            {"path": str(Path(e.filename).relative_to(root)) if e.filename else "", "reason": f"unreadable folder ({e.strerror})"})):
+        try:
+            key = os.stat(folder)
+        except OSError:
+            subfolders[:] = []
+            continue
+        if (key.st_dev, key.st_ino) in seen:
+            skipped.append({"path": str(Path(folder).relative_to(root)), "reason": "folder already scanned (symlink loop)"})
+            subfolders[:] = []
+            continue
+        seen.add((key.st_dev, key.st_ino))
+        subfolders.sort()
+        found += [Path(folder) / name for name in sorted(files) if Path(name).suffix.lower() in AUDIO_SUFFIXES]
+    return found
+
+
+def _peak_dbfs(path: Path) -> float:
+    peak = 0.0
+    with sf.SoundFile(path) as f:  # read-only by default
+        for block in f.blocks(blocksize=65536, dtype="float32", always_2d=True):
+            peak = max(peak, float(np.abs(block).max(initial=0.0)))
+    return 20 * np.log10(peak) if peak > 0 else -np.inf
+
+
+def scan_library(root: str | Path) -> LibraryScan:
+    """Every usable clip below `root` with its caption; every other audio file with its reason."""
+    from soundloom.protocol.errors import ErrorCode, SoundloomError
+
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise SoundloomError(ErrorCode.FILE_NOT_FOUND, f"{root} is not a folder", "folder")
+    scan = LibraryScan(str(root.resolve()))
+    for path in _audio_files(root, scan.skipped):
+        relative = path.relative_to(root)
+        try:
+            info = sf.info(str(path))
+        except Exception as exc:  # libsndfile reports corrupt or unsupported files in several ways
+            scan.skipped.append({"path": str(relative), "reason": f"unreadable ({str(exc).splitlines()[0][:120]})"})
+            continue
+        seconds = info.frames / info.samplerate if info.samplerate else 0.0
+        if seconds < MIN_SECONDS:
+            scan.skipped.append({"path": str(relative), "reason": f"too short ({seconds:.3f} s; at least {MIN_SECONDS} s)"})
+            continue
+        if seconds > MAX_SECONDS:
+            scan.skipped.append({"path": str(relative), "reason": f"too long ({seconds / 60:.1f} min; at most {MAX_SECONDS / 60:.0f} min)"})
+            continue
+        try:
+            if _peak_dbfs(path) < SILENCE_DBFS:
+                scan.skipped.append({"path": str(relative), "reason": f"silent (peak below {SILENCE_DBFS:.0f} dBFS)"})
+                continue
+        except Exception as exc:
+            scan.skipped.append({"path": str(relative), "reason": f"unreadable ({str(exc).splitlines()[0][:120]})"})
+            continue
+        sidecar = sidecar_caption(path)
+        caption = sidecar or caption_from_names(relative)
+        if not caption:
+            caption = "a sound"
+        scan.clips.append(LibraryClip(str(relative), caption, "sidecar" if sidecar else "names", round(seconds, 3),
+                                      info.samplerate, info.channels))
+    return scan
