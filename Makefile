@@ -31,6 +31,7 @@ test-slow: system-deps $(VENV)/.dev-installed
 bench: system-deps $(VENV)/.dev-installed
 	$(PY) bench/engine_vs_diffusers.py
 	$(PY) bench/daemon.py
+	test ! -f engine/weights/starter/model_index.json || $(PY) bench/starter_speed.py
 
 $(PY):
 	python3 -m venv $(VENV)
