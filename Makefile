@@ -11,14 +11,20 @@ APT_RUNTIME := libportaudio2 libsndfile1
 APT_CORPUS := fluidsynth fluid-soundfont-gm hydrogen-drumkits hydrogen-drumkits-effects hedgewars-data \
               sound-theme-freedesktop espeak-ng
 DEMO_MODEL := .cache/models/untrained-audioldm
+STARTER := engine/weights/starter
 
 .PHONY: demo test test-slow bench corpus system-deps clean
 
 demo: system-deps $(VENV)/.engine-installed
-	@test -d $(DEMO_MODEL) || $(PY) -m soundloom.engine.models.untrained $(DEMO_MODEL) --preset realistic >/dev/null
 	@mkdir -p out
-	@echo "note: no trained model is installed yet, so this uses an UNTRAINED random-weight model: expect noise, not rain." >&2
-	@$(VENV)/bin/soundloom generate "soft rain on a window" --model $(DEMO_MODEL) --seconds 4 --steps 20 --seed 1 -o out/demo.wav
+	@if [ -f $(STARTER)/model_index.json ]; then \
+	  $(PY) -c "import json; t = json.load(open('$(STARTER)/training.json')); print(f\"starter model: {t['unet_steps']} of {t['recipe']['unet']['steps']} training steps; see $(STARTER)/README.md\")" >&2; \
+	  $(PY) examples/first_sounds.py out; \
+	else \
+	  test -d $(DEMO_MODEL) || $(PY) -m soundloom.engine.models.untrained $(DEMO_MODEL) --preset realistic >/dev/null; \
+	  echo "note: no trained model is installed, so this uses an UNTRAINED random-weight model: expect noise." >&2; \
+	  $(VENV)/bin/soundloom generate "soft rain on a window" --model $(DEMO_MODEL) --seconds 4 --steps 20 --seed 1 -o out/demo.wav; \
+	fi
 
 test: APT_PACKAGES = $(APT_RUNTIME) $(APT_CORPUS)
 test: system-deps $(VENV)/.dev-installed
