@@ -64,10 +64,14 @@ class EngineService:
     # ---------------------------------------------------------------- jobs
 
     def _existing(self, msg: dict) -> Reply | None | bool:
-        """A repeated msg_id is answered from the job it created, not run twice."""
+        """A repeated msg_id is answered from the job it created (or its stored result), not run twice.
+
+        Returns the reply to send now, None when it will follow, or False for a new request.
+        """
         job = self.board.get(msg["header"]["msg_id"])
         if job is None:
-            return False
+            stored = self.store.get(msg["header"]["msg_id"])
+            return stored if stored is not None else False
         if self.board.add_waiter(job, (msg.get("identities", []), msg)):
             return None
         return job.reply

@@ -236,3 +236,16 @@ def test_a_remote_bind_uses_curve_and_plain_clients_get_nothing(make_daemon, con
     assert not plain.shell.poll(1000)  # no CURVE handshake, no conversation
     with Client.connect(engine.connection_file, start=False) as client:
         assert client.info()["pid"] == engine.process.pid
+
+
+def test_a_request_resent_after_an_engine_restart_is_answered_from_the_stored_result(make_daemon, connect):
+    engine = make_daemon()
+    client = connect(engine.start())
+    first = client.send("generate_request", {"prompt": "once", "seed": 8, **QUICK})
+    reply = client.recv()
+    engine.stop()
+    client = connect(engine.start())
+    header = dict(first["header"], date="2031-01-01T00:00:00.000000Z")  # same msg_id, fresh signature
+    client.session.send(client.shell, client.session.msg("generate_request", {"prompt": "once", **QUICK}, header=header))
+    again = client.recv()
+    assert again["content"]["metadata"] == reply["content"]["metadata"]  # not generated a second time
