@@ -169,6 +169,7 @@ def export_latest(recipe: StarterRecipe, work: Path, out: Path) -> Path:
     log_file = work / "training-log.json"
     log = json.loads(log_file.read_text()) if log_file.exists() else {}
     log["unet_hours"] = round(state.get("elapsed_s", 0.0) / 3600, 2)
+    log["recipe"] = json.loads(json.dumps(asdict(recipe)))
     vocoder = None
     if log.get("vocoder", {}).get("chosen") == "vocoder":
         from transformers import SpeechT5HifiGan
