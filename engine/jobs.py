@@ -39,7 +39,6 @@ class Job:
     step: int | None = None
     total: int | None = None
     eta_s: float | None = None
-    created: float = field(default_factory=time.monotonic)
     started: float | None = None
     error: dict | None = None
     reply: tuple[dict, list] | None = None

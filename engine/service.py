@@ -106,17 +106,18 @@ class EngineService:
         request.resolved_seed()  # fixed now, so a resend or a result fetched later tells the same seed
         return self._enqueue(msg, action, request, self.registry.resolve(content.get("model")), priority)
 
-    def _model_load(self, msg: dict, content: dict) -> Reply | None:
+    def _model_job(self, msg: dict, content: dict, action: str) -> Reply | None:
+        """Loading and unloading run on the worker, in queue order, so a running job keeps its model."""
         existing = self._existing(msg)
         if existing is not False:
             return existing
-        return self._enqueue(msg, "model_load", None, self.registry.resolve(_field(content, "model", str)), "interactive")
+        return self._enqueue(msg, action, None, self.registry.resolve(_field(content, "model", str)), "interactive")
+
+    def _model_load(self, msg: dict, content: dict) -> Reply | None:
+        return self._model_job(msg, content, "model_load")
 
     def _model_unload(self, msg: dict, content: dict) -> Reply | None:
-        existing = self._existing(msg)
-        if existing is not False:
-            return existing
-        return self._enqueue(msg, "model_unload", None, self.registry.resolve(_field(content, "model", str)), "interactive")
+        return self._model_job(msg, content, "model_unload")
 
     def _job(self, content: dict) -> Job:
         job_id = _field(content, "job_id", str)
