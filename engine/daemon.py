@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, help="results, logs and adapters (default: the user data dir)")
     parser.add_argument("--model", type=Path, action="append", default=[], help="a model folder; the first is the default")
     parser.add_argument("--models-dir", type=Path, action="append", default=[], help="a folder of model folders")
+    parser.add_argument("--library-root", type=Path, action="append", default=[],
+                        help="a folder whose subfolders fine-tuning may read (default: your home folder)")
     parser.add_argument("--device", help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--max-seconds", type=float, default=60.0, help="longest clip a request may ask for")
     parser.add_argument("--max-queued", type=int, default=32, help="jobs one client may have queued or running")
@@ -72,7 +74,7 @@ def serve(argv: list[str] | None = None) -> int:
         transport=args.transport, ip=args.ip, allow_remote=args.allow_remote, connection_file=args.connection_file,
         data_dir=folder, max_message_bytes=int(args.max_message_mb * 1024 * 1024), max_queued_per_client=args.max_queued,
         max_batch_rows=args.max_batch, result_max_age_s=args.result_max_age_h * 3600, models=models,
-        model_roots=list(args.models_dir),
+        model_roots=list(args.models_dir), library_roots=list(args.library_root) or [Path.home()],
     )
     try:
         server = EngineServer(config, Engine(device=args.device, max_seconds=args.max_seconds))

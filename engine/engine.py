@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import fields
 from pathlib import Path
@@ -74,6 +75,7 @@ class Engine:
         self.device = pick_device(device)
         self.max_seconds = max_seconds
         self._model: AudioModel | None = None
+        self._adapters: set[str] = set()  # adapters attached to the warm model's UNet
 
     @property
     def model(self) -> AudioModel | None:
@@ -89,11 +91,30 @@ class Engine:
 
     def unload(self) -> None:
         self._model = None
+        self._adapters.clear()
 
-    def run(self, operation: str, request, model: str | Path | None = None, on_step: StepCallback | None = None) -> Result:
-        """Validate `request`, load `model` if needed, and run `operation` ("generate", "inpaint", …)."""
+    def use_adapter(self, folder: Path | None, scale: float = 1.0) -> None:
+        """Run the warm model with the adapter in `folder` at `scale`, or as the base model (None)."""
+        from soundloom.engine.training import lora
+
+        if folder is None:
+            lora.select(self._model.unet, None)
+            return
+        weights = folder / lora.WEIGHTS_FILE
+        # Keyed by file identity, so an adapter trained again under the same name is loaded afresh.
+        key = "adapter_" + hashlib.sha1(f"{folder}:{weights.stat().st_mtime_ns}".encode()).hexdigest()[:16]
+        if key not in self._adapters:
+            lora.load(folder, self._model.unet, key)
+            self._adapters.add(key)
+        lora.select(self._model.unet, key, scale)
+
+    def run(self, operation: str, request, model: str | Path | None = None, on_step: StepCallback | None = None,
+            adapter: Path | None = None) -> Result:
+        """Validate `request`, load `model` if needed, and run `operation` ("generate", "inpaint", …),
+        with the adapter in folder `adapter` at the request's `adapter_scale` when one is given."""
         if isinstance(request, dict):
             request = build_request(operation, request)
         request.validate(self.max_seconds)
         loaded = self.load(model)
+        self.use_adapter(adapter, request.adapter_scale)
         return OPERATIONS[operation][1](loaded, request, on_step)

@@ -79,6 +79,12 @@ class JobBoard:
             self._forget_old()
             self._cond.notify_all()
 
+    def track(self, job: Job) -> None:
+        """Know a job that runs elsewhere (fine-tuning): status, cancel and results work, no worker runs it."""
+        with self._cond:
+            self._jobs[job.job_id] = job
+            self._forget_old()
+
     def _forget_old(self) -> None:
         finished = [k for k, j in self._jobs.items() if j.finished]
         for job_id in finished[: max(0, len(self._jobs) - self._history)]:

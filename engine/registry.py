@@ -7,9 +7,10 @@ reached through a request.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from soundloom.engine.adapters import variant_name
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
 
@@ -20,6 +21,7 @@ class ModelEntry:
     family: str
     sample_rate: int = 0  # Hz of its output; 0 when the folder does not say
     base: str | None = None  # for a fine-tuned variant, the model it adapts
+    adapter: Path | None = None  # for a fine-tuned variant, its adapter folder (peft format)
 
 
 def _sample_rate_of(path: Path) -> int:
@@ -67,6 +69,16 @@ class ModelRegistry:
         entry = ModelEntry(name, folder, _family_of(folder) or "unknown", _sample_rate_of(folder))
         self._entries[name] = entry
         return entry
+
+    def set_variants(self, variants: list[tuple[str, str, Path]]) -> None:
+        """Offer fine-tuned variants: (base name, adapter name, adapter folder); a missing base is left out."""
+        for name in [n for n, e in self._entries.items() if e.base is not None]:
+            del self._entries[name]
+        for base, adapter, folder in variants:
+            entry = self._entries.get(base)
+            if entry is not None and entry.base is None:
+                name = variant_name(base, adapter)
+                self._entries[name] = replace(entry, name=name, base=base, adapter=folder)
 
     def entries(self) -> list[ModelEntry]:
         return list(self._entries.values())

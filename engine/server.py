@@ -21,6 +21,8 @@ import zmq
 from soundloom.engine.engine import Engine
 from soundloom.engine.jobs import CANCELLED, JobBoard, complete
 from soundloom.engine.outbox import Outbox, Outgoing
+from soundloom.engine.adapters import AdapterStore
+from soundloom.engine.finetune_runner import FinetuneRunner
 from soundloom.engine.registry import ModelRegistry
 from soundloom.engine.results import ResultStore
 from soundloom.engine.service import EngineService
@@ -51,6 +53,7 @@ class ServerConfig:
     result_max_age_s: float = 7 * 24 * 3600
     models: list[Path] = field(default_factory=list)
     model_roots: list[Path] = field(default_factory=list)
+    library_roots: list[Path] = field(default_factory=lambda: [Path.home()])  # folders fine-tuning may read
 
 
 def _is_loopback(ip: str) -> bool:
@@ -79,8 +82,11 @@ class EngineServer:
         self.board = JobBoard(config.max_queued_per_client)
         self.outbox = Outbox(self.context)
         self.registry = ModelRegistry(config.models, config.model_roots)
-        self.service = EngineService(engine, self.registry, self.board, self.store, self.outbox)
+        adapters = AdapterStore(config.data_dir / "adapters")
+        self.service = EngineService(engine, self.registry, self.board, self.store, self.outbox, adapters, config.library_roots)
         self.worker = Worker(engine, self.board, self.store, self.outbox, config.max_batch_rows)
+        self.finetuning = FinetuneRunner(self.board, self.outbox, self.service.refresh_variants, config.data_dir)
+        self.service.finetuning = self.finetuning
         self._stopped = threading.Event()
 
     # ------------------------------------------------------------ binding
@@ -127,6 +133,7 @@ class EngineServer:
         for thread in self._threads:
             thread.start()
         self.worker.start()
+        self.finetuning.start()
         self.connection_file = write_connection_file(self.info, self.config.connection_file)
         log.info("engine %d serving; connection file %s", os.getpid(), self.connection_file)
         return self.info
@@ -176,7 +183,7 @@ class EngineServer:
 
     def _send_outgoing(self, item: Outgoing) -> None:
         if item.waiters is None:
-            self.session.publish(self.iopub, item.msg_type, item.content, parent=item.parent)
+            self.session.publish(self.iopub, item.msg_type, item.content, parent=item.parent, buffers=item.buffers)
             return
         for identities, request in item.waiters:
             self.session.reply(self.shell, dict(request, identities=identities), item.content, buffers=item.buffers)
@@ -225,6 +232,8 @@ class EngineServer:
             job.cancel_event.set()
         self.worker.stopping.set()
         self.worker.join(timeout=30)
+        self.finetuning.stop()
+        self.finetuning.join(timeout=60)  # a training process writes its checkpoint before it exits
         for item in self.outbox.drain():
             try:
                 self._send_outgoing(item)

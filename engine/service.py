@@ -10,10 +10,14 @@ import logging
 import os
 import threading
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
 import soundloom
+from soundloom.engine.adapters import AdapterStore
 from soundloom.engine.engine import OPERATIONS, Engine, build_request
+from soundloom.engine.finetune_request import library_folder, parse_finetune
+from soundloom.engine.finetune_runner import FinetuneRunner
 from soundloom.engine.jobs import CANCELLED, PRIORITY_RANK, Job, JobBoard, complete
 from soundloom.engine.outbox import Outbox
 from soundloom.engine.registry import ModelRegistry
@@ -38,15 +42,20 @@ def _field(content: dict, name: str, kind: type, required: bool = True) -> Any:
 class EngineService:
     """Request handlers over the shared state: engine, models, jobs and stored results."""
 
-    def __init__(self, engine: Engine, registry: ModelRegistry, board: JobBoard, store: ResultStore, outbox: Outbox):
+    def __init__(self, engine: Engine, registry: ModelRegistry, board: JobBoard, store: ResultStore, outbox: Outbox,
+                 adapters: AdapterStore, library_roots: list[Path] = ()):
         self.engine, self.registry, self.board, self.store, self.outbox = engine, registry, board, store, outbox
+        self.adapters = adapters
+        self.library_roots = [Path(r).expanduser().resolve() for r in library_roots]
+        self.finetuning: FinetuneRunner | None = None  # set by the server, which owns the thread
         self.shutdown_requested = threading.Event()
+        self.refresh_variants()
 
     def handle(self, msg: dict, channel: str = "shell") -> Reply | None:
         msg_type = msg["header"]["msg_type"]
         action = msg_type.removesuffix("_request") if msg_type.endswith("_request") else None
         try:
-            if action is None or action not in {a.value for a in Action} or action in ("finetune", "library_preview"):
+            if action is None or action not in {a.value for a in Action}:
                 raise SoundloomError(ErrorCode.UNKNOWN_MESSAGE_TYPE, f"the engine does not serve {msg_type!r}", "msg_type")
             if channel == "control" and Action(action) not in CONTROL_ACTIONS:
                 allowed = ", ".join(sorted(a.request for a in CONTROL_ACTIONS))
@@ -189,3 +198,45 @@ class EngineService:
     def _shutdown(self, msg: dict, content: dict) -> Reply:
         self.shutdown_requested.set()
         return {"status": "ok"}, []
+
+    # ---------------------------------------------------------------- fine-tuning
+
+    def refresh_variants(self) -> None:
+        """Offer every ready adapter as the variant "<base>+<adapter>"."""
+        ready = [n for n in self.adapters.names() if self.adapters.is_ready(n)]
+        self.registry.set_variants([(self.adapters.record(n)["base"], n, self.adapters.folder(n) / "lora") for n in ready])
+
+    def _library_preview(self, msg: dict, content: dict) -> Reply:
+        from soundloom.engine.training.library import scan_library
+
+        for key in content:
+            if key != "folder":
+                raise SoundloomError(ErrorCode.INVALID_ARGUMENT, "not a field of library_preview; allowed: folder", key)
+        return {"status": "ok", **scan_library(library_folder(content.get("folder"), self.library_roots)).to_dict()}, []
+
+    def _finetune(self, msg: dict, content: dict) -> Reply | None:
+        existing = self._existing(msg)
+        if existing is not False:
+            return existing
+        if self.finetuning is None:
+            raise SoundloomError(ErrorCode.UNKNOWN_MESSAGE_TYPE, "this engine does not run fine-tuning jobs", "msg_type")
+        spec = parse_finetune(content, self.registry, self.adapters, self.library_roots, str(self.engine.device))
+        header = msg["header"]
+        job = Job(job_id=header["msg_id"], action="finetune", request=spec, model=None, priority="batch",
+                  session=header.get("session", ""), header=header, waiters=[(msg.get("identities", []), msg)])
+        self.finetuning.submit(job)
+        return None
+
+    def _adapters_list(self, msg: dict, content: dict) -> Reply:
+        training = self.finetuning.training if self.finetuning else (lambda name: None)
+        adapters = [self.adapters.describe(n, training=training(n) is not None) for n in self.adapters.names()]
+        return {"status": "ok", "adapters": adapters}, []
+
+    def _adapters_remove(self, msg: dict, content: dict) -> Reply:
+        name = _field(content, "name", str)
+        job = self.finetuning.training(name) if self.finetuning else None
+        if job is not None:
+            raise SoundloomError(ErrorCode.ADAPTER_BUSY, f"adapter {name!r} is being trained by job {job.job_id}; cancel it first", "name")
+        self.adapters.remove(name)
+        self.refresh_variants()
+        return {"status": "ok", "name": name, "removed": True}, []

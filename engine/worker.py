@@ -29,6 +29,14 @@ def _compatible(first: Job, other: Job) -> bool:
     )
 
 
+def _name_variant(job: Job, result: Result) -> None:
+    """Results name the model as requested (a variant's name, not its base folder's)."""
+    for entry in result.metadata:
+        entry["model"] = job.model.name
+    if job.model.adapter is None and job.request.adapter_scale != 1.0:
+        result.warnings.append(f"adapter_scale is ignored: {job.model.name!r} is not a fine-tuned variant")
+
+
 def result_reply(job: Job, result: Result, elapsed: float) -> tuple[dict, list]:
     holder: dict = {"buffers": []}
     descriptors = [attach_audio(holder, audio, result.sample_rate) for audio in result.audio]
@@ -122,5 +130,11 @@ class Worker(threading.Thread):
             return [{"status": "ok", "model": first.model.name, "unloaded": loaded}]
         model = self.engine.load(first.model.path)
         if first.action == "generate":
-            return generate_batch(model, [job.request for job in batch], on_step)
-        return [self.engine.run(first.action, first.request, model=first.model.path, on_step=on_step)]
+            self.engine.use_adapter(first.model.adapter, first.request.adapter_scale)
+            results = generate_batch(model, [job.request for job in batch], on_step)
+        else:
+            results = [self.engine.run(first.action, first.request, model=first.model.path, on_step=on_step,
+                                       adapter=first.model.adapter)]
+        for job, result in zip(batch, results):
+            _name_variant(job, result)
+        return results

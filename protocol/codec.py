@@ -275,9 +275,10 @@ class Session:
         content: dict[str, Any],
         *,
         parent: dict[str, Any] | None = None,
+        buffers: list | None = None,
     ) -> dict[str, Any]:
         """Publish an iopub event; its topic frame is `msg_type`, so subscribers can filter by prefix."""
-        return self.send(socket, msg_type, content, parent=parent, identities=[msg_type])
+        return self.send(socket, msg_type, content, parent=parent, identities=[msg_type], buffers=buffers)
 
     async def send_async(
         self,

@@ -25,6 +25,14 @@ class ErrorCode(str, Enum):
     UNKNOWN_MESSAGE_TYPE = "unknown_message_type"  # no handler for this msg_type on this channel
     QUEUE_FULL = "queue_full"  # the job queue is at its limit; retry later
     JOB_NOT_FOUND = "job_not_found"  # no job with this job_id (never existed, or forgotten)
+    # Fine-tuning and adapters.
+    PATH_NOT_ALLOWED = "path_not_allowed"  # a folder outside the engine's library roots
+    EMPTY_LIBRARY = "empty_library"  # a library with no usable clip
+    LIBRARY_CHANGED = "library_changed"  # the library vanished or became unreadable mid-training
+    ADAPTER_EXISTS = "adapter_exists"
+    ADAPTER_NOT_FOUND = "adapter_not_found"
+    ADAPTER_BUSY = "adapter_busy"  # being trained now
+    DISK_FULL = "disk_full"
     # Local setup, raised by client libraries and never sent on the wire.
     BAD_CONNECTION_FILE = "bad_connection_file"  # unreadable or invalid connection file
     # The envelope: a message that is not a valid soundloom message at all.

@@ -32,6 +32,8 @@ class Action(str, Enum):
     PING = "ping"
     FINETUNE = "finetune"
     LIBRARY_PREVIEW = "library_preview"
+    ADAPTERS_LIST = "adapters_list"
+    ADAPTERS_REMOVE = "adapters_remove"
 
     @property
     def request(self) -> str:
@@ -97,7 +99,8 @@ class Event(str, Enum):
     """msg_type of iopub events; the topic frame of each event is its msg_type."""
 
     STATUS = "status"  # {"execution_state": "busy" | "idle", "job_id": str | None}
-    PROGRESS = "progress"  # {"job_id": str, "step": int, "total": int, "eta_s": float | None}
+    PROGRESS = "progress"  # {"job_id": str, "step": int, "total": int, "eta_s": float | None[, "loss": float]}
+    VALIDATION = "validation"  # {"job_id": str, "step": int, "prompt": str, "audio": descriptor} + buffer
 
 
 class ExecutionState(str, Enum):
@@ -129,6 +132,7 @@ DEFAULTS: dict[str, Any] = {
     "priority": Priority.INTERACTIVE.value,
     "seconds": 5.0,
     "strength": 0.5,
+    "adapter_scale": 1.0,
 }
 RANGES: dict[str, tuple[float, float]] = {
     "steps": (1, 1000),
@@ -137,7 +141,19 @@ RANGES: dict[str, tuple[float, float]] = {
     "variations": (1, 16),
     "seconds": (0.5, 60.0),
     "strength": (0.0, 1.0),
+    "adapter_scale": (0.0, 2.0),
 }
+# Fine-tuning request defaults and inclusive ranges.
+FINETUNE_DEFAULTS: dict[str, Any] = {
+    "steps": 600, "rank": 8, "learning_rate": 1e-4, "batch_size": 4, "seed": 0, "mix": False, "convolutions": False,
+    "validation_prompts": None, "validate_every": 200, "checkpoint_every": 100, "resume": False,
+}
+FINETUNE_RANGES: dict[str, tuple[float, float]] = {
+    "steps": (1, 100_000), "rank": (1, 128), "learning_rate": (1e-6, 1e-2), "batch_size": (1, 64),
+    "seed": (0, 2**32 - 1), "validate_every": (1, 100_000), "checkpoint_every": (1, 100_000),
+}
+MAX_VALIDATION_PROMPTS = 8
+ADAPTER_NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 MAX_CLIP_SECONDS = 60.0  # no input or output clip may be longer, extend included
 CROSSFADE_SECONDS = 0.020  # equal-power crossfade inside each inpainted region's edges
 

@@ -13,8 +13,8 @@ from soundloom.engine.pipelines.schedulers import make_scheduler
 
 
 def batch_key(request: GenerateRequest) -> tuple:
-    """Requests with equal keys can share one batch: same length, schedule and guidance."""
-    return (round(request.seconds, 6), request.steps, request.scheduler, request.guidance, request.guidance > 1.0)
+    """Requests with equal keys can share one batch: same length, schedule, guidance and adapter scale."""
+    return (round(request.seconds, 6), request.steps, request.scheduler, request.guidance, request.adapter_scale)
 
 
 def generate(model: AudioModel, request: GenerateRequest, on_step: StepCallback | None = None) -> Result:

@@ -47,6 +47,7 @@ class Sampling:
     seed: int | None = None  # None: a random seed, reported in the result so it can be replayed
     variations: int = DEFAULTS["variations"]  # variation i uses seed + i
     scheduler: str = DEFAULTS["scheduler"]
+    adapter_scale: float = DEFAULTS["adapter_scale"]  # strength of a fine-tuned variant's adapter; 0 = base model
 
     def validate(self, max_seconds: float = MAX_SECONDS) -> None:
         if not isinstance(self.prompt, str) or not self.prompt.strip():
@@ -58,6 +59,7 @@ class Sampling:
         if self.seed is not None:
             _ranged("seed", self.seed, integer=True)
         _ranged("variations", self.variations, integer=True)
+        _ranged("adapter_scale", self.adapter_scale)
         if self.scheduler not in SCHEDULERS:
             raise SoundloomError(
                 ErrorCode.INVALID_ARGUMENT, f"unknown scheduler {self.scheduler!r}; allowed: {', '.join(SCHEDULERS)}", "scheduler"

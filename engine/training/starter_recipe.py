@@ -192,9 +192,9 @@ def train_starter(corpus: Path, work: Path, out: Path, recipe: StarterRecipe) ->
     log["mel_cache_minutes"] = round((time.monotonic() - began) / 60, 1)
     vae = stage_vae(recipe, cache, work, log)
     log_file.write_text(json.dumps(log, indent=2))
-    vocoder = stage_vocoder(recipe, entries, corpus, work, log)
-    log_file.write_text(json.dumps(log, indent=2))
     unet = stage_unet(recipe, cache, vae, work, log, load_text_encoder())
+    log_file.write_text(json.dumps(log, indent=2))
+    vocoder = stage_vocoder(recipe, entries, corpus, work, log)
     log_file.write_text(json.dumps(log, indent=2))
     export(recipe, vae, unet, out, recipe.unet.steps, log, vocoder)
     return log

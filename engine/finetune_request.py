@@ -1,0 +1,86 @@
+"""Checking a fine-tuning or library request before anything runs: every bad field named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from soundloom.engine.adapters import AdapterStore, check_name
+from soundloom.engine.registry import ModelRegistry
+from soundloom.engine.training.finetune import FinetuneSpec, has_checkpoint
+from soundloom.protocol.errors import ErrorCode, SoundloomError, out_of_range
+from soundloom.protocol.messages import FINETUNE_DEFAULTS, FINETUNE_RANGES, MAX_VALIDATION_PROMPTS
+
+INTEGER_FIELDS = ("steps", "rank", "batch_size", "seed", "validate_every", "checkpoint_every")
+BOOL_FIELDS = ("mix", "convolutions", "resume")
+
+
+def library_folder(value: Any, roots: list[Path]) -> Path:
+    """The library folder named by a request, if it lies inside one of the engine's library roots."""
+    if not isinstance(value, str) or not value:
+        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, "expected an absolute folder path", "folder")
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{value!r} is not an absolute path", "folder")
+    resolved = path.resolve()
+    if not any(resolved == root or root in resolved.parents for root in roots):
+        allowed = ", ".join(str(r) for r in roots) or "none configured"
+        raise SoundloomError(ErrorCode.PATH_NOT_ALLOWED, f"{resolved} is outside the library roots ({allowed})", "folder")
+    if not resolved.is_dir():
+        raise SoundloomError(ErrorCode.FILE_NOT_FOUND, f"{resolved} is not a folder", "folder")
+    return resolved
+
+
+def _number(name: str, value: Any) -> float | int:
+    low, high = FINETUNE_RANGES[name]
+    integer = name in INTEGER_FIELDS
+    if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
+        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"expected {'an integer' if integer else 'a number'}, got {value!r}", name)
+    if not low <= value <= high:
+        raise out_of_range(name, value, f"{low:g} to {high:g}")
+    return value
+
+
+def _prompts(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, "expected a list of non-empty strings", "validation_prompts")
+    if len(value) > MAX_VALIDATION_PROMPTS:
+        raise out_of_range("validation_prompts", len(value), f"0 to {MAX_VALIDATION_PROMPTS} prompts")
+    return list(value)
+
+
+def parse_finetune(content: dict, registry: ModelRegistry, store: AdapterStore, roots: list[Path], device: str) -> FinetuneSpec:
+    allowed = {"folder", "name", "model", "validation_prompts", *FINETUNE_DEFAULTS}
+    for key in content:
+        if key not in allowed:
+            raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"not a field of finetune; allowed: {', '.join(sorted(allowed))}", key)
+    folder = library_folder(content.get("folder"), roots)
+    name = check_name(content.get("name"))
+    base = registry.resolve(content.get("model"))
+    if base.base is not None:
+        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{base.name!r} is a fine-tuned variant; fine-tune its base "
+                             f"{base.base!r} instead", "model")
+    settings = {}
+    for key in FINETUNE_RANGES:
+        if content.get(key) is not None:
+            settings[key] = _number(key, content[key])
+    for key in BOOL_FIELDS:
+        if content.get(key) is not None:
+            if not isinstance(content[key], bool):
+                raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"expected true or false, got {content[key]!r}", key)
+            settings[key] = content[key]
+    adapter_dir = store.folder(name)
+    if settings.get("resume"):
+        if not has_checkpoint(adapter_dir):
+            raise SoundloomError(ErrorCode.ADAPTER_NOT_FOUND, f"adapter {name!r} has no checkpoint to resume from", "name")
+        trained_on = (store.record(name) or {}).get("base")
+        if trained_on and trained_on != base.name:
+            raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"adapter {name!r} was trained on {trained_on!r}; resume it "
+                                 "on the same model", "model")
+    elif adapter_dir.exists():
+        raise SoundloomError(ErrorCode.ADAPTER_EXISTS, f"an adapter named {name!r} exists; choose another name, remove it "
+                             "(soundloom adapters remove), or resume it", "name")
+    return FinetuneSpec(folder=str(folder), name=name, base=base.name, model_path=str(base.path), adapter_dir=str(adapter_dir),
+                        validation_prompts=_prompts(content.get("validation_prompts")), device=device, **settings)

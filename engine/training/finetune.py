@@ -1,0 +1,254 @@
+"""Fine-tuning a model on a user's sample library: a LoRA adapter on the diffusion UNet.
+
+Following the AudioLDM small-data study, everything but the UNet stays frozen (VAE, vocoder, text
+encoder) and the model keeps its text conditioning, with 10 % of captions dropped so guidance and
+negative prompts still work. Library audio is encoded to latents once, so each step costs one UNet
+forward and backward pass. Checkpoints (adapter and optimiser state) are written every
+`checkpoint_every` steps and when the run stops, so a crash loses at most one interval and a
+cancelled run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import soundfile as sf
+import torch
+import torch.nn.functional as F
+
+from soundloom.engine.files import atomic_writer
+from soundloom.engine.models.base import AudioModel, Conditioning
+from soundloom.engine.pipelines.generate import generate
+from soundloom.engine.pipelines.requests import GenerateRequest
+from soundloom.engine.training import lora
+from soundloom.engine.training.checkpoint import list_checkpoints, load_latest, save_checkpoint
+from soundloom.engine.training.library import LibraryScan, scan_library
+from soundloom.engine.training.library_windows import Window, load_windows, mixed_windows
+from soundloom.engine.training.schedule import cosine_lr, set_lr
+from soundloom.protocol.errors import ErrorCode, SoundloomError
+from soundloom.protocol.messages import FINETUNE_DEFAULTS
+
+ADAPTER_NAME = "library"  # the adapter's name inside the UNet while it trains
+CAPTION_DROPOUT = 0.1
+WINDOW_S = 2.56  # seconds per training example: the starter's training crop
+VALIDATION_STEPS = 20  # DPM-Solver++ steps of a validation render
+DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class FinetuneSpec:
+    """Everything a run needs; written to `adapter_dir/spec.json` so a resume uses the same settings."""
+
+    folder: str
+    name: str
+    base: str  # the base model's name
+    model_path: str
+    adapter_dir: str
+    steps: int = FINETUNE_DEFAULTS["steps"]
+    rank: int = FINETUNE_DEFAULTS["rank"]
+    learning_rate: float = FINETUNE_DEFAULTS["learning_rate"]
+    batch_size: int = FINETUNE_DEFAULTS["batch_size"]
+    seed: int = FINETUNE_DEFAULTS["seed"]
+    mix: bool = FINETUNE_DEFAULTS["mix"]
+    convolutions: bool = FINETUNE_DEFAULTS["convolutions"]
+    validation_prompts: list[str] = field(default_factory=list)
+    validate_every: int = FINETUNE_DEFAULTS["validate_every"]
+    checkpoint_every: int = FINETUNE_DEFAULTS["checkpoint_every"]
+    resume: bool = FINETUNE_DEFAULTS["resume"]
+    device: str = "cpu"
+    window_s: float = WINDOW_S
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def write_json(path: Path, data: dict) -> None:
+    with atomic_writer(path) as f:
+        f.write(json.dumps(data, indent=2).encode())
+
+
+def _disk_guard(action: Callable[[], Any], what: str, kept: int) -> Any:
+    """Run a write; a full disk becomes a `disk_full` error that says what is still intact."""
+    try:
+        return action()
+    except OSError as exc:
+        if exc.errno in DISK_FULL_ERRNOS:
+            intact = f"the checkpoint of step {kept} is intact" if kept else "no checkpoint was written yet"
+            raise SoundloomError(ErrorCode.DISK_FULL, f"could not write {what}: {exc.strerror}; {intact}") from exc
+        raise
+
+
+class Examples:
+    """Library windows as latents with their captions' conditioning, sampled into batches."""
+
+    def __init__(self, model: AudioModel, windows: list[Window], batch: int):
+        self.batch = batch
+        with torch.no_grad():
+            audio = torch.from_numpy(np.stack([w.audio for w in windows])).to(model.device)
+            self.latents = torch.cat([model.waveform_to_latents(chunk) for chunk in audio.split(8)])
+            captions = sorted({w.caption for w in windows})
+            self.text = {c: model.encode_text([c], None) for c in [*captions, ""]}
+        self.captions = [w.caption for w in windows]
+
+    def sample(self, rng: np.random.Generator) -> tuple[torch.Tensor, dict]:
+        rows = rng.integers(0, len(self.captions), size=self.batch)
+        texts = ["" if rng.random() < CAPTION_DROPOUT else self.captions[i] for i in rows]
+        cond = Conditioning.stack([self.text[t] for t in texts]).cond
+        return self.latents[torch.from_numpy(rows)], cond
+
+
+def prepare(spec: FinetuneSpec, model: AudioModel) -> tuple[LibraryScan, list[Window]]:
+    scan = scan_library(spec.folder)
+    if not scan.clips:
+        reasons = "; ".join(f"{s['path']}: {s['reason']}" for s in scan.skipped[:5]) or "no audio files found"
+        raise SoundloomError(ErrorCode.EMPTY_LIBRARY, f"no usable clip in {scan.root} ({reasons})", "folder")
+    frames = max(1, round(spec.window_s * model.sample_rate / model.samples_per_latent_frame))
+    frames = -(-frames // model.time_multiple) * model.time_multiple
+    windows = load_windows(scan, model.sample_rate, frames * model.samples_per_latent_frame)
+    if spec.mix:
+        windows += mixed_windows(windows, np.random.default_rng(spec.seed))
+    return scan, windows
+
+
+def _noise_scheduler(model: AudioModel):
+    from diffusers import DDPMScheduler
+
+    config = {k: v for k, v in model.scheduler_config.items() if not k.startswith("_")}
+    return DDPMScheduler.from_config({**config, "clip_sample": False})
+
+
+def _loss(model: AudioModel, scheduler, latents: torch.Tensor, cond: dict, generator: torch.Generator) -> torch.Tensor:
+    noise = torch.randn(latents.shape, generator=generator).to(latents.device)
+    t = torch.randint(0, scheduler.config.num_train_timesteps, (latents.shape[0],), generator=generator).to(latents.device)
+    noisy = scheduler.add_noise(latents, noise, t)
+    target = scheduler.get_velocity(latents, noise, t) if scheduler.config.prediction_type == "v_prediction" else noise
+    return F.mse_loss(model.unet(noisy, t, **cond).sample.float(), target.float())
+
+
+def _render(model: AudioModel, spec: FinetuneSpec, step: int, folder: Path, emit: Emit, kept: int) -> list[dict]:
+    """Render each validation prompt with the adapter as it is now; write WAVs and report them."""
+    rendered = []
+    model.unet.eval()
+    for index, prompt in enumerate(spec.validation_prompts):
+        request = GenerateRequest(prompt=prompt, seconds=spec.window_s, steps=VALIDATION_STEPS, seed=spec.seed + index)
+        with torch.no_grad():
+            result = generate(model, request)
+        path = folder / f"step-{step:07d}-{index}.wav"
+        folder.mkdir(parents=True, exist_ok=True)
+        _disk_guard(lambda: sf.write(path, result.audio[0].T, result.sample_rate, subtype="FLOAT"), "a validation render", kept)
+        entry = {"step": step, "prompt": prompt, "path": str(path)}
+        rendered.append(entry)
+        emit({"event": "validation", **entry})
+    model.unet.train()
+    return rendered
+
+
+def train_adapter(spec: FinetuneSpec, model: AudioModel, emit: Emit, should_stop: Callable[[], bool]) -> dict:
+    """Train (or resume) the adapter of `spec` on `model`; returns the final record.
+
+    Raises SoundloomError `cancelled` when `should_stop` turns true (after writing a checkpoint),
+    and `library_changed` / `disk_full` / `empty_library` with what is kept.
+    """
+    from accelerate import Accelerator
+
+    out = Path(spec.adapter_dir)
+    checkpoints = out / "checkpoints"
+    record_file = out / "adapter.json"
+    record = json.loads(record_file.read_text()) if spec.resume and record_file.exists() else {}
+    scan, windows = prepare(spec, model)
+    if not spec.validation_prompts:
+        spec.validation_prompts = sorted({w.caption for w in windows if " + " not in w.source})[:2]
+    record.update({
+        "name": spec.name, "base": spec.base, "library": scan.root, "clips": len(scan.clips), "windows": len(windows),
+        "rank": spec.rank, "convolutions": spec.convolutions, "steps": spec.steps, "state": "training",
+        "created": record.get("created", utc_now()), "updated": utc_now(), "validation_prompts": spec.validation_prompts,
+    })
+    record.setdefault("loss_curve", [])
+    record.setdefault("validation", [])
+    write_json(out / "spec.json", asdict(spec))
+
+    accelerator = Accelerator(cpu=spec.device == "cpu")
+    torch.manual_seed(spec.seed)
+    params = lora.attach(model.unet, lora.lora_config(spec.rank, spec.convolutions), ADAPTER_NAME)
+    optimizer = torch.optim.AdamW(params, lr=spec.learning_rate, weight_decay=1e-2)
+    start, losses, elapsed_before = 0, [], 0.0
+    state = load_latest(checkpoints) if spec.resume else None
+    if spec.resume and state is None:
+        raise SoundloomError(ErrorCode.ADAPTER_NOT_FOUND, f"adapter {spec.name!r} has no checkpoint to resume from", "name")
+    if state is not None:
+        from peft.utils import set_peft_model_state_dict
+
+        set_peft_model_state_dict(model.unet, state["lora"], adapter_name=ADAPTER_NAME)
+        optimizer.load_state_dict(state["optimizer"])
+        start, losses, elapsed_before = state["step"], list(state["losses"]), state.get("elapsed_s", 0.0)
+    unet, optimizer = accelerator.prepare(model.unet, optimizer)
+    unet.train()
+    examples = Examples(model, windows, spec.batch_size)
+    scheduler = _noise_scheduler(model)
+    rng = np.random.default_rng([spec.seed, start])
+    generator = torch.Generator().manual_seed(spec.seed * 7919 + start)
+    kept = start
+    began = time.monotonic()
+
+    def checkpoint(step: int) -> None:
+        nonlocal kept
+        payload = {"lora": lora.state_of(model.unet, ADAPTER_NAME), "optimizer": optimizer.state_dict(), "losses": losses,
+                   "elapsed_s": elapsed_before + time.monotonic() - began}
+        _disk_guard(lambda: save_checkpoint(checkpoints, step, payload), f"the checkpoint of step {step}", kept)
+        kept = step
+        record.update(steps_done=step, updated=utc_now())
+        _disk_guard(lambda: write_json(record_file, record), "adapter.json", kept)
+
+    def stop(error: SoundloomError, step: int) -> None:
+        if step > kept:
+            checkpoint(step)
+        record.update(state="partial", steps_done=kept, stopped=error.code.value)
+        _disk_guard(lambda: write_json(record_file, record), "adapter.json", kept)
+        raise error
+
+    write_json(record_file, record)
+    emit({"event": "started", "clips": len(scan.clips), "windows": len(windows), "skipped": len(scan.skipped), "step": start})
+    for step in range(start, spec.steps):
+        if should_stop():
+            stop(SoundloomError(ErrorCode.CANCELLED, f"cancelled at step {step}; resume continues from there"), step)
+        set_lr(optimizer, cosine_lr(step, spec.steps, spec.learning_rate, warmup=min(50, spec.steps // 10)))
+        latents, cond = examples.sample(rng)
+        loss = _loss(model, scheduler, latents, cond, generator)
+        optimizer.zero_grad(set_to_none=True)
+        accelerator.backward(loss)
+        accelerator.clip_grad_norm_(params, 1.0)
+        optimizer.step()
+        losses.append(round(loss.item(), 6))
+        done = step + 1
+        seconds = time.monotonic() - began
+        emit({"event": "progress", "step": done, "total": spec.steps, "loss": float(np.mean(losses[-20:])),
+              "eta_s": round(seconds / (done - start) * (spec.steps - done), 1)})
+        if done % spec.checkpoint_every == 0 or done == spec.steps:
+            record["loss_curve"].append([done, float(np.mean(losses[-spec.checkpoint_every:]))])
+            if not Path(spec.folder).is_dir():
+                stop(SoundloomError(ErrorCode.LIBRARY_CHANGED, f"{spec.folder} disappeared during training; the "
+                                    f"checkpoint of step {done} is kept: restore the folder and resume", "folder"), done)
+            checkpoint(done)
+        if spec.validation_prompts and (done % spec.validate_every == 0 or done == spec.steps):
+            record["validation"] += _render(model, spec, done, out / "validation", emit, kept)
+    _disk_guard(lambda: lora.save(out / "lora", model.unet, lora.lora_config(spec.rank, spec.convolutions), ADAPTER_NAME),
+                "the adapter weights", kept)
+    final_loss = float(np.mean(losses[-20:])) if losses else float("nan")
+    record.update(state="ready", steps_done=spec.steps, loss=final_loss, updated=utc_now(), stopped=None,
+                  train_seconds=round(elapsed_before + time.monotonic() - began, 1))
+    _disk_guard(lambda: write_json(record_file, record), "adapter.json", kept)
+    return record
+
+
+def has_checkpoint(adapter_dir: Path) -> bool:
+    return bool(list_checkpoints(adapter_dir / "checkpoints"))
