@@ -41,9 +41,9 @@ def _number(name: str, value: Any) -> float | int:
     return value
 
 
-def _prompts(value: Any) -> list[str]:
+def _prompts(value: Any) -> list[str] | None:
     if value is None:
-        return []
+        return None
     if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
         raise SoundloomError(ErrorCode.INVALID_ARGUMENT, "expected a list of non-empty strings", "validation_prompts")
     if len(value) > MAX_VALIDATION_PROMPTS:

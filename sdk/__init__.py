@@ -11,9 +11,9 @@
 """
 
 from soundloom.protocol.errors import ErrorCode, SoundloomError
-from soundloom.sdk.async_client import AsyncClient, AsyncModels
+from soundloom.sdk.async_client import AsyncAdapters, AsyncClient, AsyncModels
 from soundloom.sdk.audio import Audio
-from soundloom.sdk.client import Client, Models
+from soundloom.sdk.client import Adapters, Client, Models
 from soundloom.sdk.errors import (
     ClientClosedError,
     EngineDiedError,
@@ -22,9 +22,11 @@ from soundloom.sdk.errors import (
     EngineWarning,
     JobCancelledError,
 )
-from soundloom.sdk.job import AsyncJob, Job
+from soundloom.sdk.job import AsyncJob, Job, Validation
 
 __all__ = [
+    "Adapters",
+    "AsyncAdapters",
     "AsyncClient",
     "AsyncJob",
     "AsyncModels",
@@ -40,4 +42,5 @@ __all__ = [
     "JobCancelledError",
     "Models",
     "SoundloomError",
+    "Validation",
 ]

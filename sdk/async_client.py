@@ -22,7 +22,7 @@ import zmq
 import zmq.asyncio
 from zmq.utils.monitor import parse_monitor_message
 
-from soundloom.protocol.codec import Session, attach_audio, iso_utc
+from soundloom.protocol.codec import Session, attach_audio, extract_audio, iso_utc
 from soundloom.protocol.connection import connection_path, pid_alive
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.protocol.messages import Action, Channel, Event, ExecutionState, Status
@@ -35,7 +35,15 @@ from soundloom.sdk.errors import (
     error_for_reply,
 )
 from soundloom.sdk.heartbeat import Heartbeat
-from soundloom.sdk.job import AsyncJob, ProgressCallback, result_or_raise
+from soundloom.sdk.job import (
+    AsyncJob,
+    ProgressCallback,
+    ResultParser,
+    ValidationCallback,
+    finetune_result_or_raise,
+    is_finetune_reply,
+    result_or_raise,
+)
 from soundloom.sdk.launcher import EngineFile, EngineProcess, read_engine_file
 
 log = logging.getLogger("soundloom.sdk")
@@ -80,6 +88,7 @@ class AsyncClient:
         self._gone: str | None = None  # why the engine can no longer answer (died, shut down)
         self._closed = False
         self.models = AsyncModels(self)
+        self.adapters = AsyncAdapters(self)
 
     # ------------------------------------------------------------------ connecting
 
@@ -386,9 +395,23 @@ class AsyncClient:
         if msg["msg_type"] == Event.PROGRESS.value:
             step, total = content.get("step"), content.get("total")
             if isinstance(step, int) and isinstance(total, int):
-                job._progress(step, total, content.get("eta_s"))
+                job._progress(step, total, content.get("eta_s"), content.get("loss"))
         elif msg["msg_type"] == Event.STATUS.value and content.get("execution_state") == ExecutionState.BUSY.value:
             job._running()
+        elif msg["msg_type"] == Event.VALIDATION.value:
+            self._on_validation(job, msg)
+
+    @staticmethod
+    def _on_validation(job: AsyncJob, msg: dict[str, Any]) -> None:
+        content = msg["content"]
+        step, prompt = content.get("step"), content.get("prompt")
+        if not isinstance(step, int) or not isinstance(prompt, str):
+            log.warning("dropped a validation event of job %s without step or prompt", job.job_id)
+            return
+        samples, sample_rate = extract_audio(msg, content.get("audio"), "audio")
+        metadata = {"operation": "validation", "job_id": job.job_id, "step": step, "prompt": prompt}
+        # Copied out of the received frame: the caller may keep or modify it.
+        job._validation(step, prompt, Audio(np.array(samples, dtype=np.float32), sample_rate, metadata))
 
     async def _resend_on_reconnect(self, channel: Channel, monitor: zmq.asyncio.Socket) -> None:
         # A reconnected DEALER gets a new routing id, so replies sent to the old one are lost.
@@ -415,6 +438,9 @@ class AsyncClient:
         content: dict[str, Any],
         clip: AudioInput | None,
         on_progress: ProgressCallback | None,
+        *,
+        parse: ResultParser | None = None,
+        on_validation: ValidationCallback | None = None,
     ) -> AsyncJob:
         msg = self.session.msg(action.request, {k: v for k, v in content.items() if v is not None})
         if clip is not None:
@@ -423,7 +449,7 @@ class AsyncClient:
         pending = self._track(Channel.SHELL, msg)
         job = AsyncJob(
             self, msg["msg_id"], action.value, pending.future,
-            single=content.get("variations", 1) == 1, on_progress=on_progress,
+            single=content.get("variations", 1) == 1, on_progress=on_progress, parse=parse, on_validation=on_validation,
         )
         # Known before the request leaves, so not even its first progress event can be missed.
         self._jobs[job.job_id] = job
@@ -469,6 +495,7 @@ class AsyncClient:
         scheduler: str = "dpmpp",
         model: str | None = None,
         priority: str = "interactive",
+        adapter_scale: float | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> AsyncJob:
         """Start text-to-audio generation; returns its AsyncJob at once.
@@ -476,11 +503,14 @@ class AsyncClient:
         `seconds` is each clip's length (0.5–60 s); `steps` denoising steps (1–1000); `guidance`
         the classifier-free guidance scale (0–30, ≤ 1 disables it); `seed` 0–2**32−1 (None: the
         engine draws one; variation i uses seed + i); `variations` 1–16 clips; `scheduler` ddim,
-        dpmpp or euler; `model` a name from `models.list()` (None: the engine's default);
+        dpmpp or euler; `model` a name from `models.list()` (None: the engine's default), which
+        may be a fine-tuned variant `"<base>+<adapter>"`; `adapter_scale` 0–2 is the variant's
+        adapter strength (None: the engine's 1.0; 0 gives exactly the base model);
         `priority` interactive or batch; `on_progress(step, total, eta_s)` is called on the
         client's event loop as steps complete (eta in seconds, None while unknown).
         """
-        content = _common(prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority)
+        content = _common(prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority,
+                          adapter_scale)
         return await self._submit(Action.GENERATE, dict(content, seconds=seconds), None, on_progress)
 
     async def generate(
@@ -496,6 +526,7 @@ class AsyncClient:
         scheduler: str = "dpmpp",
         model: str | None = None,
         priority: str = "interactive",
+        adapter_scale: float | None = None,
         on_progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> Audio | list[Audio]:
@@ -506,7 +537,8 @@ class AsyncClient:
         """
         job = await self.submit_generate(
             prompt, seconds=seconds, negative_prompt=negative_prompt, steps=steps, guidance=guidance, seed=seed,
-            variations=variations, scheduler=scheduler, model=model, priority=priority, on_progress=on_progress,
+            variations=variations, scheduler=scheduler, model=model, priority=priority,
+            adapter_scale=adapter_scale, on_progress=on_progress,
         )
         return await self._outcome(job, timeout)
 
@@ -524,6 +556,7 @@ class AsyncClient:
         scheduler: str = "dpmpp",
         model: str | None = None,
         priority: str = "interactive",
+        adapter_scale: float | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> AsyncJob:
         """Start regenerating `regions` of a clip; returns its AsyncJob at once.
@@ -532,7 +565,8 @@ class AsyncClient:
         tuple; `regions` are `(start_s, end_s)` pairs in seconds. Everything outside them comes
         back bit-identical. Other options as in `submit_generate`.
         """
-        content = _common(prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority)
+        content = _common(prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority,
+                          adapter_scale)
         content["regions"] = [[float(start), float(end)] for start, end in regions]
         return await self._submit(Action.INPAINT, content, audio, on_progress)
 
@@ -550,13 +584,15 @@ class AsyncClient:
         scheduler: str = "dpmpp",
         model: str | None = None,
         priority: str = "interactive",
+        adapter_scale: float | None = None,
         on_progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> Audio | list[Audio]:
         """Regenerate `regions` (seconds) of a clip after a prompt; options as in `submit_inpaint`, `timeout` as in `generate`."""
         job = await self.submit_inpaint(
             audio, prompt, regions, negative_prompt=negative_prompt, steps=steps, guidance=guidance, seed=seed,
-            variations=variations, scheduler=scheduler, model=model, priority=priority, on_progress=on_progress,
+            variations=variations, scheduler=scheduler, model=model, priority=priority,
+            adapter_scale=adapter_scale, on_progress=on_progress,
         )
         return await self._outcome(job, timeout)
 
@@ -574,6 +610,7 @@ class AsyncClient:
         scheduler: str = "dpmpp",
         model: str | None = None,
         priority: str = "interactive",
+        adapter_scale: float | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> AsyncJob:
         """Start re-rendering a clip towards a prompt; returns its AsyncJob at once.
@@ -582,7 +619,8 @@ class AsyncClient:
         round(strength × steps) steps run). `audio` as in `submit_inpaint`; other options as in
         `submit_generate`.
         """
-        content = _common(prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority)
+        content = _common(prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority,
+                          adapter_scale)
         return await self._submit(Action.TRANSFER, dict(content, strength=strength), audio, on_progress)
 
     async def transfer(
@@ -599,13 +637,15 @@ class AsyncClient:
         scheduler: str = "dpmpp",
         model: str | None = None,
         priority: str = "interactive",
+        adapter_scale: float | None = None,
         on_progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> Audio | list[Audio]:
         """Re-render a clip towards a prompt (style transfer); options as in `submit_transfer`, `timeout` as in `generate`."""
         job = await self.submit_transfer(
             audio, prompt, strength, negative_prompt=negative_prompt, steps=steps, guidance=guidance, seed=seed,
-            variations=variations, scheduler=scheduler, model=model, priority=priority, on_progress=on_progress,
+            variations=variations, scheduler=scheduler, model=model, priority=priority,
+            adapter_scale=adapter_scale, on_progress=on_progress,
         )
         return await self._outcome(job, timeout)
 
@@ -623,6 +663,7 @@ class AsyncClient:
         scheduler: str = "dpmpp",
         model: str | None = None,
         priority: str = "interactive",
+        adapter_scale: float | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> AsyncJob:
         """Start continuing a clip past its end by `seconds` (≥ 0.5 s; 60 s in all); returns its AsyncJob at once.
@@ -630,7 +671,8 @@ class AsyncClient:
         The result is the input, bit-identical, followed by the new material. `audio` as in
         `submit_inpaint`; other options as in `submit_generate`.
         """
-        content = _common(prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority)
+        content = _common(prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority,
+                          adapter_scale)
         return await self._submit(Action.EXTEND, dict(content, seconds=seconds), audio, on_progress)
 
     async def extend(
@@ -647,15 +689,78 @@ class AsyncClient:
         scheduler: str = "dpmpp",
         model: str | None = None,
         priority: str = "interactive",
+        adapter_scale: float | None = None,
         on_progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> Audio | list[Audio]:
         """Continue a clip past its end by `seconds`; options as in `submit_extend`, `timeout` as in `generate`."""
         job = await self.submit_extend(
             audio, prompt, seconds, negative_prompt=negative_prompt, steps=steps, guidance=guidance, seed=seed,
-            variations=variations, scheduler=scheduler, model=model, priority=priority, on_progress=on_progress,
+            variations=variations, scheduler=scheduler, model=model, priority=priority,
+            adapter_scale=adapter_scale, on_progress=on_progress,
         )
         return await self._outcome(job, timeout)
+
+    # ------------------------------------------------------------------ fine-tuning
+
+    async def library_preview(self, folder: str | os.PathLike[str]) -> dict[str, Any]:
+        """What fine-tuning on `folder` would use, before any training: root (the folder, resolved),
+        clips (each path relative to root, caption, caption_source "sidecar" or "names", seconds,
+        sample_rate, channels), skipped (path and reason) and total_seconds.
+
+        The folder must be inside one of the engine's library roots (else path_not_allowed); it is
+        only read. `~` is expanded and relative paths are taken from this process's working folder.
+        """
+        content = await self._request(Channel.SHELL, Action.LIBRARY_PREVIEW, {"folder": library_path(folder)})
+        return _without_status(content)
+
+    async def finetune(
+        self,
+        folder: str | os.PathLike[str],
+        *,
+        name: str,
+        model: str | None = None,
+        steps: int | None = None,
+        rank: int | None = None,
+        learning_rate: float | None = None,
+        batch_size: int | None = None,
+        seed: int | None = None,
+        mix: bool | None = None,
+        convolutions: bool | None = None,
+        validation_prompts: Sequence[str] | None = None,
+        validate_every: int | None = None,
+        checkpoint_every: int | None = None,
+        resume: bool = False,
+        on_progress: ProgressCallback | None = None,
+        on_validation: ValidationCallback | None = None,
+    ) -> AsyncJob:
+        """Start training a LoRA adapter `name` on the sample library in `folder`; returns its AsyncJob at once.
+
+        `folder` as in `library_preview`. `model` is the base model (None: the engine's default);
+        `steps` optimiser steps in all (1–100000, engine default 600; with `resume` the total to
+        reach); `rank` 1–128 (8); `learning_rate` 1e-6–1e-2 (1e-4); `batch_size` 1–64 (4); `seed`
+        0–2**32−1 (0); `mix` mixes pairs of clips as augmentation; `convolutions` also adapts the
+        UNet's convolutions; `validation_prompts` 0–8 prompts rendered every `validate_every` steps
+        (None: up to two library captions; [] renders none); `checkpoint_every` steps between
+        checkpoints (100); `resume` continues adapter `name` from its last checkpoint. Options left
+        at None are not sent, so the engine's defaults apply.
+
+        `on_progress(step, total, eta_s)` counts optimiser steps, and `job.loss` holds the latest
+        running-mean loss; `on_validation(step, prompt, audio)` gets each validation render (also
+        kept in `job.validations`). Both run on the client's event loop. The job's result is a dict:
+        job_id, adapter, model (the variant `"<base>+<adapter>"` to use in requests), steps, loss,
+        elapsed_s. Cancelling keeps the last checkpoint, so the same call with `resume=True`
+        continues it.
+        """
+        content = finetune_content(
+            folder, name=name, model=model, steps=steps, rank=rank, learning_rate=learning_rate,
+            batch_size=batch_size, seed=seed, mix=mix, convolutions=convolutions,
+            validation_prompts=validation_prompts, validate_every=validate_every,
+            checkpoint_every=checkpoint_every, resume=resume,
+        )
+        return await self._submit(
+            Action.FINETUNE, content, None, on_progress, parse=finetune_result_or_raise, on_validation=on_validation
+        )
 
     # ------------------------------------------------------------------ engine and jobs
 
@@ -674,13 +779,16 @@ class AsyncClient:
         """A job's state: job_id, action, state, position (queued), step/total, eta_s (seconds), error."""
         return _without_status(await self._request(Channel.CONTROL, Action.JOB_STATUS, {"job_id": job_id}))
 
-    async def job_result(self, job_id: str, timeout: float | None = None) -> Audio | list[Audio]:
-        """The clips of a job, waiting for it to finish; for a client that lost the original reply.
+    async def job_result(self, job_id: str, timeout: float | None = None) -> Audio | list[Audio] | dict[str, Any]:
+        """The outcome of a job, waiting for it to finish; for a client that lost the original reply.
 
-        Returns an Audio when the job made one variation, else a list. `timeout` in seconds.
-        Raises the job's error, JobCancelledError, or job_not_found for a forgotten id.
+        Returns an Audio when the job made one variation, else a list; for a fine-tuning job, the
+        dict its `result()` gives. `timeout` in seconds. Raises the job's error,
+        JobCancelledError, or job_not_found for a forgotten id.
         """
         reply = await self._call(Channel.SHELL, Action.JOB_RESULT, {"job_id": job_id}, timeout=timeout)
+        if is_finetune_reply(reply):
+            return finetune_result_or_raise(reply)
         return result_or_raise(reply)
 
 
@@ -724,10 +832,76 @@ class AsyncModels:
         return bool(content.get("unloaded"))
 
 
+class AsyncAdapters:
+    """`client.adapters`: list and remove the engine's fine-tuned adapters (`finetune` makes them)."""
+
+    def __init__(self, client: AsyncClient):
+        self._client = client
+
+    async def list(self) -> list[dict[str, Any]]:
+        """Every adapter: name, base, model (the variant name for requests), state (ready, training,
+        or partial: stopped early and resumable), steps, rank, clips, created (ISO 8601 UTC), path."""
+        content = await self._client._request(Channel.SHELL, Action.ADAPTERS_LIST)
+        return list(content.get("adapters", []))
+
+    async def remove(self, name: str) -> bool:
+        """Delete an adapter from the engine's data folder (never anything in the library); returns True.
+
+        Raises adapter_not_found, or adapter_busy while a fine-tuning job trains it.
+        """
+        content = await self._client._request(Channel.SHELL, Action.ADAPTERS_REMOVE, {"name": name})
+        return bool(content.get("removed"))
+
+
 # ---------------------------------------------------------------------- request building
 
 
-def _common(prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority) -> dict[str, Any]:
+def library_path(folder: str | os.PathLike[str]) -> str:
+    """`folder` as the absolute, resolved path the engine needs: a relative path means nothing to a
+    daemon with its own working folder, and resolving here names the same folder the user sees."""
+    return str(Path(folder).expanduser().resolve())
+
+
+def finetune_content(
+    folder: str | os.PathLike[str],
+    *,
+    name: str,
+    model: str | None = None,
+    steps: int | None = None,
+    rank: int | None = None,
+    learning_rate: float | None = None,
+    batch_size: int | None = None,
+    seed: int | None = None,
+    mix: bool | None = None,
+    convolutions: bool | None = None,
+    validation_prompts: Sequence[str] | None = None,
+    validate_every: int | None = None,
+    checkpoint_every: int | None = None,
+    resume: bool = False,
+) -> dict[str, Any]:
+    """A finetune request's content: only the options given, so the engine's defaults apply to the rest."""
+    content = {
+        "folder": library_path(folder),
+        "name": name,
+        "model": model,
+        "steps": steps,
+        "rank": rank,
+        "learning_rate": learning_rate,
+        "batch_size": batch_size,
+        "seed": seed,
+        "mix": mix,
+        "convolutions": convolutions,
+        "validation_prompts": _prompts(validation_prompts),
+        "validate_every": validate_every,
+        "checkpoint_every": checkpoint_every,
+        "resume": True if resume else None,
+    }
+    return {key: value for key, value in content.items() if value is not None}
+
+
+def _common(
+    prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority, adapter_scale=None
+) -> dict[str, Any]:
     """The fields every audio operation shares; those left at None are omitted so engine defaults apply."""
     return {
         "prompt": prompt,
@@ -739,6 +913,7 @@ def _common(prompt, negative_prompt, steps, guidance, seed, variations, schedule
         "scheduler": scheduler,
         "model": model,
         "priority": priority,
+        "adapter_scale": adapter_scale,
     }
 
 
@@ -768,6 +943,14 @@ def _clip(audio: AudioInput) -> tuple[np.ndarray, int]:
             "audio",
         )
     return samples, sample_rate
+
+
+def _prompts(prompts: Sequence[str] | None) -> list[str] | None:
+    # An empty list is meaningful (render nothing), so only None is left out; a lone string is one
+    # prompt, not a sequence of one-letter prompts.
+    if prompts is None:
+        return None
+    return [prompts] if isinstance(prompts, str) else list(prompts)
 
 
 def _without_status(content: dict[str, Any]) -> dict[str, Any]:

@@ -1,15 +1,20 @@
-"""The `soundloom` command: generate, inpaint, transfer and extend sounds from the shell.
+"""The `soundloom` command: generate, inpaint, transfer and extend sounds, and fine-tune models on a
+sample library, from the shell.
 
 Each sound command talks to the running engine (`soundloom serve`), starting one for the command
-when none runs; `--local` runs the engine inside this process instead. Errors are one line on
-stderr (`soundloom: error: FIELD: message [code]`) with exit code 2, and nothing is written when a
+when none runs; `--local` runs the engine inside this process instead. `finetune`, `library` and
+`adapters` always go through the engine. Errors are one line on stderr
+(`soundloom: error: FIELD: message [code]`) with exit code 2, and nothing is written when a
 command fails.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
+import shlex
 import sys
 import warnings
 from pathlib import Path
@@ -19,6 +24,8 @@ from soundloom.sdk.audio import Audio
 from soundloom.sdk.audio_file import OUTPUT_RATES, check_output_path, read_audio
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+CANCEL_WAIT_S = 120.0  # how long a cancelled fine-tune may take to write its checkpoint and answer
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,10 +52,56 @@ def _sampling_options() -> argparse.ArgumentParser:
     common.add_argument("--scheduler", default="dpmpp", help="ddim, dpmpp or euler (default dpmpp)")
     common.add_argument("-n", "--variations", type=int, default=1, help="number of variations, 1–16")
     common.add_argument("--sample-rate", type=int, choices=OUTPUT_RATES, help="resample the output to this rate (Hz)")
+    common.add_argument("--adapter-scale", type=float,
+                        help="strength of a fine-tuned variant's adapter (--model BASE+ADAPTER), 0–2 (default 1)")
     common.add_argument("--device", help="cpu or cuda (default: cuda when available)")
     common.add_argument("--local", action="store_true", help="run the engine in this process instead of the daemon")
     common.add_argument("--connection-file", type=Path, help="the engine to talk to (default: the user's engine)")
     return common
+
+
+def _engine_options() -> argparse.ArgumentParser:
+    """Options of every command that talks to the engine daemon."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--device", help="cpu or cuda, for an engine this command starts (default: cuda when available)")
+    options.add_argument("--connection-file", type=Path, help="the engine to talk to (default: the user's engine)")
+    return options
+
+
+def _add_finetune_parser(commands) -> None:
+    p = commands.add_parser("finetune", parents=[_engine_options()],
+                            help="train a fine-tuned variant of a model on a sample library")
+    p.add_argument("folder", type=Path, help="the sample library (a folder inside the engine's library roots)")
+    p.add_argument("--name", required=True, help="the adapter's name: letters, digits, _ . - (up to 64)")
+    p.add_argument("--model", help="the base model: a name or a model folder (default: the engine's default)")
+    p.add_argument("--steps", type=int, help="optimiser steps in all, 1–100000 (default 600)")
+    p.add_argument("--rank", type=int, help="LoRA rank, 1–128 (default 8)")
+    p.add_argument("--lr", type=float, dest="learning_rate", help="learning rate, 1e-6–1e-2 (default 1e-4)")
+    p.add_argument("--batch-size", type=int, help="clips per step, 1–64 (default 4)")
+    p.add_argument("--seed", type=int, help="0–4294967295 (default 0)")
+    p.add_argument("--mix", action="store_true", default=None, help="mix pairs of clips as augmentation")
+    p.add_argument("--convolutions", action="store_true", default=None, help="also adapt the UNet's convolutions")
+    p.add_argument("--validation-prompt", action="append", dest="validation_prompts", metavar="TEXT",
+                   help="render this prompt every --validate-every steps; repeatable, up to 8 "
+                        "(default: up to two library captions)")
+    p.add_argument("--validate-every", type=int, help="steps between validation renders (default 200)")
+    p.add_argument("--validation-dir", type=Path, help="save each validation render here as WAV")
+    p.add_argument("--checkpoint-every", type=int, help="steps between checkpoints (default 100)")
+    p.add_argument("--resume", action="store_true", help="continue adapter NAME from its last checkpoint")
+
+
+def _add_library_parsers(commands) -> None:
+    p = commands.add_parser("library", parents=[_engine_options()],
+                            help="show what fine-tuning on a sample library would use")
+    p.add_argument("folder", type=Path)
+    p.add_argument("--json", action="store_true", help="print the engine's answer as JSON")
+
+    p = commands.add_parser("adapters", help="list or remove fine-tuned adapters")
+    actions = p.add_subparsers(dest="adapters_command", required=True, parser_class=_Parser)
+    listing = actions.add_parser("list", parents=[_engine_options()], help="list the engine's adapters")
+    listing.add_argument("--json", action="store_true", help="print the list as JSON")
+    removing = actions.add_parser("remove", parents=[_engine_options()], help="delete an adapter")
+    removing.add_argument("name")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", type=Path)
     p.add_argument("prompt")
     p.add_argument("--seconds", type=float, required=True, help="how much to append, in seconds")
+
+    _add_finetune_parser(commands)
+    _add_library_parsers(commands)
 
     p = commands.add_parser("serve", help="run the engine as a local service (all options: soundloom serve --help)",
                             add_help=False)
@@ -107,6 +163,8 @@ def request_fields(args: argparse.Namespace) -> dict:
         fields["regions"] = args.region
     if args.command == "transfer":
         fields["strength"] = args.strength
+    if args.adapter_scale is not None:
+        fields["adapter_scale"] = args.adapter_scale
     return fields
 
 
@@ -123,13 +181,22 @@ class _ProgressBar:
     def __init__(self, label: str):
         self.label, self.bar = label, None
 
-    def __call__(self, step: int, total: int, *_eta) -> None:
+    def __call__(self, step: int, total: int, *_eta, loss: float | None = None) -> None:
         if self.bar is None:
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, desc=self.label, unit="step", file=sys.stderr, leave=False)
         self.bar.total = total
+        if loss is not None:
+            self.bar.set_postfix_str(f"loss {loss:.4g}", refresh=False)  # drawn by the update below
         self.bar.update(step - self.bar.n)
+
+    def write(self, line: str) -> None:
+        """Print a line on stderr above the bar (plain print would tear it)."""
+        if self.bar is None:
+            print(line, file=sys.stderr)
+        else:
+            self.bar.write(line, file=sys.stderr)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -138,6 +205,12 @@ class _ProgressBar:
 
 def run_local(args: argparse.Namespace, fields: dict) -> list:
     """Run the operation in this process (imports the engine, so torch, only now)."""
+    if args.adapter_scale is not None:
+        raise SoundloomError(
+            ErrorCode.INVALID_ARGUMENT,
+            "fine-tuned variants need the engine daemon (it keeps the adapters); drop --local",
+            "adapter_scale",
+        )
     try:
         from soundloom.engine import Engine, build_request
     except ImportError as exc:
@@ -157,10 +230,30 @@ def run_local(args: argparse.Namespace, fields: dict) -> list:
     return [Audio(samples, result.sample_rate, meta) for samples, meta in zip(result.audio, result.metadata)]
 
 
+def _model_folder(model: str | None) -> Path | None:
+    """The folder `--model` names, or None when it names a model by name (e.g. a variant "base+adapter")."""
+    if not model:
+        return None
+    path = Path(model).expanduser()
+    return path.resolve() if path.is_dir() else None
+
+
 def _engine_args(args: argparse.Namespace) -> list[str]:
     """Options for an engine this command starts itself."""
-    extra = ["--model", str(Path(args.model).resolve())] if args.model else []
+    folder = _model_folder(getattr(args, "model", None))
+    extra = ["--model", str(folder)] if folder is not None else []
     return extra + (["--device", args.device] if args.device else [])
+
+
+def _model_field(args: argparse.Namespace, client) -> str | None:
+    """The request's `model` for `--model`: an engine this command started already has the folder as
+    its default; a running engine must be told the folder; a name goes as it is."""
+    if not args.model:
+        return None
+    folder = _model_folder(args.model)
+    if folder is None:
+        return args.model
+    return None if client.started_engine else str(folder)
 
 
 def run_on_engine(args: argparse.Namespace, fields: dict) -> list:
@@ -168,8 +261,7 @@ def run_on_engine(args: argparse.Namespace, fields: dict) -> list:
     from soundloom.sdk.client import Client
 
     with Client.connect(args.connection_file, engine_args=_engine_args(args)) as client:
-        if args.model and not client.started_engine:
-            fields["model"] = str(Path(args.model).resolve())  # the running engine must know this folder
+        fields["model"] = _model_field(args, client)
         audio = fields.pop("audio", None), fields.pop("sample_rate", None)
         bar = _ProgressBar(args.command)
         submit = getattr(client, f"submit_{args.command}")
@@ -210,6 +302,155 @@ def _stop(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------- fine-tuning
+
+
+def finetune_options(args: argparse.Namespace) -> dict:
+    """`Client.finetune` keyword options from the command line; options not given stay out, so the
+    engine's defaults apply."""
+    names = ("steps", "rank", "learning_rate", "batch_size", "seed", "mix", "convolutions", "validation_prompts",
+             "validate_every", "checkpoint_every")
+    options = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    return dict(options, name=args.name, resume=args.resume)
+
+
+def _slug(text: str, limit: int = 40) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit] or "prompt"
+
+
+class _Validations:
+    """Reports a fine-tuning job's validation renders as they arrive, saving each as WAV when asked."""
+
+    def __init__(self, folder: Path | None, bar: _ProgressBar):
+        self.folder, self.bar, self.shown = folder, bar, 0
+
+    def show_new(self, renders: list) -> None:
+        for index, (step, prompt, audio) in enumerate(renders[self.shown:], start=self.shown + 1):
+            line = f"validation at step {step}: {prompt}"
+            if self.folder is not None:
+                line += self._save(audio, f"step{step:06d}-{index:03d}-{_slug(prompt)}.wav")
+            self.bar.write(line)
+        self.shown = max(self.shown, len(renders))
+
+    def _save(self, audio, name: str) -> str:
+        # The running number in `name` keeps two renders of one prompt at one step apart. A render
+        # that cannot be written is reported, not fatal: hours of training matter more than one file.
+        try:
+            return f" -> {audio.save(self.folder / name)}"
+        except (OSError, SoundloomError) as exc:
+            return f" (not saved: {exc})"
+
+
+def _follow_finetune(job, validations: _Validations, bar: _ProgressBar) -> dict:
+    """Show progress (with the loss) and validation renders until the job ends; returns its result."""
+    for step, total, _eta in job.progress:
+        bar(step, total, loss=job.loss)
+        validations.show_new(job.validations)
+    result = job.result()
+    validations.show_new(job.validations)  # renders that arrived together with the end
+    return result
+
+
+def _cancel_finetune(job) -> dict | None:
+    """Cancel after Ctrl-C and wait for the engine to stop it (it writes a checkpoint first); the
+    result when the job had finished anyway, else None."""
+    from soundloom.sdk.errors import JobCancelledError
+
+    print("soundloom: cancelling (the adapter keeps its last checkpoint)…", file=sys.stderr)
+    try:
+        job.cancel()
+        return job.result(timeout=CANCEL_WAIT_S)
+    except JobCancelledError:
+        return None
+    except (SoundloomError, TimeoutError) as exc:
+        print(f"soundloom: warning: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
+        pass
+    return None
+
+
+def _resume_command(argv: list[str]) -> str:
+    return shlex.join(["soundloom", *argv, *([] if "--resume" in argv else ["--resume"])])
+
+
+def _finetune(args: argparse.Namespace, argv: list[str]) -> int:
+    from soundloom.sdk.client import Client
+
+    if args.validation_dir is not None:
+        args.validation_dir.mkdir(parents=True, exist_ok=True)  # fail now rather than at the first render
+    with Client.connect(args.connection_file, engine_args=_engine_args(args)) as client:
+        job = client.finetune(args.folder, model=_model_field(args, client), **finetune_options(args))
+        bar = _ProgressBar("finetune")
+        try:
+            result = _follow_finetune(job, _Validations(args.validation_dir, bar), bar)
+        except KeyboardInterrupt:
+            bar.close()
+            result = _cancel_finetune(job)
+            if result is None:
+                print(f"soundloom: cancelled; continue with: {_resume_command(argv)}", file=sys.stderr)
+                return EXIT_INTERRUPTED
+        finally:
+            bar.close()
+    print(f"soundloom: adapter {result.get('adapter')}: {result.get('steps')} steps, loss {result.get('loss')}, "
+          f"{result.get('elapsed_s')} s; use it with --model {result['model']}", file=sys.stderr)
+    print(result["model"])  # alone on stdout, so scripts can capture the variant's name
+    return 0
+
+
+def _library(args: argparse.Namespace) -> int:
+    from soundloom.sdk.client import Client
+
+    with Client.connect(args.connection_file, engine_args=_engine_args(args)) as client:
+        preview = client.library_preview(args.folder)
+    if args.json:
+        print(json.dumps(preview, indent=2, ensure_ascii=False))
+    else:
+        print(library_table(preview))
+    return 0
+
+
+def library_table(preview: dict) -> str:
+    """A library preview as text: one line per clip (seconds, caption source, path, caption), then
+    the skipped files with their reasons, then the totals."""
+    clips, skipped = preview.get("clips", []), preview.get("skipped", [])
+    lines = [f"library {preview.get('root', '')}"]
+    if clips:
+        width = min(max(len(clip["path"]) for clip in clips), 60)
+        lines.append(f"  {'seconds':>8}  {'source':7}  {'path':{width}}  caption")
+        for clip in clips:
+            lines.append(f"  {clip['seconds']:8.2f}  {clip['caption_source']:7}  {clip['path']:{width}}  {clip['caption']}")
+    if skipped:
+        lines.append("skipped:")
+        lines.extend(f"  {item['path']}: {item['reason']}" for item in skipped)
+    lines.append(f"{len(clips)} clip(s), {preview.get('total_seconds', 0.0):.1f} s in all; {len(skipped)} skipped")
+    return "\n".join(lines)
+
+
+def _adapters(args: argparse.Namespace) -> int:
+    from soundloom.sdk.client import Client
+
+    with Client.connect(args.connection_file, engine_args=_engine_args(args)) as client:
+        if args.adapters_command == "remove":
+            client.adapters.remove(args.name)
+            print(f"removed {args.name}")
+            return 0
+        adapters = client.adapters.list()
+    print(json.dumps(adapters, indent=2, ensure_ascii=False) if args.json else adapters_table(adapters))
+    return 0
+
+
+def adapters_table(adapters: list[dict]) -> str:
+    """One line per adapter: the variant name requests use, its state, steps, rank, clips, creation time."""
+    if not adapters:
+        return "no adapters"
+    width = max(len(str(adapter.get("model"))) for adapter in adapters)
+    return "\n".join(
+        f"{adapter.get('model')!s:{width}}  {adapter.get('state')!s:8}  {adapter.get('steps')} steps  "
+        f"rank {adapter.get('rank')}  {adapter.get('clips')} clip(s)  {adapter.get('created')}"
+        for adapter in adapters
+    )
+
+
 def _exec_engine(module: str, argv: list[str]) -> int:
     # Engine programs have their own options and need torch; hand this process over to them.
     os.execv(sys.executable, [sys.executable, "-m", module, *argv])
@@ -235,6 +476,12 @@ def main(argv: list[str] | None = None) -> int:
             return _status(args)
         if args.command == "stop":
             return _stop(args)
+        if args.command == "finetune":
+            return _finetune(args, argv)
+        if args.command == "library":
+            return _library(args)
+        if args.command == "adapters":
+            return _adapters(args)
         check_output_path(args.output, "output")
         fields = request_fields(args)
         clips = run_local(args, fields) if args.local else run_on_engine(args, fields)
@@ -246,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("soundloom: cancelled", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     return 0
 
 

@@ -4,8 +4,8 @@ It runs one asyncio event loop on a background thread and submits the AsyncClien
 to it, so the protocol is implemented once. Every method has the AsyncClient method's name,
 signature and docstring (`help()` and `inspect.signature` show them); methods that return an
 `AsyncJob` there return a blocking `Job` here. A Client may be used from several threads.
-`on_progress` callbacks run on the client's I/O thread: keep them short, and do not call the
-Client from inside them.
+`on_progress` and `on_validation` callbacks run on the client's I/O thread: keep them short, and
+do not call the Client from inside them.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import os
 import threading
 from typing import Any, Callable, Coroutine, Sequence
 
-from soundloom.sdk.async_client import AsyncClient, AsyncModels
+from soundloom.sdk.async_client import AsyncAdapters, AsyncClient, AsyncModels
 from soundloom.sdk.errors import ClientClosedError
 from soundloom.sdk.job import Job
 
@@ -96,6 +96,17 @@ class Models:
     unload = _blocking(AsyncModels.unload)
 
 
+class Adapters:
+    """`client.adapters`: list and remove the engine's fine-tuned adapters (blocking)."""
+
+    def __init__(self, adapters: AsyncAdapters, portal: _Portal):
+        self._async = adapters
+        self._portal = portal
+
+    list = _blocking(AsyncAdapters.list)
+    remove = _blocking(AsyncAdapters.remove)
+
+
 class Client:
     """Talks to one engine from blocking code; `Client.connect()` makes one.
 
@@ -108,6 +119,7 @@ class Client:
         self._async = client
         self._portal = portal
         self.models = Models(client.models, portal)
+        self.adapters = Adapters(client.adapters, portal)
 
     @classmethod
     def connect(
@@ -178,3 +190,6 @@ class Client:
     submit_inpaint = _blocking(AsyncClient.submit_inpaint, Job)
     submit_transfer = _blocking(AsyncClient.submit_transfer, Job)
     submit_extend = _blocking(AsyncClient.submit_extend, Job)
+
+    library_preview = _blocking(AsyncClient.library_preview)
+    finetune = _blocking(AsyncClient.finetune, Job)

@@ -1,7 +1,9 @@
-"""Jobs: one audio operation (generate, inpaint, transfer, extend) followed from submission to result.
+"""Jobs: one operation (generate, inpaint, transfer, extend, finetune) followed from submission to result.
 
 A job's id is the msg_id of the request that created it, so it can be cancelled or followed before
 the engine has answered. `AsyncJob` lives on the client's event loop; `Job` is its blocking twin.
+An audio job's result is its clips; a fine-tuning job's result is the finetune reply (a dict), and
+while it trains it also reports its loss and validation renders.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import asyncio
 import logging
 import queue
 import warnings
-from typing import Any, AsyncIterator, Callable, Iterator, Protocol
+from typing import Any, AsyncIterator, Callable, Iterator, NamedTuple, Protocol
 
 import numpy as np
 
@@ -24,6 +26,8 @@ log = logging.getLogger("soundloom.sdk")
 
 Progress = tuple[int, int, "float | None"]  # (step, total, eta_s): steps done, steps to do, seconds left
 ProgressCallback = Callable[[int, int, "float | None"], Any]
+ValidationCallback = Callable[[int, str, Audio], Any]  # (step, prompt, clip) of a fine-tuning job's render
+ResultParser = Callable[[dict], Any]  # an operation's reply message -> the job's result (or raises)
 SEED_MODULUS = 2**32  # variation i uses seed (seed + i) mod 2**32
 
 
@@ -65,16 +69,47 @@ def result_or_raise(reply: dict[str, Any], single: bool | None = None) -> "Audio
     return audio_from_reply(reply, single)
 
 
+def finetune_result_or_raise(reply: dict[str, Any]) -> dict[str, Any]:
+    """A finetune reply's content without `status` (job_id, adapter, model, steps, loss, elapsed_s), or its error."""
+    content = reply["content"]
+    if content.get("status") != Status.OK.value:
+        raise error_for_reply(content)
+    return {key: value for key, value in content.items() if key != "status"}
+
+
+def is_finetune_reply(reply: dict[str, Any]) -> bool:
+    """True for the ok reply of a fine-tuning job, for a caller that does not know which operation made it.
+
+    Only audio replies carry `audio`; only finetune replies carry `adapter`.
+    """
+    content = reply["content"]
+    return content.get("status") == Status.OK.value and "audio" not in content and "adapter" in content
+
+
+class Validation(NamedTuple):
+    """A clip a fine-tuning job rendered for one validation prompt with its adapter at `step`."""
+
+    step: int
+    prompt: str
+    audio: Audio
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 class _Requester(Protocol):
     async def _cancel_job(self, job_id: str) -> str: ...
     async def job_status(self, job_id: str) -> dict[str, Any]: ...
 
 
 class AsyncJob:
-    """A submitted audio operation, on the event loop of an `AsyncClient`.
+    """A submitted operation, on the event loop of an `AsyncClient`.
 
     `status` is the latest known state: queued, running, done, error or cancelled (`refresh()`
     asks the engine). `last_progress` is the latest (step, total, eta_s) seen, eta in seconds.
+    A fine-tuning job also has `loss` (the latest running mean of the training loss, None before
+    the first step) and `validations` (every Validation(step, prompt, audio) received so far).
     """
 
     def __init__(
@@ -86,18 +121,24 @@ class AsyncJob:
         *,
         single: bool,
         on_progress: ProgressCallback | None = None,
+        parse: ResultParser | None = None,
+        on_validation: ValidationCallback | None = None,
     ):
         self.job_id = job_id
         self.action = action
         self.status = JobState.QUEUED.value
         self.position: int | None = None  # jobs ahead of it while queued, as of the last refresh()
         self.last_progress: Progress | None = None
+        self.loss: float | None = None
+        self.validations: list[Validation] = []
         self._client = client
         self._future = future
         self._single = single
+        self._parse = parse
         self._on_progress = on_progress
+        self._on_validation = on_validation
         self._listeners: list[Callable[[Progress | None], Any]] = []
-        self._result: Audio | list[Audio] | None = None
+        self._result: Any = None
         future.add_done_callback(self._finished)
 
     def __repr__(self) -> str:
@@ -107,8 +148,9 @@ class AsyncJob:
         """True once the job has an outcome (result, error, cancellation, or a dead engine)."""
         return self._future.done()
 
-    async def result(self, timeout: float | None = None) -> "Audio | list[Audio]":
-        """Wait for the clips: an Audio for one variation, a list for several.
+    async def result(self, timeout: float | None = None) -> Any:
+        """Wait for the outcome: an Audio for one variation, a list for several; for a fine-tuning
+        job, a dict (job_id, adapter, model — the variant's name —, steps, loss, elapsed_s).
 
         `timeout` in seconds (None: wait as long as the engine lives). Raises the engine's
         SoundloomError, JobCancelledError, EngineDiedError, or TimeoutError; a timeout leaves the
@@ -119,7 +161,7 @@ class AsyncJob:
         except asyncio.TimeoutError:  # a distinct class before Python 3.11
             raise TimeoutError(f"job {self.job_id} did not finish within {timeout} s") from None
         if self._result is None:
-            self._result = result_or_raise(reply, self._single)
+            self._result = self._parse(reply) if self._parse is not None else result_or_raise(reply, self._single)
         return self._result
 
     async def cancel(self) -> str:
@@ -164,10 +206,12 @@ class AsyncJob:
             self.status = JobState.RUNNING.value
             self.position = None
 
-    def _progress(self, step: int, total: int, eta_s: float | None) -> None:
+    def _progress(self, step: int, total: int, eta_s: float | None, loss: float | None = None) -> None:
         if self.done():
             return
         self._running()
+        if _is_number(loss):
+            self.loss = float(loss)  # set before listeners run, so a reader of `loss` sees this step's value
         self.last_progress = (step, total, eta_s)
         for listener in list(self._listeners):
             listener(self.last_progress)
@@ -176,6 +220,16 @@ class AsyncJob:
                 self._on_progress(step, total, eta_s)
             except Exception:  # a faulty callback must not stop the client's receiver
                 log.exception("on_progress callback of job %s failed", self.job_id)
+
+    def _validation(self, step: int, prompt: str, audio: Audio) -> None:
+        # Kept even when the reply came first (iopub and shell are not ordered): a render is a result.
+        render = Validation(step, prompt, audio)
+        self.validations.append(render)
+        if self._on_validation is not None:
+            try:
+                self._on_validation(*render)
+            except Exception:  # a faulty callback must not stop the client's receiver
+                log.exception("on_validation callback of job %s failed", self.job_id)
 
     def _add_listener(self, listener: Callable[[Progress | None], Any]) -> None:
         if self.last_progress is not None:
@@ -211,10 +265,11 @@ class _Portal(Protocol):
 
 
 class Job:
-    """A submitted audio operation, for blocking code: the twin of `AsyncJob`.
+    """A submitted operation, for blocking code: the twin of `AsyncJob`.
 
     `status` is the latest known state: queued, running, done, error or cancelled (`refresh()`
     asks the engine). `last_progress` is the latest (step, total, eta_s) seen, eta in seconds.
+    A fine-tuning job also has `loss` and `validations`, as on `AsyncJob`.
     """
 
     def __init__(self, job: AsyncJob, portal: _Portal):
@@ -244,12 +299,23 @@ class Job:
     def last_progress(self) -> Progress | None:
         return self._job.last_progress
 
+    @property
+    def loss(self) -> float | None:
+        """A fine-tuning job's latest running-mean training loss (None before its first step)."""
+        return self._job.loss
+
+    @property
+    def validations(self) -> list[Validation]:
+        """A fine-tuning job's validation renders so far, as Validation(step, prompt, audio)."""
+        return list(self._job.validations)  # a copy: the I/O thread may append while the caller iterates
+
     def done(self) -> bool:
         """True once the job has an outcome (result, error, cancellation, or a dead engine)."""
         return self._job.done()
 
-    def result(self, timeout: float | None = None) -> "Audio | list[Audio]":
-        """Wait for the clips: an Audio for one variation, a list for several.
+    def result(self, timeout: float | None = None) -> Any:
+        """Wait for the outcome: an Audio for one variation, a list for several; for a fine-tuning
+        job, a dict (job_id, adapter, model — the variant's name —, steps, loss, elapsed_s).
 
         `timeout` in seconds (None: wait as long as the engine lives). Raises the engine's
         SoundloomError, JobCancelledError, EngineDiedError, or TimeoutError; a timeout leaves the

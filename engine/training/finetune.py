@@ -13,7 +13,7 @@ from __future__ import annotations
 import errno
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -60,7 +60,7 @@ class FinetuneSpec:
     seed: int = FINETUNE_DEFAULTS["seed"]
     mix: bool = FINETUNE_DEFAULTS["mix"]
     convolutions: bool = FINETUNE_DEFAULTS["convolutions"]
-    validation_prompts: list[str] = field(default_factory=list)
+    validation_prompts: list[str] | None = None  # None: up to two of the library's captions; []: no renders
     validate_every: int = FINETUNE_DEFAULTS["validate_every"]
     checkpoint_every: int = FINETUNE_DEFAULTS["checkpoint_every"]
     resume: bool = FINETUNE_DEFAULTS["resume"]
@@ -166,7 +166,7 @@ def train_adapter(spec: FinetuneSpec, model: AudioModel, emit: Emit, should_stop
     record_file = out / "adapter.json"
     record = json.loads(record_file.read_text()) if spec.resume and record_file.exists() else {}
     scan, windows = prepare(spec, model)
-    if not spec.validation_prompts:
+    if spec.validation_prompts is None:
         spec.validation_prompts = sorted({w.caption for w in windows if " + " not in w.source})[:2]
     record.update({
         "name": spec.name, "base": spec.base, "library": scan.root, "clips": len(scan.clips), "windows": len(windows),

@@ -207,11 +207,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="the model folder to write")
     parser.add_argument("--vae-steps", type=int, default=VAEConfig.steps)
     parser.add_argument("--steps", type=int, default=UNetConfig.steps, help="UNet training steps in all")
+    parser.add_argument("--vocoder-steps", type=int, default=VocoderConfig.steps)
     parser.add_argument("--resume-from", type=Path, help="continue from a published model folder (e.g. the committed starter)")
     parser.add_argument("--export-only", action="store_true", help="write --out from the newest checkpoint and stop")
     args = parser.parse_args(argv)
     recipe = StarterRecipe()
-    recipe.vae.steps, recipe.unet.steps = args.vae_steps, args.steps
+    recipe.vae.steps, recipe.unet.steps, recipe.vocoder.steps = args.vae_steps, args.steps, args.vocoder_steps
     if args.resume_from:
         print(f"continuing from {args.resume_from} at step {seed_from_model(args.resume_from, args.work)}")
     if args.export_only:
