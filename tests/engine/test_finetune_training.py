@@ -61,3 +61,18 @@ def test_a_full_disk_while_checkpointing_is_reported_and_leaves_no_partial_file(
     assert "checkpoint of step 2" in events[-1]["message"] and "no checkpoint was written yet" in events[-1]["message"]
     assert [p.name for p in (adapter / "checkpoints").iterdir()] == []  # the half-written file was removed
     assert {p.name: p.read_bytes() for p in library.iterdir()} == before
+
+
+def test_the_unseen_family_library_is_kalimba_with_sidecar_captions(tmp_path):
+    from soundloom.engine.training.corpus.instruments import RESERVED_PROGRAMS
+    from soundloom.engine.training.library import scan_library
+    from soundloom.engine.training.unseen_family import PROGRAM, make_library
+
+    assert PROGRAM in RESERVED_PROGRAMS  # the starter's corpus never contains it
+    written = make_library(tmp_path, clips=4, seed=3)
+    scan = scan_library(tmp_path)
+    assert len(scan.clips) == 4 and not scan.skipped
+    assert {c.caption for c in scan.clips} == {caption for _, caption in written}
+    assert all(c.caption_source == "sidecar" and "kalimba" in c.caption for c in scan.clips)
+    peaks = [np.abs(sf.read(path)[0]).max() for path, _ in written]
+    assert min(peaks) > 0.01
