@@ -14,6 +14,15 @@ FAMILY_TEXT = (
 )
 
 
+def _vocoder_lines(vocoder: dict | None) -> list[str]:
+    if not vocoder:
+        return []
+    scores = vocoder["heldout_mr_stft"]
+    chosen = "the trained vocoder" if vocoder["chosen"] == "vocoder" else "Griffin-Lim"
+    return [f"- Vocoder: a HiFi-GAN generator trained on the corpus scored {scores['vocoder']} against Griffin-Lim's "
+            f"{scores['griffin_lim']} (held-out multi-resolution STFT distance, lower is better), so the model uses {chosen}."]
+
+
 def render_card(training: dict, summary: dict, evaluation: dict | None, vocoder: str) -> str:
     """Markdown for the model folder's README.md."""
     recipe = training.get("recipe", {})
@@ -32,6 +41,8 @@ def render_card(training: dict, summary: dict, evaluation: dict | None, vocoder:
         f"10 % caption dropout for classifier-free guidance), widths {unet.get('channels')}, "
         f"{training.get('unet_hours', '?')} h on a 2-core CPU.",
         f"- VAE: {vae.get('steps')} steps, widths {vae.get('channels')}, {vae.get('latent_channels')} latent channels.",
+        *_vocoder_lines(training.get("vocoder")),
+        *[f"- Time, {stage}: {value}" for stage, value in training.get("stage_times", {}).items()],
         "- Reproduce: `make corpus` then `python -m soundloom.engine.training.starter_recipe --corpus .cache/corpus "
         "--work .cache/starter-work --out OUT` (add `--resume-from engine/weights/starter` to continue these weights).",
         "",
@@ -69,3 +80,20 @@ def write_card(model: Path, corpus_summary: Path, evaluation: Path | None = None
     card = model / "README.md"
     card.write_text(render_card(training, summary, report, vocoder))
     return card
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m soundloom.engine.training.model_card MODEL --corpus-summary FILE [--evaluation FILE]`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Write a model folder's README.md (its model card).")
+    parser.add_argument("model", type=Path)
+    parser.add_argument("--corpus-summary", type=Path, required=True, help="summary.json of the corpus")
+    parser.add_argument("--evaluation", type=Path, help="the report of soundloom eval (JSON)")
+    args = parser.parse_args(argv)
+    print(write_card(args.model, args.corpus_summary, args.evaluation))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -19,3 +19,9 @@ def test_a_snapshot_says_it_is_not_evaluated():
 def test_an_evaluated_model_shows_its_table():
     card = render_card(TRAINING, SUMMARY, {"text_adherence": 0.71}, "Griffin-Lim phase recovery")
     assert "| text adherence | 0.71 |" in card
+
+
+def test_the_vocoder_choice_is_stated_with_its_numbers():
+    training = dict(TRAINING, vocoder={"heldout_mr_stft": {"vocoder": 1.2, "griffin_lim": 1.5}, "chosen": "vocoder"})
+    card = render_card(training, SUMMARY, None, "a HiFi-GAN vocoder trained on the corpus")
+    assert "scored 1.2 against Griffin-Lim's 1.5" in card and "uses the trained vocoder" in card
