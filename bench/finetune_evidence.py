@@ -1,6 +1,6 @@
 """Does fine-tuning work? Train an adapter on a sound family the starter never heard, then compare.
 
-    python bench/finetune_evidence.py --classifier PATH/classifier.pt --corpus PATH/corpus [--steps 800]
+    python bench/finetune_evidence.py --classifier PATH/classifier.pt --corpus PATH/corpus [--steps 2000]
 
 1. Writes a 50-clip kalimba library (captions in sidecars) and a separate 48-clip kalimba reference
    set that training never sees. Kalimba is kept out of the starter's corpus.
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--classifier", type=Path, required=True)
     parser.add_argument("--corpus", type=Path, required=True, help="for unrelated held-out captions")
     parser.add_argument("--work", type=Path, default=Path(".cache/finetune-evidence"))
-    parser.add_argument("--steps", type=int, default=800)
+    parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--rank", type=int, default=8)
     parser.add_argument("--learning-rate", type=float, default=3e-4)

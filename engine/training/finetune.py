@@ -162,6 +162,7 @@ def train_adapter(spec: FinetuneSpec, model: AudioModel, emit: Emit, should_stop
     from accelerate import Accelerator
 
     out = Path(spec.adapter_dir)
+    out.mkdir(parents=True, exist_ok=True)
     checkpoints = out / "checkpoints"
     record_file = out / "adapter.json"
     record = json.loads(record_file.read_text()) if spec.resume and record_file.exists() else {}
