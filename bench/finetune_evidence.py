@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rank", type=int, default=8)
     parser.add_argument("--learning-rate", type=float, default=3e-4)
     parser.add_argument("--sampling-steps", type=int, default=25)
+    parser.add_argument("--adapter-scale", type=float, default=1.0, help="the adapter's strength when generating")
     args = parser.parse_args(argv)
     work = args.work.resolve()
     library, reference = work / "library", work / "reference"
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     def both(prompts: list[str], seed: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
         lora.select(model.unet, None)
         base = render(model, prompts, seed, args.sampling_steps)
-        lora.select(model.unet, "kalimba", 1.0)
+        lora.select(model.unet, "kalimba", args.adapter_scale)
         adapted = render(model, prompts, seed, args.sampling_steps)
         return base, adapted
 
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     reseeded = embed(render(model, [e["captions"][0] for e in unrelated], seed=5000, steps=args.sampling_steps))[1]
     report = {
         "library_clips": 50, "reference_clips": len(references), "steps": args.steps, "batch_size": args.batch_size,
-        "rank": args.rank, "train_minutes": trained["minutes"], "train_peak_rss_mb": trained["peak_rss_mb"],
+        "rank": args.rank, "learning_rate": args.learning_rate, "adapter_scale": args.adapter_scale, "train_minutes": trained["minutes"], "train_peak_rss_mb": trained["peak_rss_mb"],
         "final_loss": round(trained["record"]["loss"], 4), "library_unchanged": unchanged,
         "kalimba_fd_base": round(fd_base, 2), "kalimba_fd_adapter": round(fd_adapted, 2),
         "kalimba_fd_drop": round(1 - fd_adapted / fd_base, 3),
