@@ -9,6 +9,11 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 
+def is_within(path: Path, roots: list[Path]) -> bool:
+    """Whether resolved `path` is one of resolved `roots` or lies below one (what a request may reach)."""
+    return any(path == root or root in path.parents for root in roots)
+
+
 @contextmanager
 def atomic_writer(path: Path) -> Iterator[BinaryIO]:
     """A binary file to fill; on success it is synced and renamed onto `path`, on failure removed."""

@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from soundloom.engine.adapters import AdapterStore, check_name
+from soundloom.engine.files import is_within
+from soundloom.engine.pipelines.requests import check_number
 from soundloom.engine.registry import ModelRegistry
 from soundloom.engine.training.finetune import FinetuneSpec, has_checkpoint
 from soundloom.protocol.errors import ErrorCode, SoundloomError, out_of_range
@@ -23,22 +25,12 @@ def library_folder(value: Any, roots: list[Path]) -> Path:
     if not path.is_absolute():
         raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{value!r} is not an absolute path", "folder")
     resolved = path.resolve()
-    if not any(resolved == root or root in resolved.parents for root in roots):
+    if not is_within(resolved, roots):
         allowed = ", ".join(str(r) for r in roots) or "none configured"
         raise SoundloomError(ErrorCode.PATH_NOT_ALLOWED, f"{resolved} is outside the library roots ({allowed})", "folder")
     if not resolved.is_dir():
         raise SoundloomError(ErrorCode.FILE_NOT_FOUND, f"{resolved} is not a folder", "folder")
     return resolved
-
-
-def _number(name: str, value: Any) -> float | int:
-    low, high = FINETUNE_RANGES[name]
-    integer = name in INTEGER_FIELDS
-    if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
-        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"expected {'an integer' if integer else 'a number'}, got {value!r}", name)
-    if not low <= value <= high:
-        raise out_of_range(name, value, f"{low:g} to {high:g}")
-    return value
 
 
 def _prompts(value: Any) -> list[str] | None:
@@ -65,7 +57,9 @@ def parse_finetune(content: dict, registry: ModelRegistry, store: AdapterStore, 
     settings = {}
     for key in FINETUNE_RANGES:
         if content.get(key) is not None:
-            settings[key] = _number(key, content[key])
+            low, high = FINETUNE_RANGES[key]
+            check_number(key, content[key], low, high, f"{low:g} to {high:g}", integer=key in INTEGER_FIELDS)
+            settings[key] = content[key]
     for key in BOOL_FIELDS:
         if content.get(key) is not None:
             if not isinstance(content[key], bool):

@@ -20,15 +20,16 @@ from typing import Callable
 
 import soundfile as sf
 
+from soundloom.engine.adapters import variant_name
 from soundloom.engine.jobs import CANCELLED, Job, JobBoard, complete
 from soundloom.engine.outbox import Outbox, Outgoing
 from soundloom.engine.training.finetune import FinetuneSpec
+from soundloom.engine.worker import PROGRESS_INTERVAL_S
 from soundloom.protocol.codec import attach_audio
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.protocol.messages import error_content
 
 log = logging.getLogger("soundloom.engine")
-PROGRESS_INTERVAL_S = 0.05
 
 
 class FinetuneRunner(threading.Thread):
@@ -85,7 +86,7 @@ class FinetuneRunner(threading.Thread):
         spec: FinetuneSpec = job.request
         folder = Path(spec.adapter_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        spec_file = folder / "request.json"
+        spec_file = folder / "spec.json"
         spec_file.write_text(json.dumps(asdict(spec)))
         job.state, job.started = "running", time.monotonic()
         self.outbox.put(Outgoing("status", {"execution_state": "busy", "job_id": job.job_id}, parent=job.header))
@@ -100,7 +101,7 @@ class FinetuneRunner(threading.Thread):
         job.cancel_event.set()  # releases the cancel watcher
         if outcome.get("event") == "done":
             record = outcome["record"]
-            content = {"status": "ok", "job_id": job.job_id, "adapter": spec.name, "model": f"{spec.base}+{spec.name}",
+            content = {"status": "ok", "job_id": job.job_id, "adapter": spec.name, "model": variant_name(spec.base, spec.name),
                        "steps": record["steps_done"], "loss": record["loss"], "elapsed_s": round(time.monotonic() - job.started, 3)}
             self._finish(job, content, "done")
         elif outcome.get("event") == "error":

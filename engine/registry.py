@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from soundloom.engine.adapters import variant_name
+from soundloom.engine.files import is_within
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
 
@@ -96,7 +97,7 @@ class ModelRegistry:
         path = Path(name).expanduser()
         if path.is_absolute():
             resolved = path.resolve()
-            if any(resolved == root or root in resolved.parents for root in self._roots) and resolved.is_dir():
+            if is_within(resolved, self._roots) and resolved.is_dir():
                 for entry in self._entries.values():
                     if entry.path == resolved:
                         return entry

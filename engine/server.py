@@ -82,11 +82,11 @@ class EngineServer:
         self.board = JobBoard(config.max_queued_per_client)
         self.outbox = Outbox(self.context)
         self.registry = ModelRegistry(config.models, config.model_roots)
-        adapters = AdapterStore(config.data_dir / "adapters")
-        self.service = EngineService(engine, self.registry, self.board, self.store, self.outbox, adapters, config.library_roots)
+        # A finished fine-tuning job makes its adapter a model variant.
+        self.finetuning = FinetuneRunner(self.board, self.outbox, lambda: self.service.refresh_variants(), config.data_dir)
+        self.service = EngineService(engine, self.registry, self.board, self.store, self.outbox,
+                                     AdapterStore(config.data_dir / "adapters"), self.finetuning, config.library_roots)
         self.worker = Worker(engine, self.board, self.store, self.outbox, config.max_batch_rows)
-        self.finetuning = FinetuneRunner(self.board, self.outbox, self.service.refresh_variants, config.data_dir)
-        self.service.finetuning = self.finetuning
         self._stopped = threading.Event()
 
     # ------------------------------------------------------------ binding

@@ -43,11 +43,11 @@ class EngineService:
     """Request handlers over the shared state: engine, models, jobs and stored results."""
 
     def __init__(self, engine: Engine, registry: ModelRegistry, board: JobBoard, store: ResultStore, outbox: Outbox,
-                 adapters: AdapterStore, library_roots: list[Path] = ()):
+                 adapters: AdapterStore, finetuning: FinetuneRunner, library_roots: list[Path] = ()):
         self.engine, self.registry, self.board, self.store, self.outbox = engine, registry, board, store, outbox
         self.adapters = adapters
         self.library_roots = [Path(r).expanduser().resolve() for r in library_roots]
-        self.finetuning: FinetuneRunner | None = None  # set by the server, which owns the thread
+        self.finetuning = finetuning  # its thread is started and stopped by the server
         self.shutdown_requested = threading.Event()
         self.refresh_variants()
 
@@ -218,8 +218,6 @@ class EngineService:
         existing = self._existing(msg)
         if existing is not False:
             return existing
-        if self.finetuning is None:
-            raise SoundloomError(ErrorCode.UNKNOWN_MESSAGE_TYPE, "this engine does not run fine-tuning jobs", "msg_type")
         spec = parse_finetune(content, self.registry, self.adapters, self.library_roots, str(self.engine.device))
         header = msg["header"]
         job = Job(job_id=header["msg_id"], action="finetune", request=spec, model=None, priority="batch",
@@ -228,13 +226,12 @@ class EngineService:
         return None
 
     def _adapters_list(self, msg: dict, content: dict) -> Reply:
-        training = self.finetuning.training if self.finetuning else (lambda name: None)
-        adapters = [self.adapters.describe(n, training=training(n) is not None) for n in self.adapters.names()]
+        adapters = [self.adapters.describe(n, training=self.finetuning.training(n) is not None) for n in self.adapters.names()]
         return {"status": "ok", "adapters": adapters}, []
 
     def _adapters_remove(self, msg: dict, content: dict) -> Reply:
         name = _field(content, "name", str)
-        job = self.finetuning.training(name) if self.finetuning else None
+        job = self.finetuning.training(name)
         if job is not None:
             raise SoundloomError(ErrorCode.ADAPTER_BUSY, f"adapter {name!r} is being trained by job {job.job_id}; cancel it first", "name")
         self.adapters.remove(name)

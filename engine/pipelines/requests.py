@@ -25,10 +25,11 @@ def _ranged(name: str, value, integer: bool = False) -> None:
     """Check `value` against the wire contract's range for `name`."""
     low, high = RANGES[name]
     show = lambda x: str(int(x)) if float(x).is_integer() else f"{x:g}"  # noqa: E731
-    _number(name, value, low, high, f"{show(low)} to {show(high)}", integer)
+    check_number(name, value, low, high, f"{show(low)} to {show(high)}", integer)
 
 
-def _number(name: str, value, low: float, high: float, allowed: str, integer: bool = False):
+def check_number(name: str, value, low: float, high: float, allowed: str, integer: bool = False) -> None:
+    """`invalid_argument` unless `value` is a finite number (an int when `integer`), `out_of_range` outside [low, high]."""
     kind = int if integer else (int, float)
     if isinstance(value, bool) or not isinstance(value, kind):
         raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"expected {'an integer' if integer else 'a number'}, got {value!r}", name)
@@ -79,7 +80,7 @@ class GenerateRequest(Sampling):
 
     def validate(self, max_seconds: float = MAX_SECONDS) -> None:
         super().validate(max_seconds)
-        _number("seconds", self.seconds, MIN_SECONDS, max_seconds, f"{MIN_SECONDS} to {max_seconds:g} seconds")
+        check_number("seconds", self.seconds, MIN_SECONDS, max_seconds, f"{MIN_SECONDS} to {max_seconds:g} seconds")
 
 
 @dataclass(kw_only=True)
@@ -95,7 +96,7 @@ class ClipRequest(Sampling):
 
     def validate(self, max_seconds: float = MAX_SECONDS) -> None:
         super().validate(max_seconds)
-        _number("sample_rate", self.sample_rate, 1000, 384000, "1000 to 384000 Hz", integer=True)
+        check_number("sample_rate", self.sample_rate, 1000, 384000, "1000 to 384000 Hz", integer=True)
         self.audio = as_clip(self.audio)
         if not 0.1 <= self.clip_seconds <= max_seconds:
             raise out_of_range("audio", f"{self.clip_seconds:.3f} s", f"clips of 0.1 to {max_seconds:g} seconds")
@@ -118,8 +119,8 @@ class InpaintRequest(ClipRequest):
             if not isinstance(region, (list, tuple)) or len(region) != 2:
                 raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"expected (start, end) in seconds, got {region!r}", name)
             start, end = region
-            _number(name, start, 0.0, duration, f"0 to {duration:.3f} seconds (the clip)")
-            _number(name, end, 0.0, duration, f"0 to {duration:.3f} seconds (the clip)")
+            check_number(name, start, 0.0, duration, f"0 to {duration:.3f} seconds (the clip)")
+            check_number(name, end, 0.0, duration, f"0 to {duration:.3f} seconds (the clip)")
             if end - start < 0.01:
                 raise SoundloomError(
                     ErrorCode.OUT_OF_RANGE, f"region {start}–{end} s is empty; end must exceed start by at least 0.01 s", name
@@ -153,6 +154,6 @@ class ExtendRequest(ClipRequest):
         super().validate(max_seconds)
         room = max_seconds - self.clip_seconds
         allowed = f"{MIN_SECONDS:g} to {room:.2f} seconds (clip plus extension ≤ {max_seconds:g} s)"
-        _number("seconds", self.seconds, MIN_SECONDS, max(room, MIN_SECONDS), allowed)
+        check_number("seconds", self.seconds, MIN_SECONDS, max(room, MIN_SECONDS), allowed)
         if room < MIN_SECONDS:
             raise out_of_range("seconds", self.seconds, f"nothing: the clip is already {self.clip_seconds:.2f} s of the {max_seconds:g} s maximum")

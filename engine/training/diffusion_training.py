@@ -79,14 +79,16 @@ class LatentBatches:
         return torch.from_numpy(np.stack(rows)), texts
 
 
-def diffusion_loss(unet, scheduler: DDPMScheduler, latents: torch.Tensor, states: torch.Tensor, mask: torch.Tensor,
-                   generator: torch.Generator) -> torch.Tensor:
-    noise = torch.randn(latents.shape, generator=generator)
-    t = torch.randint(0, scheduler.config.num_train_timesteps, (latents.shape[0],), generator=generator)
+def diffusion_loss(unet, scheduler: DDPMScheduler, latents: torch.Tensor, cond: dict, generator: torch.Generator) -> torch.Tensor:
+    """The denoising loss at random timesteps; `cond` is the UNet's conditioning keyword arguments.
+
+    Noise is drawn on the CPU generator (reproducible on any device), then moved to the latents' device.
+    """
+    noise = torch.randn(latents.shape, generator=generator).to(latents.device)
+    t = torch.randint(0, scheduler.config.num_train_timesteps, (latents.shape[0],), generator=generator).to(latents.device)
     noisy = scheduler.add_noise(latents, noise, t)
     target = scheduler.get_velocity(latents, noise, t) if scheduler.config.prediction_type == "v_prediction" else noise
-    prediction = unet(noisy, t, encoder_hidden_states=states, encoder_attention_mask=mask).sample
-    return F.mse_loss(prediction, target)
+    return F.mse_loss(unet(noisy, t, **cond).sample.float(), target.float())
 
 
 def train_unet(batches: LatentBatches, encode_text, out: Path, config: UNetConfig, on_step=None) -> UNet2DConditionModel:
@@ -112,7 +114,7 @@ def train_unet(batches: LatentBatches, encode_text, out: Path, config: UNetConfi
         set_lr(optimizer, cosine_lr(step, config.steps, config.lr, warmup=200))
         latents, texts = batches.sample(rng)
         states, mask = encode_text(texts)
-        loss = diffusion_loss(unet, scheduler, latents, states, mask, generator)
+        loss = diffusion_loss(unet, scheduler, latents, {"encoder_hidden_states": states, "encoder_attention_mask": mask}, generator)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)

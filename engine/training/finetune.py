@@ -13,7 +13,7 @@ from __future__ import annotations
 import errno
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -21,7 +21,6 @@ from typing import Any, Callable
 import numpy as np
 import soundfile as sf
 import torch
-import torch.nn.functional as F
 
 from soundloom.engine.files import atomic_writer
 from soundloom.engine.models.base import AudioModel, Conditioning
@@ -29,6 +28,7 @@ from soundloom.engine.pipelines.generate import generate
 from soundloom.engine.pipelines.requests import GenerateRequest
 from soundloom.engine.training import lora
 from soundloom.engine.training.checkpoint import list_checkpoints, load_latest, save_checkpoint
+from soundloom.engine.training.diffusion_training import diffusion_loss
 from soundloom.engine.training.library import LibraryScan, scan_library
 from soundloom.engine.training.library_windows import Window, load_windows, mixed_windows
 from soundloom.engine.training.schedule import cosine_lr, set_lr
@@ -46,7 +46,7 @@ Emit = Callable[[dict[str, Any]], None]
 
 @dataclass
 class FinetuneSpec:
-    """Everything a run needs; written to `adapter_dir/spec.json` so a resume uses the same settings."""
+    """Everything a run needs; the training process reads it from a JSON file."""
 
     folder: str
     name: str
@@ -127,14 +127,6 @@ def _noise_scheduler(model: AudioModel):
     return DDPMScheduler.from_config({**config, "clip_sample": False})
 
 
-def _loss(model: AudioModel, scheduler, latents: torch.Tensor, cond: dict, generator: torch.Generator) -> torch.Tensor:
-    noise = torch.randn(latents.shape, generator=generator).to(latents.device)
-    t = torch.randint(0, scheduler.config.num_train_timesteps, (latents.shape[0],), generator=generator).to(latents.device)
-    noisy = scheduler.add_noise(latents, noise, t)
-    target = scheduler.get_velocity(latents, noise, t) if scheduler.config.prediction_type == "v_prediction" else noise
-    return F.mse_loss(model.unet(noisy, t, **cond).sample.float(), target.float())
-
-
 def _render(model: AudioModel, spec: FinetuneSpec, step: int, folder: Path, emit: Emit, kept: int) -> list[dict]:
     """Render each validation prompt with the adapter as it is now; write WAVs and report them."""
     rendered = []
@@ -176,7 +168,6 @@ def train_adapter(spec: FinetuneSpec, model: AudioModel, emit: Emit, should_stop
     })
     record.setdefault("loss_curve", [])
     record.setdefault("validation", [])
-    write_json(out / "spec.json", asdict(spec))
 
     # Half precision where it pays (CUDA); on a CPU, float32 is both faster and exact.
     accelerator = Accelerator(cpu=spec.device == "cpu", mixed_precision="fp16" if spec.device.startswith("cuda") else "no")
@@ -225,7 +216,7 @@ def train_adapter(spec: FinetuneSpec, model: AudioModel, emit: Emit, should_stop
             stop(SoundloomError(ErrorCode.CANCELLED, f"cancelled at step {step}; resume continues from there"), step)
         set_lr(optimizer, cosine_lr(step, spec.steps, spec.learning_rate, warmup=min(50, spec.steps // 10)))
         latents, cond = examples.sample(rng)
-        loss = _loss(model, scheduler, latents, cond, generator)
+        loss = diffusion_loss(model.unet, scheduler, latents, cond, generator)
         optimizer.zero_grad(set_to_none=True)
         accelerator.backward(loss)
         accelerator.clip_grad_norm_(params, 1.0)
