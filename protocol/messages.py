@@ -133,6 +133,7 @@ DEFAULTS: dict[str, Any] = {
     "seconds": 5.0,
     "strength": 0.5,
     "adapter_scale": 1.0,
+    "tune": True,  # generate: tune a result to the one pitch its prompt names
 }
 RANGES: dict[str, tuple[float, float]] = {
     "steps": (1, 1000),

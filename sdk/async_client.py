@@ -496,6 +496,7 @@ class AsyncClient:
         model: str | None = None,
         priority: str = "interactive",
         adapter_scale: float | None = None,
+        tune: bool | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> AsyncJob:
         """Start text-to-audio generation; returns its AsyncJob at once.
@@ -505,12 +506,16 @@ class AsyncClient:
         engine draws one; variation i uses seed + i); `variations` 1–16 clips; `scheduler` ddim,
         dpmpp or euler; `model` a name from `models.list()` (None: the engine's default), which
         may be a fine-tuned variant `"<base>+<adapter>"`; `adapter_scale` 0–2 is the variant's
-        adapter strength (None: the engine's 1.0; 0 gives exactly the base model);
-        `priority` interactive or batch; `on_progress(step, total, eta_s)` is called on the
-        client's event loop as steps complete (eta in seconds, None while unknown).
+        adapter strength (None: the engine's 1.0; 0 gives exactly the base model); `tune` (None:
+        the engine's True): when the prompt names one pitch ("C#3", "120 Hz"), a pitched result is
+        tuned to it (its metadata then holds `tuned_cents`); `priority` interactive or batch;
+        `on_progress(step, total, eta_s)` is called on the client's event loop as steps complete
+        (eta in seconds, None while unknown).
         """
         content = _common(prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority,
                           adapter_scale)
+        if tune is not None:
+            content["tune"] = tune
         return await self._submit(Action.GENERATE, dict(content, seconds=seconds), None, on_progress)
 
     async def generate(
@@ -527,6 +532,7 @@ class AsyncClient:
         model: str | None = None,
         priority: str = "interactive",
         adapter_scale: float | None = None,
+        tune: bool | None = None,
         on_progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> Audio | list[Audio]:
@@ -538,7 +544,7 @@ class AsyncClient:
         job = await self.submit_generate(
             prompt, seconds=seconds, negative_prompt=negative_prompt, steps=steps, guidance=guidance, seed=seed,
             variations=variations, scheduler=scheduler, model=model, priority=priority,
-            adapter_scale=adapter_scale, on_progress=on_progress,
+            adapter_scale=adapter_scale, tune=tune, on_progress=on_progress,
         )
         return await self._outcome(job, timeout)
 

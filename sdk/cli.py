@@ -112,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("generate", parents=[common], help="make a sound from a text prompt")
     p.add_argument("prompt")
     p.add_argument("--seconds", type=float, default=5.0, help="length, 0.5–60 s (default 5)")
+    p.add_argument("--no-tune", dest="tune", action="store_const", const=False,
+                   help="keep the model's own pitch when the prompt names a note (default: tune to it)")
 
     p = commands.add_parser("inpaint", parents=[common], help="regenerate regions of a clip")
     p.add_argument("input", type=Path)
@@ -157,6 +159,8 @@ def request_fields(args: argparse.Namespace) -> dict:
     }
     if args.command in ("generate", "extend"):
         fields["seconds"] = args.seconds
+    if getattr(args, "tune", None) is False:
+        fields["tune"] = False
     if args.command != "generate":
         fields["audio"], fields["sample_rate"] = read_audio(args.input, "input")
     if args.command == "inpaint":

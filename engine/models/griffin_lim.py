@@ -9,21 +9,43 @@ import torch
 
 from soundloom.engine.models.mel import MelConfig, MelFrontEnd
 
+NNLS_ITERATIONS = 30  # enough to move partials off the pseudo-inverse's spread; more changes little
+
 
 class GriffinLim(torch.nn.Module):
-    """log-mel [batch, frames, n_mels] → waveform [batch, frames × hop], same framing as MelFrontEnd."""
+    """log-mel [batch, frames, n_mels] → waveform [batch, frames × hop], same framing as MelFrontEnd.
 
-    def __init__(self, mel: MelConfig, iterations: int = 32, momentum: float = 0.99):
+    The linear magnitude is the non-negative least-squares solution of mel = magnitude × filters
+    (`nnls_iterations` multiplicative updates from the pseudo-inverse): the pseudo-inverse spreads
+    a partial over its whole mel band, NNLS keeps it near where the two overlapping filters place
+    it, which is what keeps pitch after resynthesis. 0 iterations = the pseudo-inverse alone.
+    """
+
+    def __init__(self, mel: MelConfig, iterations: int = 32, momentum: float = 0.99, nnls_iterations: int = NNLS_ITERATIONS):
         super().__init__()
-        self.mel, self.iterations, self.momentum = mel, iterations, momentum
+        self.mel, self.iterations, self.momentum, self.nnls_iterations = mel, iterations, momentum, nnls_iterations
         filters = MelFrontEnd(mel).filters  # [freq, mels]
+        self.register_buffer("filters", filters, persistent=False)
         self.register_buffer("inverse", torch.linalg.pinv(filters), persistent=False)  # [mels, freq]
         self.register_buffer("window", torch.hann_window(mel.win_length), persistent=False)
 
     @classmethod
     def from_pretrained(cls, folder: str | Path, mel: MelConfig, **_) -> "GriffinLim":
         config = json.loads((Path(folder) / "config.json").read_text())
-        return cls(mel, int(config.get("iterations", 32)), float(config.get("momentum", 0.99)))
+        return cls(mel, int(config.get("iterations", 32)), float(config.get("momentum", 0.99)),
+                   int(config.get("nnls_iterations", NNLS_ITERATIONS)))
+
+    def magnitude(self, log_mel: torch.Tensor) -> torch.Tensor:
+        """Linear magnitude [batch, frames, freq] whose mel projection best matches `log_mel`."""
+        target = torch.exp(log_mel.float())
+        estimate = torch.clamp(target @ self.inverse, min=0.0)
+        if self.nnls_iterations:
+            # Lee–Seung updates keep the estimate non-negative; a zero would stay zero, so start above it.
+            estimate = estimate + 1e-6 * target.amax(dim=-1, keepdim=True)
+            numerator = target @ self.filters.T
+            for _ in range(self.nnls_iterations):
+                estimate = estimate * numerator / ((estimate @ self.filters) @ self.filters.T + 1e-12)
+        return estimate
 
     def _stft(self, x: torch.Tensor) -> torch.Tensor:
         m = self.mel
@@ -37,7 +59,7 @@ class GriffinLim(torch.nn.Module):
     def forward(self, log_mel: torch.Tensor) -> torch.Tensor:
         frames = log_mel.shape[1]
         length = frames * self.mel.hop_length
-        magnitude = torch.clamp(torch.exp(log_mel.float()) @ self.inverse, min=0.0).transpose(1, 2)  # [b, freq, frames]
+        magnitude = self.magnitude(log_mel).transpose(1, 2)  # [b, freq, frames]
         # Analysis frames are centred half a hop later than torch.stft(center=True) puts them.
         generator = torch.Generator(device=log_mel.device).manual_seed(0)
         angles = torch.exp(2j * torch.pi * torch.rand(magnitude.shape, generator=generator, device=log_mel.device))

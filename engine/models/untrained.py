@@ -153,6 +153,7 @@ def build_untrained_starter(folder: str | Path, seed: int = 0) -> Path:
 
     from soundloom.engine.models.mel import MelConfig
     from soundloom.engine.models.starter import save_starter
+    from soundloom.engine.models.starter_text import ConditioningConfig
 
     torch.manual_seed(seed)
     vae = AutoencoderKL(
@@ -165,7 +166,8 @@ def build_untrained_starter(folder: str | Path, seed: int = 0) -> Path:
         up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=384, attention_head_dim=8,
     )
     scheduler = DPMSolverMultistepScheduler(beta_schedule="scaled_linear", beta_start=0.0015, beta_end=0.0195)
-    return save_starter(folder, vae, unet, scheduler, MelConfig(), griffin_lim_iterations=4)
+    conditioning = ConditioningConfig(sentence_token=True, pitch_token=True)
+    return save_starter(folder, vae, unet, scheduler, MelConfig(), griffin_lim_iterations=4, conditioning=conditioning)
 
 
 def main(argv: list[str] | None = None) -> int:

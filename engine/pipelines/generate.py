@@ -10,6 +10,7 @@ from soundloom.engine.pipelines.requests import GenerateRequest
 from soundloom.engine.pipelines.result import Result
 from soundloom.engine.pipelines.sampling import StepCallback, denoise
 from soundloom.engine.pipelines.schedulers import make_scheduler
+from soundloom.engine.pipelines.tuning import tune_to_prompt
 
 
 def batch_key(request: GenerateRequest) -> tuple:
@@ -49,14 +50,14 @@ def generate_batch(
     audio = common.decode(model, latents, samples)
     results, row = [], 0
     for request, encoded in zip(requests, per_request):
-        rows = audio[row : row + request.variations]
+        clips = [r[np.newaxis] for r in audio[row : row + request.variations]]
         row += request.variations
-        results.append(
-            Result(
-                audio=[r[np.newaxis] for r in rows],
-                sample_rate=model.sample_rate,
-                metadata=common.metadata(model, request, "generate"),
-                warnings=encoded.warnings,
-            )
-        )
+        metadata = common.metadata(model, request, "generate")
+        if request.tune:
+            for i, clip in enumerate(clips):
+                tuned = tune_to_prompt(clip, model.sample_rate, request.prompt)
+                if tuned is not None:
+                    clips[i], cents = tuned
+                    metadata[i]["tuned_cents"] = None if cents is None else round(cents, 1)
+        results.append(Result(audio=clips, sample_rate=model.sample_rate, metadata=metadata, warnings=encoded.warnings))
     return results

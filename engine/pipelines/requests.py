@@ -74,13 +74,17 @@ class Sampling:
 
 @dataclass(kw_only=True)
 class GenerateRequest(Sampling):
-    """Text to audio; `seconds` is the clip length."""
+    """Text to audio; `seconds` is the clip length; `tune`: a prompt naming one pitch gets a result
+    tuned to it (see `tuning`)."""
 
     seconds: float = DEFAULTS["seconds"]
+    tune: bool = DEFAULTS["tune"]
 
     def validate(self, max_seconds: float = MAX_SECONDS) -> None:
         super().validate(max_seconds)
         check_number("seconds", self.seconds, MIN_SECONDS, max_seconds, f"{MIN_SECONDS} to {max_seconds:g} seconds")
+        if not isinstance(self.tune, bool):
+            raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"expected true or false, got {self.tune!r}", "tune")
 
 
 @dataclass(kw_only=True)

@@ -3,7 +3,9 @@
   * text adherence: the evaluation classifier's accuracy on audio generated from held-out
     captions (template wording) and from paraphrases whose wording no template uses;
   * Fréchet distance between generated and real held-out clips in the classifier's embedding;
-  * pitch: median error in cents for prompts that name a note (ground truth: the note played);
+  * pitch: median error in cents for prompts that name a note (ground truth: the note played),
+    and the share of them within a semitone, of the model's own output and after the engine's
+    tuning to the named note (what `generate` returns by default);
   * onsets: share of prompts naming a number of hits whose output has that many onsets;
   * reconstruction through VAE and vocoder alone: log-spectral distance (dB) and mel L1.
 """
@@ -19,13 +21,16 @@ import numpy as np
 import torch
 
 from soundloom.engine.models.base import AudioModel
+from soundloom.engine.models.prompt_pitch import prompt_pitch
 from soundloom.engine.pipelines import GenerateRequest, generate
 from soundloom.engine.pipelines import common
+from soundloom.engine.pipelines.tuning import tune_to_prompt
+from soundloom.protocol.messages import DEFAULTS
 from soundloom.engine.training.classifier import classify, frechet_distance, load_classifier
-from soundloom.engine.training.corpus.measure import cents, detect_onsets, estimate_f0
+from soundloom.engine.pitch import cents, estimate_f0
+from soundloom.engine.training.corpus.measure import detect_onsets
 
 NUMBER_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
-NOTE = re.compile(r"\b[A-G][#b]?-?\d\b")
 
 
 def names_count(text: str, count: int) -> bool:
@@ -52,15 +57,19 @@ def pick_heldout(entries: list[dict], per_class: int, seed: int) -> list[dict]:
     return chosen
 
 
-def _generate(model: AudioModel, prompts: list[str], seconds: list[float], steps: int, seed: int) -> list[np.ndarray]:
+def _generate(model: AudioModel, prompts: list[str], seconds: list[float], steps: int, seed: int,
+              guidance: float) -> list[np.ndarray]:
     out = []
     for i, (prompt, length) in enumerate(zip(prompts, seconds)):
-        result = generate(model, GenerateRequest(prompt=prompt, seconds=length, steps=steps, seed=seed + i))
+        # The model's own output: tuning to named notes is scored separately below.
+        request = GenerateRequest(prompt=prompt, seconds=length, steps=steps, seed=seed + i, guidance=guidance, tune=False)
+        result = generate(model, request)
         out.append(result.audio[0][0])
     return out
 
 
-def evaluate(model: AudioModel, corpus: Path, classifier_file: Path, per_class: int = 4, steps: int = 25, seed: int = 0) -> dict:
+def evaluate(model: AudioModel, corpus: Path, classifier_file: Path, per_class: int = 4, steps: int = 25, seed: int = 0,
+             guidance: float = DEFAULTS["guidance"]) -> dict:
     """The full score table for `model` (see the module docstring)."""
     from soundloom.engine.training.corpus.manifest import read_manifest
     from soundloom.sdk.audio_file import read_audio
@@ -77,22 +86,25 @@ def evaluate(model: AudioModel, corpus: Path, classifier_file: Path, per_class: 
             return [front(torch.from_numpy(c.astype(np.float32))[None])[0].numpy() for c in clips]
 
     truth = np.array([classes.index(e["class"]) for e in entries])
-    made = _generate(model, [e["captions"][0] for e in entries], seconds, steps, seed)
+    made = _generate(model, [e["captions"][0] for e in entries], seconds, steps, seed, guidance)
     paraphrased = [(e, p) for e in entries for p in e.get("paraphrases", [])[:1]]
     made_para = _generate(model, [p for _, p in paraphrased], [float(np.clip(e["duration_s"], 1.0, 5.0)) for e, _ in paraphrased],
-                          steps, seed + 10_000)
+                          steps, seed + 10_000, guidance)
     predicted, embedded = classify(classifier, mels(made), frames)
     predicted_para, _ = classify(classifier, mels(made_para), frames)
     truth_para = np.array([classes.index(e["class"]) for e, _ in paraphrased])
     real_predicted, real_embedded = classify(classifier, mels(real), frames)
 
-    pitch_errors = []
+    pitch_errors, tuned_errors = [], []
     for e, audio in zip(entries, made):
         f0 = e["ground_truth"].get("f0_hz")
-        if f0 and e["ground_truth"]["attrs"].get("kind") == "note" and NOTE.search(e["captions"][0]):
+        if f0 and e["ground_truth"]["attrs"].get("kind") == "note" and prompt_pitch(e["captions"][0]) is not None:
             estimate = estimate_f0(audio, model.sample_rate)
             if estimate:
                 pitch_errors.append(abs(cents(estimate, f0)))
+                tuned = tune_to_prompt(audio[None], model.sample_rate, e["captions"][0])
+                tuned_estimate = estimate_f0(tuned[0][0], model.sample_rate)
+                tuned_errors.append(abs(cents(tuned_estimate, f0)) if tuned_estimate else abs(cents(estimate, f0)))
     counted = [(e, a) for e, a in zip(entries, made)
                if e["ground_truth"]["attrs"].get("count") and names_count(e["captions"][0], e["ground_truth"]["attrs"]["count"])]
     onset_hits = [len(detect_onsets(a, model.sample_rate)) == e["ground_truth"]["attrs"]["count"] for e, a in counted]
@@ -107,12 +119,14 @@ def evaluate(model: AudioModel, corpus: Path, classifier_file: Path, per_class: 
 
     return {
         "model": model.name,
-        "clips": len(entries), "classes": len(set(truth.tolist())), "steps": steps,
+        "clips": len(entries), "classes": len(set(truth.tolist())), "steps": steps, "guidance": guidance,
         "classifier_accuracy_on_real_heldout": round(float((real_predicted == truth).mean()), 3),
         "text_adherence": round(float((predicted == truth).mean()), 3),
         "paraphrase_adherence": round(float((predicted_para == truth_para).mean()), 3) if len(truth_para) else None,
         "frechet_distance": round(frechet_distance(embedded, real_embedded), 2),
         "median_pitch_error_cents": round(float(np.median(pitch_errors)), 1) if pitch_errors else None,
+        "pitch_within_semitone": round(float(np.mean(np.array(pitch_errors) <= 100)), 3) if pitch_errors else None,
+        "median_pitch_error_cents_tuned": round(float(np.median(tuned_errors)), 1) if tuned_errors else None,
         "pitch_prompts": len(pitch_errors),
         "onset_count_accuracy": round(float(np.mean(onset_hits)), 3) if onset_hits else None,
         "onset_prompts": len(onset_hits),
@@ -132,10 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--classifier", type=Path, required=True, help="classifier.pt from the classifier training")
     parser.add_argument("--per-class", type=int, default=4)
-    parser.add_argument("--steps", type=int, default=25)
+    parser.add_argument("--steps", type=int, default=DEFAULTS["steps"])
+    parser.add_argument("--guidance", type=float, default=DEFAULTS["guidance"])
     parser.add_argument("--out", type=Path, help="also write the report here (JSON)")
     args = parser.parse_args(argv)
-    report = evaluate(load_model(args.model), args.corpus, args.classifier, args.per_class, args.steps)
+    report = evaluate(load_model(args.model), args.corpus, args.classifier, args.per_class, args.steps, guidance=args.guidance)
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:

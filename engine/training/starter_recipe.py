@@ -17,7 +17,8 @@ import numpy as np
 import torch
 
 from soundloom.engine.models.mel import MelConfig
-from soundloom.engine.models.starter import MAX_TOKENS, TEXT_PACKAGE, save_starter
+from soundloom.engine.models.starter import TEXT_PACKAGE, save_starter
+from soundloom.engine.models.starter_text import ConditioningConfig, StarterTextEncoder
 from soundloom.engine.training.checkpoint import list_checkpoints, load_latest, save_checkpoint
 from soundloom.engine.training.diffusion_training import (
     NOISE_SCHEDULE, LatentBatches, UNetConfig, make_unet, train_unet,
@@ -36,6 +37,7 @@ class StarterRecipe:
     vae: VAEConfig = field(default_factory=VAEConfig)
     unet: UNetConfig = field(default_factory=UNetConfig)
     vocoder: VocoderConfig = field(default_factory=VocoderConfig)
+    conditioning: ConditioningConfig = field(default_factory=lambda: ConditioningConfig(sentence_token=True, pitch_token=True))
 
     @property
     def floor(self) -> float:
@@ -43,8 +45,8 @@ class StarterRecipe:
         return float(np.log(self.mel.log_floor))
 
 
-def load_text_encoder():
-    """The frozen packaged sentence encoder, as a function texts → (token states, mask)."""
+def load_text_encoder(conditioning: ConditioningConfig):
+    """The frozen packaged sentence encoder, as a function texts → (cross-attention states, mask)."""
     import importlib
 
     from transformers import BertModel, BertTokenizerFast
@@ -52,11 +54,11 @@ def load_text_encoder():
     folder = importlib.import_module(TEXT_PACKAGE).get_model_path()
     tokenizer = BertTokenizerFast.from_pretrained(folder, local_files_only=True)
     encoder = BertModel.from_pretrained(folder, local_files_only=True).eval().requires_grad_(False)
+    text = StarterTextEncoder(tokenizer, encoder, conditioning)
 
-    @torch.no_grad()
     def encode(texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
-        batch = tokenizer(texts, padding="max_length", max_length=MAX_TOKENS, truncation=True, return_tensors="pt")
-        return encoder(batch.input_ids, attention_mask=batch.attention_mask).last_hidden_state, batch.attention_mask
+        states, mask, _ = text(texts)
+        return states, mask
 
     return encode
 
@@ -138,7 +140,7 @@ def export(recipe: StarterRecipe, vae, unet, out: Path, steps: int, log: dict, v
     scheduler = DPMSolverMultistepScheduler(**NOISE_SCHEDULE, prediction_type=recipe.unet.prediction_type)
     tmp = out.with_name(out.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
-    save_starter(tmp, vae, unet, scheduler, recipe.mel, vocoder=vocoder)
+    save_starter(tmp, vae, unet, scheduler, recipe.mel, vocoder=vocoder, conditioning=recipe.conditioning)
     (tmp / "training.json").write_text(json.dumps({"unet_steps": steps, **log}, indent=2))
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
@@ -192,7 +194,7 @@ def train_starter(corpus: Path, work: Path, out: Path, recipe: StarterRecipe) ->
     log["mel_cache_minutes"] = round((time.monotonic() - began) / 60, 1)
     vae = stage_vae(recipe, cache, work, log)
     log_file.write_text(json.dumps(log, indent=2))
-    unet = stage_unet(recipe, cache, vae, work, log, load_text_encoder())
+    unet = stage_unet(recipe, cache, vae, work, log, load_text_encoder(recipe.conditioning))
     log_file.write_text(json.dumps(log, indent=2))
     vocoder = stage_vocoder(recipe, entries, corpus, work, log)
     log_file.write_text(json.dumps(log, indent=2))

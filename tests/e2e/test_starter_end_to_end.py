@@ -73,3 +73,16 @@ def test_inpaint_transfer_and_extend_work_on_the_starter(client):
     assert longer.samples.shape[1] == rain.samples.shape[1] + int(1.5 * 16000)
     assert np.array_equal(longer.samples[:, : rain.samples.shape[1]], rain.samples)
     assert np.abs(longer.samples[:, rain.samples.shape[1] :]).max() > 0.01
+
+
+def test_a_named_note_comes_back_tuned_to_it(client):
+    from soundloom.engine.pitch import cents, estimate_f0
+
+    raw = client.generate("a flute playing A4", seconds=2, steps=STEPS, seed=1, tune=False)
+    tuned = client.generate("a flute playing A4", seconds=2, steps=STEPS, seed=1)
+    assert "tuned_cents" not in raw.metadata and isinstance(tuned.metadata["tuned_cents"], float)
+    before, after = (estimate_f0(clip.samples[0], 16000) for clip in (raw, tuned))
+    # The shift reported is the shift made, and it lands on A (any octave: the register is the model's).
+    assert abs(cents(after, before) - tuned.metadata["tuned_cents"]) < 10
+    off_a = cents(after, 440.0) % 1200
+    assert min(off_a, 1200 - off_a) < 20

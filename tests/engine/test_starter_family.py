@@ -9,6 +9,7 @@ from soundloom.engine.models.loading import load_model
 from soundloom.engine.models.mel import MelConfig, MelFrontEnd
 from soundloom.engine.models.untrained import build_untrained_starter
 from soundloom.engine.pipelines import GenerateRequest, InpaintRequest, generate, inpaint
+from soundloom.engine.pitch import cents, estimate_f0
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +49,18 @@ def test_griffin_lim_reproduces_the_mel_of_a_real_signal():
     error = (front(rebuilt) - mel).abs().mean().item()
     noise_floor = (front(0.3 * torch.randn(1, 32000)) - mel).abs().mean().item()
     assert error < 0.4 and error < noise_floor / 3
+
+
+def test_griffin_lim_with_nnls_magnitudes_keeps_partials_where_they_were():
+    config = MelConfig()
+    front = MelFrontEnd(config)
+    t = torch.arange(32000) / 16000
+    tone = sum(0.3 / k * torch.sin(2 * torch.pi * 466.16 * k * t) for k in range(1, 8))[None]
+    mel = front(tone)
+    errors = {}
+    for nnls in (0, 30):
+        rebuilt = GriffinLim(config, iterations=32, nnls_iterations=nnls)(mel)
+        errors[nnls] = (front(rebuilt) - mel).abs().mean().item()
+        if nnls:
+            assert abs(cents(estimate_f0(rebuilt[0].numpy(), 16000), 466.16)) < 20
+    assert errors[30] < 0.6 * errors[0]

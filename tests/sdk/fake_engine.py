@@ -36,7 +36,7 @@ DEFAULT_SEED = 1234  # the seed the fake "draws" when a request has none
 MODELS = {"fake-model": {"family": "audioldm", "sample_rate": RATE, "channels": 1, "path": "/fake", "base": None}}
 COMMON = {"model", "prompt", "negative_prompt", "steps", "guidance", "seed", "variations", "scheduler", "priority"}
 FIELDS = {
-    "generate_request": COMMON | {"seconds"},
+    "generate_request": COMMON | {"seconds", "tune"},
     "inpaint_request": COMMON | {"audio", "regions"},
     "transfer_request": COMMON | {"audio", "strength"},
     "extend_request": COMMON | {"audio", "seconds"},

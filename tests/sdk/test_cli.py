@@ -125,3 +125,11 @@ def test_an_incomplete_model_folder_is_named(tmp_path, capsys):
 def test_importing_the_sdk_and_cli_does_not_import_torch():
     code = "import sys, soundloom.sdk.cli, soundloom.sdk.audio; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_generate_tunes_named_notes_unless_told_not_to(run, tmp_path):
+    code, _, _ = run("generate", "a cello playing C3", "-o", str(tmp_path / "tuned.wav"), "--seconds", "0.5", "--seed", "1")
+    assert code == 0 and read_metadata(tmp_path / "tuned.wav")["tune"] is True
+    code, _, _ = run("generate", "a cello playing C3", "-o", str(tmp_path / "raw.wav"), "--seconds", "0.5", "--seed", "1", "--no-tune")
+    meta = read_metadata(tmp_path / "raw.wav")
+    assert code == 0 and meta["tune"] is False and "tuned_cents" not in meta
