@@ -14,7 +14,7 @@ import numpy as np
 import soxr
 
 from soundloom.engine.models.prompt_pitch import prompt_pitch
-from soundloom.engine.pitch import hz_to_midi, estimate_f0
+from soundloom.engine.pitch import estimate_f0, hz_to_midi
 
 MAX_SHIFT_SEMITONES = 6.0
 FADE_S = 0.01

@@ -22,13 +22,12 @@ import torch
 
 from soundloom.engine.models.base import AudioModel
 from soundloom.engine.models.prompt_pitch import prompt_pitch
-from soundloom.engine.pipelines import GenerateRequest, generate
-from soundloom.engine.pipelines import common
+from soundloom.engine.pipelines import GenerateRequest, common, generate
 from soundloom.engine.pipelines.tuning import tune_to_prompt
-from soundloom.protocol.messages import DEFAULTS
-from soundloom.engine.training.classifier import classify, frechet_distance, load_classifier
 from soundloom.engine.pitch import cents, estimate_f0
+from soundloom.engine.training.classifier import classify, frechet_distance, load_classifier
 from soundloom.engine.training.corpus.measure import detect_onsets
+from soundloom.protocol.messages import DEFAULTS
 
 NUMBER_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
 
