@@ -35,10 +35,6 @@ class ConditioningConfig:
     sentence_token: bool = False
     pitch_token: bool = False
 
-    @property
-    def extra_tokens(self) -> int:
-        return int(self.sentence_token) + int(self.pitch_token)
-
     @classmethod
     def read(cls, folder: Path) -> "ConditioningConfig":
         file = Path(folder) / CONFIG_FILE

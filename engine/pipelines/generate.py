@@ -10,7 +10,8 @@ from soundloom.engine.pipelines.requests import GenerateRequest
 from soundloom.engine.pipelines.result import Result
 from soundloom.engine.pipelines.sampling import StepCallback, denoise
 from soundloom.engine.pipelines.schedulers import make_scheduler
-from soundloom.engine.pipelines.tuning import tune_to_prompt
+from soundloom.engine.models.prompt_pitch import prompt_pitch
+from soundloom.engine.pipelines.tuning import tune
 
 
 def batch_key(request: GenerateRequest) -> tuple:
@@ -53,11 +54,10 @@ def generate_batch(
         clips = [r[np.newaxis] for r in audio[row : row + request.variations]]
         row += request.variations
         metadata = common.metadata(model, request, "generate")
-        if request.tune:
+        target = prompt_pitch(request.prompt) if request.tune else None
+        if target is not None:
             for i, clip in enumerate(clips):
-                tuned = tune_to_prompt(clip, model.sample_rate, request.prompt)
-                if tuned is not None:
-                    clips[i], cents = tuned
-                    metadata[i]["tuned_cents"] = None if cents is None else round(cents, 1)
+                clips[i], cents = tune(clip, model.sample_rate, target)
+                metadata[i]["tuned_cents"] = None if cents is None else round(cents, 1)
         results.append(Result(audio=clips, sample_rate=model.sample_rate, metadata=metadata, warnings=encoded.warnings))
     return results

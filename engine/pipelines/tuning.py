@@ -45,12 +45,15 @@ def shift_pitch(audio: np.ndarray, rate: int, cents: float) -> np.ndarray:
     return shifted.astype(np.float32)
 
 
-def tune_to_prompt(audio: np.ndarray, rate: int, prompt: str) -> tuple[np.ndarray, float | None] | None:
-    """(tuned audio, applied cents or None if unpitched), or None when the prompt names no single pitch."""
-    target = prompt_pitch(prompt)
-    if target is None:
-        return None
-    cents = tuning_cents(audio, rate, target)
+def tune(audio: np.ndarray, rate: int, target_midi: float) -> tuple[np.ndarray, float | None]:
+    """(tuned audio, applied cents), or (`audio`, None) when it has no steady pitch."""
+    cents = tuning_cents(audio, rate, target_midi)
     if cents is None or cents == 0.0:
         return audio, cents
     return shift_pitch(audio, rate, cents), cents
+
+
+def tune_to_prompt(audio: np.ndarray, rate: int, prompt: str) -> tuple[np.ndarray, float | None] | None:
+    """`tune` to the pitch the prompt names, or None when it names no single pitch."""
+    target = prompt_pitch(prompt)
+    return None if target is None else tune(audio, rate, target)

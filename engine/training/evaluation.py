@@ -23,7 +23,7 @@ import torch
 from soundloom.engine.models.base import AudioModel
 from soundloom.engine.models.prompt_pitch import prompt_pitch
 from soundloom.engine.pipelines import GenerateRequest, common, generate
-from soundloom.engine.pipelines.tuning import tune_to_prompt
+from soundloom.engine.pipelines.tuning import tune
 from soundloom.engine.pitch import cents, estimate_f0
 from soundloom.engine.training.classifier import classify, frechet_distance, load_classifier
 from soundloom.engine.training.corpus.measure import detect_onsets
@@ -97,12 +97,12 @@ def evaluate(model: AudioModel, corpus: Path, classifier_file: Path, per_class: 
     pitch_errors, tuned_errors = [], []
     for e, audio in zip(entries, made):
         f0 = e["ground_truth"].get("f0_hz")
-        if f0 and e["ground_truth"]["attrs"].get("kind") == "note" and prompt_pitch(e["captions"][0]) is not None:
+        named = prompt_pitch(e["captions"][0])
+        if f0 and e["ground_truth"]["attrs"].get("kind") == "note" and named is not None:
             estimate = estimate_f0(audio, model.sample_rate)
             if estimate:
                 pitch_errors.append(abs(cents(estimate, f0)))
-                tuned = tune_to_prompt(audio[None], model.sample_rate, e["captions"][0])
-                tuned_estimate = estimate_f0(tuned[0][0], model.sample_rate)
+                tuned_estimate = estimate_f0(tune(audio[None], model.sample_rate, named)[0][0], model.sample_rate)
                 tuned_errors.append(abs(cents(tuned_estimate, f0)) if tuned_estimate else abs(cents(estimate, f0)))
     counted = [(e, a) for e, a in zip(entries, made)
                if e["ground_truth"]["attrs"].get("count") and names_count(e["captions"][0], e["ground_truth"]["attrs"]["count"])]

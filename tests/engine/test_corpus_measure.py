@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from soundloom.engine.training.corpus.measure import cents, detect_onsets, estimate_f0, loudness_lufs, peak_dbfs, rms_dbfs
+from soundloom.engine.pitch import cents, estimate_f0
+from soundloom.engine.training.corpus.measure import detect_onsets, loudness_lufs, peak_dbfs, rms_dbfs
 
 SR = 16000
 T = np.arange(3 * SR) / SR

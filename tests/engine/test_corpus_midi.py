@@ -9,7 +9,8 @@ from soundloom.engine.training.corpus.audio import read_audio
 from soundloom.engine.training.corpus.clip import ClipSpec
 from soundloom.engine.training.corpus.ground_truth import read_record
 from soundloom.engine.training.corpus.instruments import INSTRUMENTS, RESERVED_PROGRAMS
-from soundloom.engine.training.corpus.measure import cents, detect_onsets, estimate_f0
+from soundloom.engine.pitch import cents, estimate_f0
+from soundloom.engine.training.corpus.measure import detect_onsets
 from soundloom.engine.training.corpus.render import render_batch, score_onsets
 
 

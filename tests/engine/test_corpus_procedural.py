@@ -8,7 +8,8 @@ import pytest
 from scipy import signal
 from soundloom.engine.training.corpus import procedural
 from soundloom.engine.training.corpus.clip import rng_for
-from soundloom.engine.training.corpus.measure import cents, detect_onsets, estimate_f0
+from soundloom.engine.pitch import cents, estimate_f0
+from soundloom.engine.training.corpus.measure import detect_onsets
 
 SR = 16000
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from soundloom.engine.training.corpus import MissingDependency, recordings
 from soundloom.engine.training.corpus.licences import licence_for, package_summary
-from soundloom.engine.training.corpus.measure import cents, estimate_f0
+from soundloom.engine.pitch import cents, estimate_f0
 from soundloom.engine.training.corpus.recording_names import classify_drum, filename_caption, parse_guitar_chord, tokens
 
 

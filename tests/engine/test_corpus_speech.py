@@ -72,7 +72,7 @@ def test_a_slow_count_to_ten_fits_in_ten_seconds_with_every_word():
 
 
 def test_male_and_female_variants_differ_in_pitch():
-    from soundloom.engine.training.corpus.measure import estimate_f0
+    from soundloom.engine.pitch import estimate_f0
 
     man = render({"language": "en-us", "variant": "m3", "speed_wpm": 150, "pitch": 50, "words": ["hello"]}).audio
     woman = render({"language": "en-us", "variant": "f3", "speed_wpm": 150, "pitch": 50, "words": ["hello"]}).audio

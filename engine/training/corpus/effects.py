@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from soundloom.engine.pitch import hz_to_midi, midi_to_hz
+
 from . import dsp
 from .clip import Rendered, log_uniform, pick, uniform
-from .measure import hz_to_midi, midi_to_hz
 from .music import note_name
 
 DURATION_CHOICES_S = (1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from soundloom.engine.pitch import midi_to_hz
+
 from .audio import SAMPLE_RATE, fit_duration, limit_peak, trim_trailing_silence, write_audio
 from .clip import ClipSpec, Rendered
-from .measure import level_summary, midi_to_hz
+from .measure import level_summary
 
 AUDIO_SUFFIX = {"flac": ".flac", "wav": ".wav"}
 SILENT_PEAK_DB = -80.0

@@ -10,8 +10,6 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from soundloom.engine.pitch import cents, estimate_f0, hz_to_midi, midi_to_hz  # noqa: F401  (part of this module's API)
-
 from .audio import SAMPLE_RATE
 
 FLOOR_DB = -120.0  # dB: level reported for digital silence

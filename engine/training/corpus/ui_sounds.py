@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from soundloom.engine.pitch import hz_to_midi, midi_to_hz
+
 from . import dsp
 from .clip import Rendered, log_uniform, pick, uniform
-from .measure import hz_to_midi, midi_to_hz
 
 COUNTS = (1, 1, 2, 2, 3, 3, 4, 5, 6)
 
