@@ -37,6 +37,9 @@ _FIELD_TYPES = {
 }
 
 
+_WILDCARD_TO_LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "::1", "*": "127.0.0.1"}
+
+
 @dataclass(frozen=True)
 class ConnectionInfo:
     """The contents of a connection file; validated on construction.
@@ -90,7 +93,10 @@ class ConnectionInfo:
         port = getattr(self, f"{channel}_port")
         if self.transport == "ipc":
             return f"ipc://{self.ip}-{port}"
-        host = f"[{self.ip}]" if ":" in self.ip else self.ip  # IPv6 literals need brackets in a URL
+        # An engine bound to every interface is reached over loopback on its own machine: connecting
+        # to a wildcard address works on Linux only, and not in every network sandbox.
+        ip = _WILDCARD_TO_LOOPBACK.get(self.ip, self.ip)
+        host = f"[{ip}]" if ":" in ip else ip  # IPv6 literals need brackets in a URL
         return f"tcp://{host}:{port}"
 
     def to_dict(self) -> dict[str, Any]:

@@ -161,6 +161,8 @@ def test_endpoints():
     assert tcp.endpoint("control") == "tcp://127.0.0.1:50003"
     assert tcp.endpoint("hb") == "tcp://127.0.0.1:50004"
     assert info(ip="::1").endpoint("hb") == "tcp://[::1]:50004"
+    assert info(ip="0.0.0.0").endpoint("shell") == "tcp://127.0.0.1:50001"  # a wildcard bind is reached over loopback
+    assert info(ip="::").endpoint("shell") == "tcp://[::1]:50001"
     assert info(transport="ipc", ip="/run/sl/engine").endpoint("shell") == "ipc:///run/sl/engine-50001"
     with pytest.raises(SoundloomError):
         tcp.endpoint("stdin")
