@@ -47,6 +47,12 @@ def log_spectral_distance(a: np.ndarray, b: np.ndarray, n_fft: int = 1024, hop: 
     return float(torch.sqrt(((da - db) ** 2).mean(dim=0)).mean())
 
 
+def median_cents(errors: list[float]) -> float | None:
+    """The median error in cents; None when there is none, or when the median falls on an unpitched output."""
+    median = float(np.median(errors)) if errors else np.inf
+    return round(median, 1) if np.isfinite(median) else None
+
+
 def pick_heldout(entries: list[dict], per_class: int, seed: int) -> list[dict]:
     rng = np.random.default_rng(seed)
     chosen = []
@@ -99,11 +105,11 @@ def evaluate(model: AudioModel, corpus: Path, classifier_file: Path, per_class: 
         f0 = e["ground_truth"].get("f0_hz")
         named = prompt_pitch(e["captions"][0])
         if f0 and e["ground_truth"]["attrs"].get("kind") == "note" and named is not None:
+            # An output with no pitch at all is a miss, not a prompt left out: it counts as the worst error.
             estimate = estimate_f0(audio, model.sample_rate)
-            if estimate:
-                pitch_errors.append(abs(cents(estimate, f0)))
-                tuned_estimate = estimate_f0(tune(audio[None], model.sample_rate, named)[0][0], model.sample_rate)
-                tuned_errors.append(abs(cents(tuned_estimate, f0)) if tuned_estimate else abs(cents(estimate, f0)))
+            pitch_errors.append(abs(cents(estimate, f0)) if estimate else np.inf)
+            tuned_estimate = estimate_f0(tune(audio[None], model.sample_rate, named)[0][0], model.sample_rate) if estimate else None
+            tuned_errors.append(abs(cents(tuned_estimate, f0)) if tuned_estimate else pitch_errors[-1])
     counted = [(e, a) for e, a in zip(entries, made)
                if e["ground_truth"]["attrs"].get("count") and names_count(e["captions"][0], e["ground_truth"]["attrs"]["count"])]
     onset_hits = [len(detect_onsets(a, model.sample_rate)) == e["ground_truth"]["attrs"]["count"] for e, a in counted]
@@ -123,10 +129,11 @@ def evaluate(model: AudioModel, corpus: Path, classifier_file: Path, per_class: 
         "text_adherence": round(float((predicted == truth).mean()), 3),
         "paraphrase_adherence": round(float((predicted_para == truth_para).mean()), 3) if len(truth_para) else None,
         "frechet_distance": round(frechet_distance(embedded, real_embedded), 2),
-        "median_pitch_error_cents": round(float(np.median(pitch_errors)), 1) if pitch_errors else None,
+        "median_pitch_error_cents": median_cents(pitch_errors),
         "pitch_within_semitone": round(float(np.mean(np.array(pitch_errors) <= 100)), 3) if pitch_errors else None,
-        "median_pitch_error_cents_tuned": round(float(np.median(tuned_errors)), 1) if tuned_errors else None,
+        "median_pitch_error_cents_tuned": median_cents(tuned_errors),
         "pitch_prompts": len(pitch_errors),
+        "pitch_prompts_unpitched": int(np.isinf(pitch_errors).sum()),
         "onset_count_accuracy": round(float(np.mean(onset_hits)), 3) if onset_hits else None,
         "onset_prompts": len(onset_hits),
         "reconstruction_lsd_db": round(float(np.mean(lsd)), 2),

@@ -9,7 +9,7 @@ import torch
 from soundloom.engine.models.loading import load_model
 from soundloom.engine.models.untrained import build_untrained_starter
 from soundloom.engine.training.classifier import MelClassifier
-from soundloom.engine.training.evaluation import evaluate, log_spectral_distance, names_count
+from soundloom.engine.training.evaluation import evaluate, log_spectral_distance, median_cents, names_count
 
 
 def _corpus(root):
@@ -46,6 +46,14 @@ def test_every_score_is_computed(tmp_path):
         assert 0.0 <= report[key] <= 1.0
     assert report["frechet_distance"] >= 0 and report["reconstruction_lsd_db"] > 0
     assert report["onset_prompts"] == 2
+    # Both piano prompts are scored even if the untrained model's output has no pitch at all.
+    assert report["pitch_prompts"] == 2 and 0 <= report["pitch_prompts_unpitched"] <= 2
+    assert report["median_pitch_error_cents"] is None or report["median_pitch_error_cents"] >= 0
+
+
+def test_a_median_that_falls_on_an_unpitched_output_is_none():
+    assert median_cents([10.0, 30.0, float("inf")]) == 30.0
+    assert median_cents([10.0, float("inf"), float("inf")]) is None and median_cents([]) is None
 
 
 def test_log_spectral_distance_is_zero_for_equal_signals_and_grows_with_difference():
