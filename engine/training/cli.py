@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("train", help="rebuild the corpus and train (or continue) the starter model")
     p.add_argument("what", choices=["starter"])
-    p.add_argument("--steps", type=int, default=19000, help="UNet steps in all (default 19000, as the bundled weights)")
+    p.add_argument("--steps", type=int, default=28000, help="UNet steps in all (default 28000, as the bundled weights)")
     p.add_argument("--resume", action="store_true", help="continue from the bundled starter's weights")
     p.add_argument("--corpus", type=Path)
     p.add_argument("--work", type=Path)

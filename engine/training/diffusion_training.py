@@ -33,7 +33,7 @@ class UNetConfig:
     head_dim: int = 32
     norm_groups: int = 32
     prediction_type: str = "v_prediction"
-    steps: int = 19000
+    steps: int = 28000
     batch: int = 16
     crop: int = 32  # 2.56 s
     lr: float = 3e-4
