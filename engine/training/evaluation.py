@@ -5,7 +5,8 @@
   * Fréchet distance between generated and real held-out clips in the classifier's embedding;
   * pitch: median error in cents for prompts that name a note (ground truth: the note played),
     and the share of them within a semitone, of the model's own output and after the engine's
-    tuning to the named note (what `generate` returns by default);
+    tuning to the named note (what `generate` returns by default); an output with no measurable
+    pitch is a miss, counted as the worst error;
   * onsets: share of prompts naming a number of hits whose output has that many onsets;
   * reconstruction through VAE and vocoder alone: log-spectral distance (dB) and mel L1.
 """
