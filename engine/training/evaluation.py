@@ -106,10 +106,13 @@ def evaluate(model: AudioModel, corpus: Path, classifier_file: Path, per_class: 
         f0 = e["ground_truth"].get("f0_hz")
         named = prompt_pitch(e["captions"][0])
         if f0 and e["ground_truth"]["attrs"].get("kind") == "note" and named is not None:
-            # An output with no pitch at all is a miss, not a prompt left out: it counts as the worst error.
             estimate = estimate_f0(audio, model.sample_rate)
-            pitch_errors.append(abs(cents(estimate, f0)) if estimate else np.inf)
-            tuned_estimate = estimate_f0(tune(audio[None], model.sample_rate, named)[0][0], model.sample_rate) if estimate else None
+            if not estimate:  # no pitch at all is a miss, not a prompt left out: the worst error
+                pitch_errors.append(np.inf)
+                tuned_errors.append(np.inf)
+                continue
+            pitch_errors.append(abs(cents(estimate, f0)))
+            tuned_estimate = estimate_f0(tune(audio[None], model.sample_rate, named)[0][0], model.sample_rate)
             tuned_errors.append(abs(cents(tuned_estimate, f0)) if tuned_estimate else pitch_errors[-1])
     counted = [(e, a) for e, a in zip(entries, made)
                if e["ground_truth"]["attrs"].get("count") and names_count(e["captions"][0], e["ground_truth"]["attrs"]["count"])]
