@@ -30,7 +30,8 @@ def train(args: argparse.Namespace) -> int:
     corpus, work = _paths(args)
     build_corpus(corpus, seed=0)  # resumable: only missing clips are made
     recipe = StarterRecipe()
-    recipe.unet.steps = args.steps
+    if args.steps is not None:
+        recipe.unet.steps = args.steps
     if args.resume and (STARTER_PATH / "training.json").exists():
         print(f"continuing the bundled starter from step {seed_from_model(STARTER_PATH, work)}", file=sys.stderr)
     print(json.dumps(train_starter(corpus, work, args.out or STARTER_PATH, recipe), indent=2))
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("train", help="rebuild the corpus and train (or continue) the starter model")
     p.add_argument("what", choices=["starter"])
-    p.add_argument("--steps", type=int, default=28000, help="UNet steps in all (default 28000, as the bundled weights)")
+    p.add_argument("--steps", type=int, help="UNet steps in all (default: the recipe's, as the bundled weights)")
     p.add_argument("--resume", action="store_true", help="continue from the bundled starter's weights")
     p.add_argument("--corpus", type=Path)
     p.add_argument("--work", type=Path)
