@@ -44,9 +44,10 @@ _WILDCARD_TO_LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "::1", "*": "127.0.0.1"}
 class ConnectionInfo:
     """The contents of a connection file; validated on construction.
 
-    For tcp, `ip` is the address the engine bound (a wildcard is connected to over loopback); for ipc it is a filesystem path prefix and
-    each channel lives at `<ip>-<port>`. Ports are 1..65535. `key` is the HMAC key as text
-    (its UTF-8 bytes are the key; empty = unsigned). `pid` is the engine's process id.
+    For tcp, `ip` is the address the engine bound (a wildcard is connected to over loopback);
+    for ipc it is a filesystem path prefix and each channel lives at `<ip>-<port>`. Ports are
+    1..65535. `key` is the HMAC key as text (its UTF-8 bytes are the key; empty = unsigned).
+    `pid` is the engine's process id.
     """
 
     transport: str
