@@ -9,43 +9,63 @@ import torch
 
 from soundloom.engine.models.mel import MelConfig, MelFrontEnd
 
-NNLS_ITERATIONS = 30  # enough to move partials off the pseudo-inverse's spread; more changes little
+INVERSION_ITERATIONS = 100  # multiplicative updates; 300 gained about a cent of pitch accuracy for 2× the time
+ATOM_OVERSAMPLING = 4  # candidate partial frequencies per FFT bin
+
+
+def sinusoid_atoms(n_fft: int, oversampling: int) -> torch.Tensor:
+    """[n_fft // 2 * oversampling + 1, n_fft // 2 + 1] magnitude spectra of Hann-windowed unit sinusoids,
+    one per candidate frequency from 0 to Nyquist in steps of 1 / `oversampling` FFT bin, peak 1."""
+    t = torch.arange(n_fft, dtype=torch.float64)
+    bins = torch.arange(n_fft // 2 * oversampling + 1, dtype=torch.float64) / oversampling
+    windowed = torch.cos(2 * torch.pi * bins[:, None] * t / n_fft) * torch.hann_window(n_fft, dtype=torch.float64)
+    atoms = torch.fft.rfft(windowed, dim=-1).abs()
+    return (atoms / atoms.amax(dim=-1, keepdim=True)).float()
 
 
 class GriffinLim(torch.nn.Module):
     """log-mel [batch, frames, n_mels] → waveform [batch, frames × hop], same framing as MelFrontEnd.
 
-    The linear magnitude is the non-negative least-squares solution of mel = magnitude × filters
-    (`nnls_iterations` multiplicative updates from the pseudo-inverse): the pseudo-inverse spreads
-    a partial over its whole mel band, NNLS keeps it near where the two overlapping filters place
-    it, which is what keeps pitch after resynthesis. 0 iterations = the pseudo-inverse alone.
+    The linear magnitude is rebuilt as a non-negative mixture of windowed sinusoids on a grid finer
+    than the FFT's, fitted to the mel by KL-divergence multiplicative updates. 64 mel bands are
+    46 Hz apart below 1 kHz (wider than a semitone below G5) and 5 % apart above: the pseudo-inverse
+    (or a least-squares fit over FFT bins) spreads each partial across its band, and Griffin-Lim
+    then places it wherever the spread's weight falls, often most of a semitone away. Sinusoid-shaped
+    atoms explain a band pair's balance with one peak at the frequency that produces it, which keeps
+    the pitch (and sharpens the spectrum: the held-out log-spectral distance drops too).
+    `inversion_iterations` 0 uses the pseudo-inverse alone.
     """
 
-    def __init__(self, mel: MelConfig, iterations: int = 32, momentum: float = 0.99, nnls_iterations: int = NNLS_ITERATIONS):
+    def __init__(self, mel: MelConfig, iterations: int = 32, momentum: float = 0.99,
+                 inversion_iterations: int = INVERSION_ITERATIONS):
         super().__init__()
-        self.mel, self.iterations, self.momentum, self.nnls_iterations = mel, iterations, momentum, nnls_iterations
+        self.mel, self.iterations, self.momentum, self.inversion_iterations = mel, iterations, momentum, inversion_iterations
         filters = MelFrontEnd(mel).filters  # [freq, mels]
-        self.register_buffer("filters", filters, persistent=False)
+        atoms = sinusoid_atoms(mel.n_fft, ATOM_OVERSAMPLING)
         self.register_buffer("inverse", torch.linalg.pinv(filters), persistent=False)  # [mels, freq]
+        self.register_buffer("atoms", atoms, persistent=False)  # [atoms, freq]
+        self.register_buffer("atom_mels", atoms @ filters, persistent=False)  # [atoms, mels]
         self.register_buffer("window", torch.hann_window(mel.win_length), persistent=False)
 
     @classmethod
     def from_pretrained(cls, folder: str | Path, mel: MelConfig, **_) -> "GriffinLim":
         config = json.loads((Path(folder) / "config.json").read_text())
         return cls(mel, int(config.get("iterations", 32)), float(config.get("momentum", 0.99)),
-                   int(config.get("nnls_iterations", NNLS_ITERATIONS)))
+                   int(config.get("inversion_iterations", INVERSION_ITERATIONS)))
 
     def magnitude(self, log_mel: torch.Tensor) -> torch.Tensor:
         """Linear magnitude [batch, frames, freq] whose mel projection best matches `log_mel`."""
         target = torch.exp(log_mel.float())
-        estimate = torch.clamp(target @ self.inverse, min=0.0)
-        if self.nnls_iterations:
-            # Lee–Seung updates keep the estimate non-negative; a zero would stay zero, so start above it.
-            estimate = estimate + 1e-6 * target.amax(dim=-1, keepdim=True)
-            numerator = target @ self.filters.T
-            for _ in range(self.nnls_iterations):
-                estimate = estimate * numerator / ((estimate @ self.filters) @ self.filters.T + 1e-12)
-        return estimate
+        if not self.inversion_iterations:
+            return torch.clamp(target @ self.inverse, min=0.0)
+        # Lee–Seung updates for KL(target || weights @ atom_mels) from a flat start; KL rather than
+        # squared error so quiet bands (and the partials in them) still count.
+        bands = self.atom_mels
+        totals = bands.sum(dim=-1)
+        weights = target.mean(dim=-1, keepdim=True) / totals.mean() * torch.ones_like(totals)
+        for _ in range(self.inversion_iterations):
+            weights = weights * ((target / (weights @ bands + 1e-12)) @ bands.T) / totals
+        return weights @ self.atoms
 
     def _stft(self, x: torch.Tensor) -> torch.Tensor:
         m = self.mel

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from soundloom.engine.models.base import Conditioning
-from soundloom.engine.models.griffin_lim import NNLS_ITERATIONS
+from soundloom.engine.models.griffin_lim import INVERSION_ITERATIONS
 from soundloom.engine.models.mel import MelConfig
 from soundloom.engine.models.mel_latents import MelLatentModel
 from soundloom.engine.models.starter_text import ConditioningConfig, StarterTextEncoder
@@ -70,7 +70,7 @@ def save_starter(
     scheduler.save_pretrained(folder / "scheduler")
     if vocoder is None:
         (folder / "vocoder").mkdir(exist_ok=True)
-        (folder / "vocoder" / "config.json").write_text(json.dumps({"iterations": griffin_lim_iterations, "nnls_iterations": NNLS_ITERATIONS}))
+        (folder / "vocoder" / "config.json").write_text(json.dumps({"iterations": griffin_lim_iterations, "inversion_iterations": INVERSION_ITERATIONS}))
         vocoder_entry = ["soundloom", "GriffinLim"]
     else:
         vocoder.save_pretrained(folder / "vocoder")

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from soundloom.engine.models.prompt_pitch import prompt_pitch
 from soundloom.engine.training.checkpoint import load_latest, save_checkpoint
-from soundloom.engine.training.schedule import cosine_lr, set_lr
+from soundloom.engine.training.schedule import cosine_lr, descend, set_lr
 
 NOISE_SCHEDULE = dict(num_train_timesteps=1000, beta_schedule="scaled_linear", beta_start=0.0015, beta_end=0.0195)
 
@@ -122,10 +122,7 @@ def train_unet(batches: LatentBatches, encode_text, out: Path, config: UNetConfi
         latents, texts = batches.sample(rng)
         states, mask = encode_text(texts)
         loss = diffusion_loss(unet, scheduler, latents, {"encoder_hidden_states": states, "encoder_attention_mask": mask}, generator)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
-        optimizer.step()
+        descend(optimizer, loss, unet.parameters())
         losses.append(loss.item())
         bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
         if on_step:

@@ -14,6 +14,13 @@ FAMILY_TEXT = (
 )
 
 
+def _decoder_lines(decoder: dict | None) -> list[str]:
+    if not decoder:
+        return []
+    return [f"- VAE decoder refined with the encoder frozen: held-out mel L1 {decoder['heldout_mel_l1_before']} → "
+            f"{decoder['heldout_mel_l1']} (first 1.28 s of 64 clips)."]
+
+
 def _vocoder_lines(vocoder: dict | None) -> list[str]:
     if not vocoder:
         return []
@@ -48,6 +55,7 @@ def render_card(training: dict, summary: dict, evaluation: dict | None, vocoder:
         f"10 % caption dropout for classifier-free guidance), widths {unet.get('channels')}, "
         f"{training.get('unet_hours', '?')} h on a 2-core CPU.",
         f"- VAE: {vae.get('steps')} steps, widths {vae.get('channels')}, {vae.get('latent_channels')} latent channels.",
+        *_decoder_lines(training.get("decoder")),
         *_vocoder_lines(training.get("vocoder")),
         *[f"- Time, {stage}: {value}" for stage, value in training.get("stage_times", {}).items()],
         "- Reproduce: `make corpus` then `python -m soundloom.engine.training.starter_recipe --corpus .cache/corpus "
@@ -83,7 +91,7 @@ def write_card(model: Path, corpus_summary: Path, evaluation: Path | None = None
     summary = json.loads(corpus_summary.read_text())
     report = json.loads(evaluation.read_text()) if evaluation and evaluation.exists() else None
     index = json.loads((model / "model_index.json").read_text())
-    vocoder = "Griffin-Lim phase recovery from NNLS magnitudes" if index["vocoder"][1] == "GriffinLim" else "a HiFi-GAN vocoder trained on the corpus"
+    vocoder = "Griffin-Lim phase recovery from magnitudes rebuilt as windowed sinusoids" if index["vocoder"][1] == "GriffinLim" else "a HiFi-GAN vocoder trained on the corpus"
     card = model / "README.md"
     card.write_text(render_card(training, summary, report, vocoder))
     return card

@@ -1,4 +1,5 @@
-"""Learning-rate schedule as a pure function of the step, so a resumed run needs no scheduler state."""
+"""The training stages' step: a learning-rate schedule that is a pure function of the step (so a
+resumed run needs no scheduler state) and one clipped gradient step."""
 
 from __future__ import annotations
 
@@ -19,3 +20,11 @@ def cosine_lr(step: int, total: int, base: float, warmup: int = 100, floor: floa
 def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
     for group in optimizer.param_groups:
         group["lr"] = lr
+
+
+def descend(optimizer: torch.optim.Optimizer, loss: torch.Tensor, parameters, max_norm: float = 1.0) -> None:
+    """One optimizer step on `loss`, with the gradient norm of `parameters` clipped to `max_norm`."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(parameters, max_norm)
+    optimizer.step()

@@ -1,4 +1,4 @@
-"""`soundloom train starter`: corpus → mel cache → VAE → latents → UNet → a starter model folder.
+"""`soundloom train starter`: corpus → mel cache → VAE → decoder refinement → latents → UNet → model folder.
 
 Every stage keeps its output under the work folder and resumes from it, so an interrupted run
 continues where it stopped; `--resume-from MODEL` continues UNet training from a finished model.
@@ -20,6 +20,7 @@ from soundloom.engine.models.mel import MelConfig
 from soundloom.engine.models.starter import TEXT_PACKAGE, save_starter
 from soundloom.engine.models.starter_text import ConditioningConfig, StarterTextEncoder
 from soundloom.engine.training.checkpoint import list_checkpoints, load_latest, save_checkpoint
+from soundloom.engine.training.decoder_training import DecoderConfig, refine_decoder
 from soundloom.engine.training.diffusion_training import (
     NOISE_SCHEDULE, LatentBatches, UNetConfig, make_unet, train_unet,
 )
@@ -35,6 +36,7 @@ class StarterRecipe:
 
     mel: MelConfig = field(default_factory=MelConfig)
     vae: VAEConfig = field(default_factory=VAEConfig)
+    decoder: DecoderConfig = field(default_factory=DecoderConfig)
     unet: UNetConfig = field(default_factory=UNetConfig)
     vocoder: VocoderConfig = field(default_factory=VocoderConfig)
     conditioning: ConditioningConfig = field(default_factory=lambda: ConditioningConfig(sentence_token=True, pitch_token=True))
@@ -89,6 +91,23 @@ def stage_vae(recipe: StarterRecipe, cache, work: Path, log: dict) -> torch.nn.M
     log["vae"] = {"minutes": round((time.monotonic() - began) / 60, 1), "heldout_mel_l1": round(reconstruction_error(vae, mels), 4),
                   "scaling_factor": round(1.0 / std, 4)}
     return vae
+
+
+def stage_decoder(recipe: StarterRecipe, cache, vae, work: Path, log: dict) -> torch.nn.Module:
+    """The VAE with its decoder refined (same encoder, so the same latents)."""
+    folder = work / "vae" / "refined"
+    if (folder / "config.json").exists():
+        from diffusers import AutoencoderKL
+
+        return AutoencoderKL.from_pretrained(folder).eval()
+    began = time.monotonic()
+    refined = refine_decoder(vae, cache, work / "decoder", recipe.decoder, recipe.floor)
+    refined.save_pretrained(folder)
+    mels = _first_frames(cache, cache.split("heldout")[:64], 128, recipe.floor)
+    log["decoder"] = {"minutes": round((time.monotonic() - began) / 60, 1),
+                      "heldout_mel_l1_before": round(reconstruction_error(vae, mels), 4),
+                      "heldout_mel_l1": round(reconstruction_error(refined, mels), 4)}
+    return refined
 
 
 def stage_vocoder(recipe: StarterRecipe, entries: list[dict], corpus: Path, work: Path, log: dict):
@@ -152,8 +171,9 @@ def seed_from_model(model: Path, work: Path) -> int:
     from diffusers import UNet2DConditionModel
 
     steps = int(json.loads((model / "training.json").read_text())["unet_steps"])
-    if not (work / "vae" / "final").exists():
-        shutil.copytree(model / "vae", work / "vae" / "final")
+    for stage in ("final", "refined"):  # a published VAE's decoder is already refined
+        if not (work / "vae" / stage).exists():
+            shutil.copytree(model / "vae", work / "vae" / stage)
     if not list_checkpoints(work / "unet" / "checkpoints"):
         unet = UNet2DConditionModel.from_pretrained(model / "unet").float()
         save_checkpoint(work / "unet" / "checkpoints", steps, {"model": unet.state_dict()})
@@ -167,7 +187,7 @@ def export_latest(recipe: StarterRecipe, work: Path, out: Path) -> Path:
     state = load_latest(work / "unet" / "checkpoints")
     unet = make_unet(recipe.unet)
     unet.load_state_dict(state["model"])
-    vae = AutoencoderKL.from_pretrained(work / "vae" / "final")
+    vae = AutoencoderKL.from_pretrained(work / "vae" / "refined")
     log_file = work / "training-log.json"
     log = json.loads(log_file.read_text()) if log_file.exists() else {}
     log["unet_hours"] = round(state.get("elapsed_s", 0.0) / 3600, 2)
@@ -192,7 +212,7 @@ def train_starter(corpus: Path, work: Path, out: Path, recipe: StarterRecipe) ->
     entries = read_manifest(corpus)
     cache = build_mel_cache(entries, corpus, work / "mels", recipe.mel)
     log["mel_cache_minutes"] = round((time.monotonic() - began) / 60, 1)
-    vae = stage_vae(recipe, cache, work, log)
+    vae = stage_decoder(recipe, cache, stage_vae(recipe, cache, work, log), work, log)
     log_file.write_text(json.dumps(log, indent=2))
     unet = stage_unet(recipe, cache, vae, work, log, load_text_encoder(recipe.conditioning))
     log_file.write_text(json.dumps(log, indent=2))

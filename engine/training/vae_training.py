@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from soundloom.engine.training.checkpoint import load_latest, save_checkpoint
 from soundloom.engine.training.mel_cache import MelCache, crop
-from soundloom.engine.training.schedule import cosine_lr, set_lr
+from soundloom.engine.training.schedule import cosine_lr, descend, set_lr
 
 
 @dataclass
@@ -47,7 +47,8 @@ def make_vae(config: VAEConfig) -> AutoencoderKL:
     )
 
 
-def _batch(cache: MelCache, indices: list[int], config: VAEConfig, rng: np.random.Generator, floor: float) -> torch.Tensor:
+def mel_batch(cache: MelCache, indices: list[int], config, rng: np.random.Generator, floor: float) -> torch.Tensor:
+    """[config.batch, 1, config.crop_frames, n_mels] random crops of clips drawn from `indices`."""
     chosen = rng.choice(indices, size=config.batch)
     return torch.from_numpy(np.stack([crop(cache.clip_mel(i), config.crop_frames, rng, floor) for i in chosen]))[:, None]
 
@@ -76,15 +77,12 @@ def train_vae(cache: MelCache, out: Path, config: VAEConfig, floor: float, on_st
     began = time.monotonic()
     for step in bar:
         set_lr(optimizer, cosine_lr(step, config.steps, config.lr))
-        mels = _batch(cache, train, config, rng, floor)
+        mels = mel_batch(cache, train, config, rng, floor)
         posterior = vae.encode(mels).latent_dist
         rebuilt = vae.decode(posterior.sample()).sample
         recon = (rebuilt - mels).abs().mean()
         loss = recon + config.kl_weight * posterior.kl().mean()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
-        optimizer.step()
+        descend(optimizer, loss, vae.parameters())
         bar.set_postfix(l1=f"{recon.item():.3f}")
         if on_step:
             on_step(step + 1, config.steps, recon.item())

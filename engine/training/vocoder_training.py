@@ -21,7 +21,7 @@ from transformers import SpeechT5HifiGan, SpeechT5HifiGanConfig
 from soundloom.engine.models.griffin_lim import GriffinLim
 from soundloom.engine.models.mel import MelConfig, MelFrontEnd
 from soundloom.engine.training.checkpoint import load_latest, save_checkpoint
-from soundloom.engine.training.schedule import cosine_lr, set_lr
+from soundloom.engine.training.schedule import cosine_lr, descend, set_lr
 
 RESOLUTIONS = ((512, 128, 512), (1024, 256, 1024), (256, 64, 256))  # (n_fft, hop, window) in samples
 
@@ -96,10 +96,7 @@ def train_vocoder(train: Segments, out: Path, config: VocoderConfig, mel: MelCon
             log_mel = front(audio)
         estimate = vocoder(log_mel)[:, : audio.shape[1]]
         loss = mr_stft_distance(estimate, audio) + (front(estimate) - log_mel).abs().mean()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(vocoder.parameters(), 1.0)
-        optimizer.step()
+        descend(optimizer, loss, vocoder.parameters())
         bar.set_postfix(loss=f"{loss.item():.3f}")
         if (step + 1) % config.checkpoint_every == 0 or step + 1 == config.steps:
             save_checkpoint(out / "checkpoints", step + 1, {"model": vocoder.state_dict(), "optimizer": optimizer.state_dict(),

@@ -25,3 +25,9 @@ def test_the_vocoder_choice_is_stated_with_its_numbers():
     training = dict(TRAINING, vocoder={"heldout_mr_stft": {"vocoder": 1.2, "griffin_lim": 1.5}, "chosen": "vocoder"})
     card = render_card(training, SUMMARY, None, "a HiFi-GAN vocoder trained on the corpus")
     assert "scored 1.2 against Griffin-Lim's 1.5" in card and "uses the trained vocoder" in card
+
+
+def test_a_refined_decoder_is_stated_with_its_reconstruction_error():
+    training = dict(TRAINING, decoder={"minutes": 36, "heldout_mel_l1_before": 0.59, "heldout_mel_l1": 0.43})
+    assert "held-out mel L1 0.59 → 0.43" in render_card(training, SUMMARY, None, "Griffin-Lim phase recovery")
+    assert "decoder refined" not in render_card(TRAINING, SUMMARY, None, "Griffin-Lim phase recovery")

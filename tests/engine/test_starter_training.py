@@ -9,6 +9,7 @@ from soundloom.engine.models.loading import load_model
 from soundloom.engine.pipelines import GenerateRequest, generate
 from soundloom.engine.training.checkpoint import list_checkpoints
 from soundloom.engine.training.starter_recipe import StarterRecipe, train_starter
+from soundloom.engine.training.decoder_training import DecoderConfig
 from soundloom.engine.training.diffusion_training import UNetConfig
 from soundloom.engine.training.vae_training import VAEConfig
 from soundloom.engine.training.vocoder_training import VocoderConfig
@@ -36,6 +37,7 @@ def _recipe(vae_steps, unet_steps):
     recipe.vae = VAEConfig(channels=(8, 16, 16, 16), latent_channels=4, norm_groups=8, steps=vae_steps, batch=4, crop_frames=64, checkpoint_every=2)
     recipe.unet = UNetConfig(channels=(32, 32, 32), latent_channels=4, head_dim=8, norm_groups=8, steps=unet_steps, batch=4, crop=8,
                              checkpoint_every=2)
+    recipe.decoder = DecoderConfig(steps=2, batch=2, crop_frames=64, checkpoint_every=2)
     recipe.vocoder = VocoderConfig(channels=16, steps=2, batch=2, segment_s=0.5, checkpoint_every=2)
     return recipe
 
@@ -48,7 +50,7 @@ def test_the_recipe_runs_resumes_and_exports_a_loadable_starter(tmp_path):
     # A longer run picks up at step 4 instead of starting again.
     log = train_starter(corpus, work, out, _recipe(vae_steps=4, unet_steps=6))
     assert list_checkpoints(work / "unet" / "checkpoints")[-1].name == "step-0000006.pt"
-    assert log["vae"]["heldout_mel_l1"] > 0
+    assert log["vae"]["heldout_mel_l1"] > 0 and log["decoder"]["heldout_mel_l1"] > 0
     assert log["vocoder"]["chosen"] in ("vocoder", "griffin_lim")
     model = load_model(out)
     assert model.family == "starter" and model.samples_per_latent_frame == 160 * 8
