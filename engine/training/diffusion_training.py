@@ -33,14 +33,15 @@ class UNetConfig:
     head_dim: int = 32
     norm_groups: int = 32
     prediction_type: str = "v_prediction"
-    steps: int = 28000
+    steps: int = 32300
     batch: int = 16
     crop: int = 32  # 2.56 s
     lr: float = 3e-4
     caption_dropout: float = 0.1
     # Clips whose captions name a note are drawn this many times as often as the rest: they are a
-    # fifth of the corpus, and picking the wrong octave was the model's main pitch error.
-    pitched_weight: float = 3.0
+    # fifth of the corpus, and a wrong octave or a neighbouring semitone was the model's main pitch
+    # error (the published weights drew them 3× as often up to step 28,000, 10× after).
+    pitched_weight: float = 10.0
     checkpoint_every: int = 200
     seed: int = 0
 
