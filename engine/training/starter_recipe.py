@@ -118,6 +118,8 @@ def stage_decoder(recipe: StarterRecipe, cache, vae, work: Path, log: dict) -> t
 def stage_vocoder(recipe: StarterRecipe, entries: list[dict], corpus: Path, work: Path, log: dict):
     """Train the corpus vocoder; return it if it beats Griffin-Lim on held-out clips, else None."""
     folder = work / "vocoder"
+    if log.get("vocoder", {}).get("chosen") == "griffin_lim" and not (folder / "final").exists():
+        return None  # a published model's verdict, carried over by seed_from_model: no vocoder to retrain
     if (folder / "final" / "config.json").exists():
         from transformers import SpeechT5HifiGan
 
@@ -175,7 +177,14 @@ def seed_from_model(model: Path, work: Path) -> int:
     """Start a work folder from a published model (its VAE, and its UNet as a checkpoint); returns the step."""
     from diffusers import UNet2DConditionModel
 
-    steps = int(json.loads((model / "training.json").read_text())["unet_steps"])
+    published = json.loads((model / "training.json").read_text())
+    steps = int(published["unet_steps"])
+    work.mkdir(parents=True, exist_ok=True)
+    if not (work / "training-log.json").exists():  # the stages' records, so the summary keeps their times and scores
+        kept = {k: v for k, v in published.items() if k not in ("unet_steps", "recipe")}
+        (work / "training-log.json").write_text(json.dumps(kept, indent=2))
+    if published.get("vocoder", {}).get("chosen") == "vocoder" and not (work / "vocoder" / "final").exists():
+        shutil.copytree(model / "vocoder", work / "vocoder" / "final")
     for stage in ("final", "refined"):  # a published VAE's decoder is already refined
         if not (work / "vae" / stage).exists():
             shutil.copytree(model / "vae", work / "vae" / stage)

@@ -68,7 +68,12 @@ def test_training_continues_from_a_published_model_and_exports_mid_run(tmp_path)
     # A new machine: only the published folder survives. Training goes on from step 4.
     fresh = tmp_path / "fresh-work"
     assert seed_from_model(first, fresh) == 4
+    published = json.loads((first / "training.json").read_text())
     train_starter(corpus, fresh, tmp_path / "continued", _recipe(vae_steps=2, unet_steps=6))
-    assert json.loads((tmp_path / "continued" / "training.json").read_text())["unet_steps"] == 6
+    continued = json.loads((tmp_path / "continued" / "training.json").read_text())
+    assert continued["unet_steps"] == 6
+    # The vocoder verdict is the published one, and no vocoder is trained again to reach it.
+    assert continued["vocoder"]["chosen"] == published["vocoder"]["chosen"]
+    assert not (fresh / "vocoder" / "checkpoints").exists()
     snapshot = export_latest(_recipe(2, 6), fresh, tmp_path / "snapshot")
     assert load_model(snapshot).family == "starter"
