@@ -156,6 +156,7 @@ def stage_unet(recipe: StarterRecipe, cache, vae, work: Path, log: dict, encode_
     batches = LatentBatches(latents, captions, silence, recipe.unet)
     unet = train_unet(batches, encode_text, work / "unet", recipe.unet)
     log["unet"] = {"minutes_this_run": round((time.monotonic() - began) / 60, 1), "steps": recipe.unet.steps}
+    log["unet_hours"] = round(load_latest(work / "unet" / "checkpoints").get("elapsed_s", 0.0) / 3600, 2)
     return unet
 
 
@@ -190,7 +191,9 @@ def seed_from_model(model: Path, work: Path) -> int:
             shutil.copytree(model / "vae", work / "vae" / stage)
     if not list_checkpoints(work / "unet" / "checkpoints"):
         unet = UNet2DConditionModel.from_pretrained(model / "unet").float()
-        save_checkpoint(work / "unet" / "checkpoints", steps, {"model": unet.state_dict()})
+        # elapsed_s carries the published training time, so the hours reported later are the total.
+        save_checkpoint(work / "unet" / "checkpoints", steps,
+                        {"model": unet.state_dict(), "elapsed_s": 3600.0 * published.get("unet_hours", 0.0)})
     return steps
 
 

@@ -7,7 +7,7 @@ import soundfile as sf
 
 from soundloom.engine.models.loading import load_model
 from soundloom.engine.pipelines import GenerateRequest, generate
-from soundloom.engine.training.checkpoint import list_checkpoints
+from soundloom.engine.training.checkpoint import list_checkpoints, load_latest
 from soundloom.engine.training.starter_recipe import StarterRecipe, train_starter
 from soundloom.engine.training.decoder_training import DecoderConfig
 from soundloom.engine.training.diffusion_training import UNetConfig
@@ -67,13 +67,17 @@ def test_training_continues_from_a_published_model_and_exports_mid_run(tmp_path)
     assert json.loads((first / "training.json").read_text())["unet_steps"] == 4
     # A new machine: only the published folder survives. Training goes on from step 4.
     fresh = tmp_path / "fresh-work"
-    assert seed_from_model(first, fresh) == 4
     published = json.loads((first / "training.json").read_text())
+    published["unet_hours"] = 2.0  # as if the published UNet had trained for two hours
+    (first / "training.json").write_text(json.dumps(published))
+    assert seed_from_model(first, fresh) == 4
     train_starter(corpus, fresh, tmp_path / "continued", _recipe(vae_steps=2, unet_steps=6))
     continued = json.loads((tmp_path / "continued" / "training.json").read_text())
     assert continued["unet_steps"] == 6
     # The vocoder verdict is the published one, and no vocoder is trained again to reach it.
     assert continued["vocoder"]["chosen"] == published["vocoder"]["chosen"]
     assert not (fresh / "vocoder" / "checkpoints").exists()
+    # Training time accumulates across the two machines.
+    assert load_latest(fresh / "unet" / "checkpoints")["elapsed_s"] > 2.0 * 3600
     snapshot = export_latest(_recipe(2, 6), fresh, tmp_path / "snapshot")
     assert load_model(snapshot).family == "starter"
