@@ -99,8 +99,12 @@ def diffusion_loss(unet, scheduler: DDPMScheduler, latents: torch.Tensor, cond: 
     return F.mse_loss(unet(noisy, t, **cond).sample.float(), target.float())
 
 
-def train_unet(batches: LatentBatches, encode_text, out: Path, config: UNetConfig, on_step=None) -> UNet2DConditionModel:
-    """Train (resuming from `out/checkpoints`); `encode_text(list[str]) -> (states, mask)` is frozen."""
+def train_unet(batches: LatentBatches, encode_text, out: Path, config: UNetConfig,
+               on_step=None) -> tuple[UNet2DConditionModel, float]:
+    """Train (resuming from `out/checkpoints`); `encode_text(list[str]) -> (states, mask)` is frozen.
+
+    Returns the UNet in eval mode and its training time in seconds, summed over every resumed run.
+    """
     torch.manual_seed(config.seed)
     unet = make_unet(config)
     scheduler = make_noise_scheduler(config)
@@ -133,4 +137,4 @@ def train_unet(batches: LatentBatches, encode_text, out: Path, config: UNetConfi
                 "model": unet.state_dict(), "optimizer": optimizer.state_dict(),
                 "losses": losses, "elapsed_s": time.monotonic() - began,
             })
-    return unet.eval()
+    return unet.eval(), time.monotonic() - began

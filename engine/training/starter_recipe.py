@@ -115,11 +115,20 @@ def stage_decoder(recipe: StarterRecipe, cache, vae, work: Path, log: dict) -> t
     return refined
 
 
+def recorded_vocoder(work: Path, log: dict):
+    """The vocoder the log says was chosen, or None where Griffin-Lim won."""
+    if log["vocoder"]["chosen"] != "vocoder":
+        return None
+    from transformers import SpeechT5HifiGan
+
+    return SpeechT5HifiGan.from_pretrained(work / "vocoder" / "final").eval()
+
+
 def stage_vocoder(recipe: StarterRecipe, entries: list[dict], corpus: Path, work: Path, log: dict):
     """Train the corpus vocoder; return it if it beats Griffin-Lim on held-out clips, else None."""
+    if "vocoder" in log:  # decided by an earlier run, or carried over from a published model by seed_from_model
+        return recorded_vocoder(work, log)
     folder = work / "vocoder"
-    if log.get("vocoder", {}).get("chosen") == "griffin_lim" and not (folder / "final").exists():
-        return None  # a published model's verdict, carried over by seed_from_model: no vocoder to retrain
     if (folder / "final" / "config.json").exists():
         from transformers import SpeechT5HifiGan
 
@@ -154,9 +163,9 @@ def stage_unet(recipe: StarterRecipe, cache, vae, work: Path, log: dict, encode_
         np.savez(latents_file, flat=np.concatenate(latents, axis=1), lengths=lengths, silence=silence)
     captions = [cache.clips[i]["captions"] for i in train]
     batches = LatentBatches(latents, captions, silence, recipe.unet)
-    unet = train_unet(batches, encode_text, work / "unet", recipe.unet)
+    unet, seconds = train_unet(batches, encode_text, work / "unet", recipe.unet)
     log["unet"] = {"minutes_this_run": round((time.monotonic() - began) / 60, 1), "steps": recipe.unet.steps}
-    log["unet_hours"] = round(load_latest(work / "unet" / "checkpoints").get("elapsed_s", 0.0) / 3600, 2)
+    log["unet_hours"] = round(seconds / 3600, 2)
     return unet
 
 
@@ -209,11 +218,7 @@ def export_latest(recipe: StarterRecipe, work: Path, out: Path) -> Path:
     log = json.loads(log_file.read_text()) if log_file.exists() else {}
     log["unet_hours"] = round(state.get("elapsed_s", 0.0) / 3600, 2)
     log["recipe"] = json.loads(json.dumps(asdict(recipe)))
-    vocoder = None
-    if log.get("vocoder", {}).get("chosen") == "vocoder":
-        from transformers import SpeechT5HifiGan
-
-        vocoder = SpeechT5HifiGan.from_pretrained(work / "vocoder" / "final").eval()
+    vocoder = recorded_vocoder(work, log) if "vocoder" in log else None
     return export(recipe, vae.eval(), unet.eval(), out, state["step"], log, vocoder)
 
 
