@@ -24,8 +24,10 @@ def data_dir(explicit: Path | None = None) -> Path:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="soundloom serve", description="Serve soundloom's engine to local clients.")
-    parser.add_argument("--transport", choices=("tcp", "ipc"), default="tcp")
-    parser.add_argument("--ip", default="127.0.0.1", help="address to bind (tcp); non-loopback needs --allow-remote")
+    parser.add_argument("--transport", choices=("tcp", "ipc"),
+                        help="ipc (default where the platform has it): sockets in a private folder; "
+                             "tcp: encrypted with CURVE, also on loopback")
+    parser.add_argument("--ip", help="address to bind, which implies tcp (default 127.0.0.1); non-loopback needs --allow-remote")
     parser.add_argument("--allow-remote", action="store_true", help="allow a non-loopback address (turns on CURVE)")
     parser.add_argument("--connection-file", type=Path, help="where to write the connection file")
     parser.add_argument("--data-dir", type=Path, help="results, logs and adapters (default: the user data dir)")
@@ -61,8 +63,19 @@ def serve(argv: list[str] | None = None) -> int:
     _setup_logging(folder, args.log_level)
 
     from soundloom.engine.engine import Engine, default_model_path
-    from soundloom.engine.server import EngineServer, ServerConfig
-    from soundloom.protocol.errors import SoundloomError
+    from soundloom.engine.instance_lock import ENGINE_RUNNING_EXIT, EngineLock
+    from soundloom.engine.server import DEFAULT_TRANSPORT, EngineServer, ServerConfig
+    from soundloom.protocol.connection import connection_path
+    from soundloom.protocol.errors import ErrorCode, SoundloomError
+
+    # Before anything slow: a second engine for the same connection file refuses at once.
+    try:
+        connection_file = args.connection_file or connection_path()
+        lock = EngineLock(connection_file)
+        lock.acquire()
+    except SoundloomError as exc:
+        print(f"soundloom serve: error: {exc}", file=sys.stderr)
+        return ENGINE_RUNNING_EXIT if exc.code is ErrorCode.ENGINE_RUNNING else 2
 
     models = list(args.model)
     if not models:
@@ -71,7 +84,7 @@ def serve(argv: list[str] | None = None) -> int:
         except SoundloomError:
             pass  # no default: requests must name a model from --models-dir
     config = ServerConfig(
-        transport=args.transport, ip=args.ip, allow_remote=args.allow_remote, connection_file=args.connection_file,
+        transport=args.transport or ("tcp" if args.ip or args.allow_remote else DEFAULT_TRANSPORT), ip=args.ip or "127.0.0.1", allow_remote=args.allow_remote, connection_file=connection_file,
         data_dir=folder, max_message_bytes=int(args.max_message_mb * 1024 * 1024), max_queued_per_client=args.max_queued,
         max_batch_rows=args.max_batch, result_max_age_s=args.result_max_age_h * 3600, models=models,
         model_roots=list(args.models_dir), library_roots=list(args.library_root) or [Path.home()],
@@ -86,6 +99,7 @@ def serve(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: server.service.shutdown_requested.set())
     signal.signal(signal.SIGINT, lambda *_: server.service.shutdown_requested.set())
     server.serve_forever()
+    lock.release()
     return 0
 
 

@@ -27,7 +27,8 @@ class ResultStore:
     """Results of finished jobs under `root`; those older than `max_age_s` seconds are pruned."""
 
     def __init__(self, root: Path, max_age_s: float = 7 * 24 * 3600):
-        self.results = Path(root) / "results"
+        self.root = Path(root)
+        self.results = self.root / "results"
         self.jobs = Path(root) / "jobs"
         self.max_age_s = max_age_s
         for folder in (self.results, self.jobs):

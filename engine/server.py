@@ -19,6 +19,7 @@ from pathlib import Path
 import zmq
 
 from soundloom.engine.engine import Engine
+from soundloom.engine.ipc_folder import make_ipc_prefix, remove_ipc_prefix
 from soundloom.engine.jobs import CANCELLED, JobBoard, complete
 from soundloom.engine.outbox import Outbox, Outgoing
 from soundloom.engine.adapters import AdapterStore
@@ -26,23 +27,27 @@ from soundloom.engine.finetune_runner import FinetuneRunner
 from soundloom.engine.registry import ModelRegistry
 from soundloom.engine.results import ResultStore
 from soundloom.engine.service import EngineService
+from soundloom.engine.supervisor import WorkerSupervisor
 from soundloom.engine.worker import Worker
 from soundloom.protocol.codec import Session
 from soundloom.protocol.connection import (
-    ConnectionInfo, new_key, read_connection_file, remove_connection_file, write_connection_file,
+    ConnectionInfo, connection_path, new_key, read_connection_file, remove_connection_file, write_connection_file,
 )
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.protocol.messages import error_content
 
 log = logging.getLogger("soundloom.engine")
 PRUNE_INTERVAL_S = 3600.0
+# ipc sockets in a private folder keep other local users out without encryption; tcp (the only
+# choice where the platform has no ipc) is always encrypted with CURVE.
+DEFAULT_TRANSPORT = "ipc" if zmq.has("ipc") else "tcp"
 
 
 @dataclass
 class ServerConfig:
     """How the daemon binds and what it allows; sizes in bytes, ages in seconds."""
 
-    transport: str = "tcp"
+    transport: str = DEFAULT_TRANSPORT
     ip: str = "127.0.0.1"
     allow_remote: bool = False
     connection_file: Path | None = None
@@ -75,7 +80,9 @@ class EngineServer:
         self.context = zmq.Context()
         self.session = Session(new_key(), max_message_bytes=config.max_message_bytes)
         self.curve_public = ""
-        if config.transport == "tcp" and not _is_loopback(config.ip):
+        if config.transport == "tcp":
+            # Signing keeps strangers from sending, not from listening: on tcp any local user can
+            # subscribe to iopub, so every tcp socket is encrypted, loopback included.
             self.curve_public, self._curve_secret = zmq.curve_keypair()
         self.store = ResultStore(config.data_dir, config.result_max_age_s)
         self.store.prune()
@@ -84,9 +91,11 @@ class EngineServer:
         self.registry = ModelRegistry(config.models, config.model_roots)
         # A finished fine-tuning job makes its adapter a model variant.
         self.finetuning = FinetuneRunner(self.board, self.outbox, lambda: self.service.refresh_variants(), config.data_dir)
+        self.supervisor = WorkerSupervisor(
+            lambda: Worker(engine, self.board, self.store, self.outbox, config.max_batch_rows), self.board, self.outbox)
         self.service = EngineService(engine, self.registry, self.board, self.store, self.outbox,
-                                     AdapterStore(config.data_dir / "adapters"), self.finetuning, config.library_roots)
-        self.worker = Worker(engine, self.board, self.store, self.outbox, config.max_batch_rows)
+                                     AdapterStore(config.data_dir / "adapters"), self.finetuning, self.supervisor,
+                                     config.library_roots)
         self._stopped = threading.Event()
 
     # ------------------------------------------------------------ binding
@@ -102,23 +111,22 @@ class EngineServer:
 
     def _bind(self, socket: zmq.Socket, channel: str) -> int:
         if self.config.transport == "ipc":
-            base = self.config.data_dir / "ipc" / f"engine-{os.getpid()}"
-            base.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             number = {"shell": 1, "iopub": 2, "control": 3, "hb": 4}[channel]
-            socket.bind(f"ipc://{base}-{number}")
-            self._ipc_base = str(base)
+            socket.bind(f"ipc://{self._ipc_prefix}-{number}")
             return number
         return socket.bind_to_random_port(f"tcp://{self.config.ip}")
 
     def start(self) -> ConnectionInfo:
         """Bind everything, start the threads, write the connection file; returns its contents."""
+        if self.config.transport == "ipc":
+            self._ipc_prefix = make_ipc_prefix(self._connection_target().parent)
         self.shell = self._socket(zmq.ROUTER)
         self.iopub = self._socket(zmq.PUB)
         self.control = self._socket(zmq.ROUTER)
         self.hb = self._socket(zmq.ROUTER)
         ports = {name: self._bind(sock, name) for name, sock in
                  (("shell", self.shell), ("iopub", self.iopub), ("control", self.control), ("hb", self.hb))}
-        ip = self._ipc_base if self.config.transport == "ipc" else self.config.ip
+        ip = str(self._ipc_prefix) if self.config.transport == "ipc" else self.config.ip
         self.info = ConnectionInfo(
             transport=self.config.transport, ip=ip, shell_port=ports["shell"], iopub_port=ports["iopub"],
             control_port=ports["control"], hb_port=ports["hb"], key=self.session.key.decode(), pid=os.getpid(),
@@ -132,11 +140,14 @@ class EngineServer:
         ]
         for thread in self._threads:
             thread.start()
-        self.worker.start()
+        self.supervisor.start()
         self.finetuning.start()
-        self.connection_file = write_connection_file(self.info, self.config.connection_file)
+        self.connection_file = write_connection_file(self.info, self._connection_target())
         log.info("engine %d serving; connection file %s", os.getpid(), self.connection_file)
         return self.info
+
+    def _connection_target(self) -> Path:
+        return self.config.connection_file or connection_path()
 
     def _heartbeat(self) -> None:
         steer = self.context.socket(zmq.PAIR)
@@ -163,23 +174,37 @@ class EngineServer:
 
     def _answer(self, socket: zmq.Socket, msg: dict, reply) -> None:
         content, buffers = reply
-        self.session.reply(socket, msg, content, buffers=buffers)
+        try:
+            self.session.reply(socket, msg, content, buffers=buffers)
+        except SoundloomError as exc:  # a reply that cannot be sent (too large, unpackable) still gets an answer
+            log.warning("could not send the reply to %s: %s", msg["header"]["msg_type"], exc)
+            self.session.reply(socket, msg, error_content(SoundloomError(ErrorCode.INTERNAL, f"the reply could not be sent: {exc}")))
+
+    def _serve_one(self, socket: zmq.Socket, channel: str) -> None:
+        """Receive, handle and answer one message. Nothing a peer sends may end the loop that calls this."""
+        try:
+            msg = self._receive(socket)
+            if msg is None:
+                return
+            reply = self.service.handle(msg, channel=channel)
+            if reply is not None:
+                self._answer(socket, msg, reply)
+        except zmq.ContextTerminated:
+            raise
+        except Exception:  # a bug: keep it in the log and keep serving
+            log.exception("%s: a message could not be served", channel)
 
     def _serve_control(self) -> None:
         poller = zmq.Poller()
         poller.register(self.control, zmq.POLLIN)
-        while not self._stopped.is_set():
-            try:
-                if not poller.poll(200):
-                    continue
-                msg = self._receive(self.control)
-                if msg is not None:
-                    reply = self.service.handle(msg, channel="control")
-                    if reply is not None:
-                        self._answer(self.control, msg, reply)
-            except Exception:
-                log.exception("control loop error")
-        self.control.close(linger=0)
+        try:
+            while not self._stopped.is_set():
+                if poller.poll(200):
+                    self._serve_one(self.control, "control")
+        except zmq.ContextTerminated:
+            pass
+        finally:
+            self.control.close(linger=0)
 
     def _send_outgoing(self, item: Outgoing) -> None:
         if item.waiters is None:
@@ -188,30 +213,32 @@ class EngineServer:
         for identities, request in item.waiters:
             self.session.reply(self.shell, dict(request, identities=identities), item.content, buffers=item.buffers)
 
+    def _send_all_outgoing(self) -> None:
+        for item in self.outbox.drain():
+            try:
+                self._send_outgoing(item)
+            except (zmq.ZMQError, SoundloomError) as exc:
+                log.warning("could not send %s: %s", item.msg_type, exc)
+
     def serve_forever(self) -> None:
+        """Serve until a shutdown request or signal; however the loop ends, the engine stops cleanly."""
         poller = zmq.Poller()
         poller.register(self.shell, zmq.POLLIN)
         poller.register(self.outbox.bell, zmq.POLLIN)
         next_prune = time.monotonic() + PRUNE_INTERVAL_S
-        while not self.service.shutdown_requested.is_set():
-            events = dict(poller.poll(500))
-            if time.monotonic() > next_prune:
-                next_prune = time.monotonic() + PRUNE_INTERVAL_S
-                log.info("pruned %d old result files", self.store.prune())
-            if self.outbox.bell in events:
-                for item in self.outbox.drain():
-                    try:
-                        self._send_outgoing(item)
-                    except zmq.ZMQError as exc:
-                        log.warning("could not send %s: %s", item.msg_type, exc)
-            if self.shell in events:
-                msg = self._receive(self.shell)
-                if msg is None:
-                    continue
-                reply = self.service.handle(msg, channel="shell")
-                if reply is not None:
-                    self._answer(self.shell, msg, reply)
-        self.stop()
+        try:
+            while not self.service.shutdown_requested.is_set():
+                events = dict(poller.poll(500))
+                if time.monotonic() > next_prune:
+                    next_prune = time.monotonic() + PRUNE_INTERVAL_S
+                    log.info("pruned %d old result files", self.store.prune())
+                self.supervisor.check()
+                if self.outbox.bell in events:
+                    self._send_all_outgoing()
+                if self.shell in events:
+                    self._serve_one(self.shell, "shell")
+        finally:
+            self.stop()
 
     def _remove_own_connection_file(self) -> None:
         # Another engine may have replaced the file (two launchers raced); leave its file alone.
@@ -230,15 +257,11 @@ class EngineServer:
             complete(self.board, self.outbox, job, error_content(CANCELLED), state="cancelled")
         for job in self.board.unfinished():
             job.cancel_event.set()
-        self.worker.stopping.set()
-        self.worker.join(timeout=30)
+        self.supervisor.worker.stopping.set()
+        self.supervisor.worker.join(timeout=30)
         self.finetuning.stop()
         self.finetuning.join(timeout=60)  # a training process writes its checkpoint before it exits
-        for item in self.outbox.drain():
-            try:
-                self._send_outgoing(item)
-            except zmq.ZMQError:
-                pass
+        self._send_all_outgoing()
         self._stopped.set()
         self._hb_steer.send(b"TERMINATE")
         for thread in self._threads:
@@ -249,4 +272,6 @@ class EngineServer:
         self.shell.close(linger=200)
         self.iopub.close(linger=200)
         self.context.term()
+        if self.config.transport == "ipc":
+            remove_ipc_prefix(self._ipc_prefix)
         log.info("engine %d stopped", os.getpid())

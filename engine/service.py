@@ -21,7 +21,9 @@ from soundloom.engine.finetune_runner import FinetuneRunner
 from soundloom.engine.jobs import CANCELLED, PRIORITY_RANK, Job, JobBoard, complete
 from soundloom.engine.outbox import Outbox
 from soundloom.engine.registry import ModelRegistry
+from soundloom.engine.request_limits import check_limits
 from soundloom.engine.results import ResultStore
+from soundloom.engine.supervisor import WorkerSupervisor
 from soundloom.protocol.codec import PROTOCOL_VERSION, extract_audio
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.protocol.messages import CONTROL_ACTIONS, Action, error_content
@@ -43,8 +45,10 @@ class EngineService:
     """Request handlers over the shared state: engine, models, jobs and stored results."""
 
     def __init__(self, engine: Engine, registry: ModelRegistry, board: JobBoard, store: ResultStore, outbox: Outbox,
-                 adapters: AdapterStore, finetuning: FinetuneRunner, library_roots: list[Path] = ()):
+                 adapters: AdapterStore, finetuning: FinetuneRunner, supervisor: WorkerSupervisor,
+                 library_roots: list[Path] = ()):
         self.engine, self.registry, self.board, self.store, self.outbox = engine, registry, board, store, outbox
+        self.supervisor = supervisor
         self.adapters = adapters
         self.library_roots = [Path(r).expanduser().resolve() for r in library_roots]
         self.finetuning = finetuning  # its thread is started and stopped by the server
@@ -61,6 +65,7 @@ class EngineService:
                 allowed = ", ".join(sorted(a.request for a in CONTROL_ACTIONS))
                 raise SoundloomError(ErrorCode.UNKNOWN_MESSAGE_TYPE, f"{msg_type!r} is not served on control; allowed: {allowed}", "msg_type")
             content = msg["content"]
+            check_limits(content)
             if action in OPERATIONS:
                 return self._submit_operation(msg, action, content)
             return getattr(self, f"_{action}")(msg, content)
@@ -86,6 +91,7 @@ class EngineService:
         return job.reply
 
     def _enqueue(self, msg: dict, action: str, request: Any, model: Any, priority: str) -> Reply | None:
+        self.supervisor.refuse_if_failed()
         header = msg["header"]
         job = Job(
             job_id=header["msg_id"], action=action, request=request, model=model, priority=priority,
@@ -181,6 +187,7 @@ class EngineService:
             "models_loaded": [self._name_of(model.path)] if model is not None else [],
             "queue_length": self.board.queue_length(),
             "pid": os.getpid(),
+            "worker": self.supervisor.health(),
         }, []
 
     def _name_of(self, path) -> str:
@@ -212,7 +219,8 @@ class EngineService:
         for key in content:
             if key != "folder":
                 raise SoundloomError(ErrorCode.INVALID_ARGUMENT, "not a field of library_preview; allowed: folder", key)
-        return {"status": "ok", **scan_library(library_folder(content.get("folder"), self.library_roots)).to_dict()}, []
+        folder = library_folder(content.get("folder"), self.library_roots)
+        return {"status": "ok", **scan_library(folder, self.library_roots).to_dict()}, []
 
     def _finetune(self, msg: dict, content: dict) -> Reply | None:
         existing = self._existing(msg)

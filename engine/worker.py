@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 import time
@@ -46,6 +47,14 @@ def result_reply(job: Job, result: Result, elapsed: float) -> tuple[dict, list]:
     return content, [Digested(buffer) for buffer in holder["buffers"]]
 
 
+def storage_error(exc: OSError, folder) -> SoundloomError:
+    """What a failed result write tells the client: `disk_full` when space or a size limit ran out."""
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return SoundloomError(ErrorCode.DISK_FULL, f"the result could not be stored in {folder}: {exc.strerror}; "
+                              "free some space (or raise the file size limit) and try again")
+    return SoundloomError(ErrorCode.INTERNAL, f"the result could not be stored in {folder}: {exc}")
+
+
 class Worker(threading.Thread):
     """Takes batches from `board`, runs them on `engine`, stores results, queues replies and events."""
 
@@ -54,17 +63,33 @@ class Worker(threading.Thread):
         self.engine, self.board, self.store, self.outbox = engine, board, store, outbox
         self.max_batch_rows = max_batch_rows
         self.stopping = threading.Event()
+        self.failure: str | None = None  # why the thread ended, if it ended on its own
 
     def run(self) -> None:
+        try:
+            self._serve()
+        except BaseException as exc:
+            self.failure = f"{type(exc).__name__}: {exc}"
+            log.exception("the worker thread ended")
+            raise
+
+    def _serve(self) -> None:
         while not self.stopping.is_set():
             batch = self.board.next_batch(_compatible, self.max_batch_rows, timeout=0.5)
-            if batch:
+            if not batch:
+                continue
+            try:
                 self._run_batch(batch)
+            except Exception as exc:  # whatever went wrong, the batch's jobs are answered and the worker goes on
+                log.exception("batch %s failed", [j.job_id for j in batch])
+                for job in batch:
+                    self._fail(job, SoundloomError(ErrorCode.INTERNAL, f"{type(exc).__name__}: {exc}"))
 
     def finish(self, job: Job, content: dict, buffers: list | None = None, state: str = "done") -> None:
         complete(self.board, self.outbox, job, content, buffers, state)
 
     def _fail(self, job: Job, error: SoundloomError) -> None:
+        # finish() answers a job once; a job already answered (cancelled mid-batch) is left as it is.
         state = "cancelled" if error.code == ErrorCode.CANCELLED else "error"
         self.finish(job, error_content(error), state=state)
 
@@ -110,7 +135,12 @@ class Worker(threading.Thread):
                 continue
             if isinstance(result, Result):
                 content, buffers = result_reply(job, result, elapsed)
-                self.store.put(job.job_id, content, buffers)
+                try:
+                    self.store.put(job.job_id, content, buffers)
+                except OSError as exc:
+                    log.error("job %s: its result could not be stored: %s", job.job_id, exc)
+                    self._fail(job, storage_error(exc, self.store.root))
+                    continue
             else:
                 content, buffers = result, []
             self.finish(job, content, buffers)

@@ -28,10 +28,12 @@ import zmq
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
 DELIMITER = b"<IDS|MSG>"
+ERROR_REPLY = "error_reply"  # answers a message whose type does not end in "_request"
 PROTOCOL_VERSION = "5.3"
 SIGNATURE_SCHEME = "hmac-sha256"
 HEADER_FIELDS = ("msg_id", "msg_type", "username", "session", "date", "version")
 DICT_FRAMES = ("header", "parent_header", "metadata", "content")
+MAX_HEADER_FIELD_CHARS = 1024
 AUDIO_DTYPE = "<f4"  # little-endian IEEE float32, whatever the host's byte order
 
 DEFAULT_MAX_MESSAGE_BYTES = 512 * 1024 * 1024  # 16 variations x 60 s x 48 kHz stereo fit in ~370 MB
@@ -255,9 +257,9 @@ class Session:
     ) -> dict[str, Any]:
         """Answer a received `request` on the socket it came from: same identities, parent = its header.
 
-        `msg_type` defaults to the request's type with `_request` replaced by `_reply`.
+        `msg_type` defaults to `answer_type` of the request's type.
         """
-        msg_type = msg_type or reply_type(request["header"]["msg_type"])
+        msg_type = msg_type or answer_type(request["header"]["msg_type"])
         return self.send(
             socket,
             msg_type,
@@ -408,6 +410,14 @@ def reply_type(request_type: str) -> str:
     return request_type[: -len("_request")] + "_reply"
 
 
+def answer_type(msg_type: str) -> str:
+    """The msg_type that answers a received `msg_type`: its `_reply` for a request, else `error_reply`.
+
+    Unlike `reply_type` it never raises, so a receiver can always answer whatever arrived.
+    """
+    return reply_type(msg_type) if msg_type.endswith("_request") else ERROR_REPLY
+
+
 def iso_utc(moment: datetime) -> str:
     """ISO 8601 UTC timestamp with microseconds and a `Z` suffix, as Jupyter writes `date`."""
     if moment.tzinfo is not None:
@@ -483,6 +493,10 @@ def _check_header(header: Any) -> None:
     for field in ("msg_id", "msg_type"):
         if not header[field]:
             raise SoundloomError(ErrorCode.BAD_HEADER, "must not be empty", f"header.{field}")
+    for field in HEADER_FIELDS:
+        # The header is echoed in every reply and event of a request, and msg_id names its job.
+        if len(header[field]) > MAX_HEADER_FIELD_CHARS:
+            raise SoundloomError(ErrorCode.BAD_HEADER, f"is longer than {MAX_HEADER_FIELD_CHARS} characters", f"header.{field}")
     version = header["version"]
     if version.split(".")[0] != "5":
         raise SoundloomError(

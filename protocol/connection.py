@@ -119,6 +119,10 @@ class ConnectionInfo:
         return not pid_alive(self.pid)
 
 
+# The exit status of an engine that refuses to start because another already serves its connection
+# file (EX_TEMPFAIL): a launcher that raced another one waits for that engine instead of failing.
+ENGINE_RUNNING_EXIT = 75
+
 def new_key() -> str:
     """A fresh signing key: 64 hex characters (256 random bits)."""
     return secrets.token_hex(32)

@@ -35,6 +35,7 @@ class ErrorCode(str, Enum):
     DISK_FULL = "disk_full"
     # Local setup, raised by client libraries and never sent on the wire.
     BAD_CONNECTION_FILE = "bad_connection_file"  # unreadable or invalid connection file
+    ENGINE_RUNNING = "engine_running"  # another engine already serves this connection file
     # The envelope: a message that is not a valid soundloom message at all.
     BAD_FRAMING = "bad_framing"  # no <IDS|MSG> delimiter, or fewer than 5 frames after it
     BAD_SIGNATURE = "bad_signature"  # missing or wrong HMAC signature

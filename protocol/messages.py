@@ -11,6 +11,7 @@ from typing import Any
 
 import zmq
 
+from soundloom.protocol.codec import ERROR_REPLY  # noqa: F401  (re-exported: part of the vocabulary)
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
 
@@ -44,7 +45,6 @@ class Action(str, Enum):
         return f"{self.value}_reply"
 
 
-ERROR_REPLY = "error_reply"  # reply type for a message whose type does not end in "_request"
 REQUEST_TYPES = frozenset(a.request for a in Action)
 REPLY_TYPES = frozenset(a.reply for a in Action)
 REPLY_FOR = {a.request: a.reply for a in Action}
@@ -157,6 +157,12 @@ MAX_VALIDATION_PROMPTS = 8
 ADAPTER_NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 MAX_CLIP_SECONDS = 60.0  # no input or output clip may be longer, extend included
 CROSSFADE_SECONDS = 0.020  # equal-power crossfade inside each inpainted region's edges
+MAX_REGIONS = 64  # regions in one inpaint request; regions closer than the crossfade are joined
+# Text limits, in characters. The text encoders read far less than a prompt may hold (MiniLM 256
+# tokens, CLAP and T5 fewer); the limits keep one request from holding memory and the worker.
+MAX_PROMPT_CHARS = 2000  # prompt, negative_prompt, each validation prompt
+MAX_TEXT_CHARS = 4096  # any other string field (names, paths, job ids); a path's usual limit
+MAX_LIST_ITEMS = 256  # items in any list field (regions and validation prompts have tighter limits)
 
 
 def error_content(error: SoundloomError) -> dict[str, Any]:

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from soundloom.protocol.connection import ConnectionInfo, read_connection_file, remove_connection_file
+from soundloom.protocol.connection import (
+    ENGINE_RUNNING_EXIT, ConnectionInfo, read_connection_file, remove_connection_file,
+)
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.sdk.errors import EngineStartError
 
@@ -109,15 +111,21 @@ class EngineProcess:
         return self.process.poll() is None
 
     def ready_file(self) -> EngineFile | None:
-        """The connection file once the engine has written it, else None; raises if the engine exited."""
-        if not self.running():
+        """The connection file once an engine has written it, else None; raises if the engine exited.
+
+        The file may name another engine: when two launchers race, the second engine finds the
+        first one holding the connection file's lock and exits with ENGINE_RUNNING_EXIT, and the
+        first engine's file is the one to use.
+        """
+        running = self.running()  # first, so an exited child is reaped and its pid reads as stale
+        engine_file = read_engine_file(self.connection_file)
+        if engine_file is not None and not engine_file.stale:
+            return engine_file
+        if not running and self.process.returncode != ENGINE_RUNNING_EXIT:
             raise EngineStartError(
                 f"the engine exited with code {self.process.returncode} before it was ready{self._log_excerpt()}"
             )
-        engine_file = read_engine_file(self.connection_file)
-        if engine_file is None or engine_file.stale:
-            return None
-        return engine_file
+        return None
 
     async def wait_ready(self, deadline: float) -> EngineFile:
         """Wait until the engine has written its connection file; `deadline` is in time.monotonic() seconds."""

@@ -62,13 +62,34 @@ def regenerate(
     return out, cond.warnings
 
 
+def join_close_regions(regions: list[tuple[float, float]]) -> tuple[list[tuple[float, float]], list[str]]:
+    """Sorted, non-overlapping `regions` (seconds) with every gap shorter than the crossfade closed,
+    and a note for each join.
+
+    Both edges of such a gap fade within less than one crossfade, so the few original samples
+    between them cannot be heard as themselves: one region is what the ear gets, with half the
+    edges to splice. The result's metadata lists the regions actually regenerated.
+    """
+    joined, notes = [regions[0]], []
+    for start, end in regions[1:]:
+        last_start, last_end = joined[-1]
+        if start - last_end < CROSSFADE_SECONDS:
+            notes.append(f"regions {last_start:g}–{last_end:g} s and {start:g}–{end:g} s are {1000 * (start - last_end):.1f} ms "
+                         f"apart, closer than the {1000 * CROSSFADE_SECONDS:g} ms crossfade: regenerated as one region")
+            joined[-1] = (last_start, end)
+        else:
+            joined.append((start, end))
+    return joined, notes
+
+
 def inpaint(model: AudioModel, request: InpaintRequest, on_step: StepCallback | None = None) -> Result:
     """The clip with each region regenerated after the prompt, at the clip's own rate and channels."""
     request.validate()
-    audio, warnings = regenerate(model, request, request.audio, request.regions, on_step)
+    regions, notes = join_close_regions(request.regions)
+    audio, warnings = regenerate(model, request, request.audio, regions, on_step)
     return Result(
         audio=audio,
         sample_rate=request.sample_rate,
-        metadata=common.metadata(model, request, "inpaint"),
-        warnings=warnings,
+        metadata=common.metadata(model, request, "inpaint", regions=regions),
+        warnings=notes + warnings,
     )

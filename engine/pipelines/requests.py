@@ -14,7 +14,7 @@ import numpy as np
 from soundloom.engine.audio import as_clip
 from soundloom.engine.pipelines.schedulers import SCHEDULERS
 from soundloom.protocol.errors import ErrorCode, SoundloomError, out_of_range
-from soundloom.protocol.messages import DEFAULTS, MAX_CLIP_SECONDS, RANGES
+from soundloom.protocol.messages import DEFAULTS, MAX_CLIP_SECONDS, MAX_PROMPT_CHARS, MAX_REGIONS, RANGES
 
 MAX_SECONDS = MAX_CLIP_SECONDS
 MIN_SECONDS, _ = RANGES["seconds"]
@@ -55,6 +55,9 @@ class Sampling:
             raise SoundloomError(ErrorCode.INVALID_ARGUMENT, "must be a non-empty string", "prompt")
         if not isinstance(self.negative_prompt, str):
             raise SoundloomError(ErrorCode.INVALID_ARGUMENT, "must be a string", "negative_prompt")
+        for name in ("prompt", "negative_prompt"):
+            if len(getattr(self, name)) > MAX_PROMPT_CHARS:
+                raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{len(getattr(self, name))} characters; at most {MAX_PROMPT_CHARS}", name)
         _ranged("steps", self.steps, integer=True)
         _ranged("guidance", self.guidance)
         if self.seed is not None:
@@ -116,6 +119,8 @@ class InpaintRequest(ClipRequest):
         super().validate(max_seconds)
         if not isinstance(self.regions, (list, tuple)) or not self.regions:
             raise SoundloomError(ErrorCode.INVALID_ARGUMENT, "give at least one region (start, end) in seconds", "regions")
+        if len(self.regions) > MAX_REGIONS:
+            raise out_of_range("regions", f"{len(self.regions)} regions", f"1 to {MAX_REGIONS} regions")
         duration = self.clip_seconds
         spans = []
         for i, region in enumerate(self.regions):

@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from soundloom.engine.files import is_within
+
 AUDIO_SUFFIXES = {".wav", ".flac", ".aif", ".aiff", ".ogg", ".oga", ".mp3"}
 MIN_SECONDS = 0.1
 MAX_SECONDS = 600.0  # longer files are skipped: a two-hour field recording is not a sample
@@ -96,23 +98,48 @@ class LibraryScan:
                 "total_seconds": round(self.seconds, 3)}
 
 
-def _audio_files(root: Path, skipped: list[dict]) -> list[Path]:
-    """Audio files below `root`, following folder symlinks once each (a symlink loop ends there)."""
+def _relative(path: Path, root: Path) -> str:
+    return str(path.relative_to(root)) if path != root else "."
+
+
+def _audio_files(root: Path, allowed: list[Path], skipped: list[dict]) -> list[Path]:
+    """Audio files below `root` that resolve inside `allowed`, following folder symlinks once each
+    (a symlink loop ends there). A link leading out of `allowed` is skipped with that reason, so a
+    library cannot hand the engine files from outside the folders it may read."""
     found, seen = [], set()
+
+    def leaves(path: Path) -> str | None:
+        target = Path(os.path.realpath(path))
+        return None if is_within(target, allowed) else f"links to {target}, outside the library roots"
+
     for folder, subfolders, files in os.walk(root, followlinks=True, onerror=lambda e: skipped.append(
-            {"path": str(Path(e.filename).relative_to(root)) if e.filename else "", "reason": f"unreadable folder ({e.strerror})"})):
+            {"path": _relative(Path(e.filename), root) if e.filename else "", "reason": f"unreadable folder ({e.strerror})"})):
+        folder = Path(folder)
         try:
             key = os.stat(folder)
         except OSError:
             subfolders[:] = []
             continue
         if (key.st_dev, key.st_ino) in seen:
-            skipped.append({"path": str(Path(folder).relative_to(root)), "reason": "folder already scanned (symlink loop)"})
+            skipped.append({"path": _relative(folder, root), "reason": "folder already scanned (symlink loop)"})
             subfolders[:] = []
             continue
         seen.add((key.st_dev, key.st_ino))
+        for name in sorted(subfolders):
+            reason = leaves(folder / name)
+            if reason:
+                skipped.append({"path": _relative(folder / name, root), "reason": reason})
+                subfolders.remove(name)
         subfolders.sort()
-        found += [Path(folder) / name for name in sorted(files) if Path(name).suffix.lower() in AUDIO_SUFFIXES]
+        for name in sorted(files):
+            path = folder / name
+            if path.suffix.lower() not in AUDIO_SUFFIXES:
+                continue
+            reason = leaves(path)
+            if reason:
+                skipped.append({"path": _relative(path, root), "reason": reason})
+            else:
+                found.append(path)
     return found
 
 
@@ -124,15 +151,20 @@ def _peak_dbfs(path: Path) -> float:
     return 20 * np.log10(peak) if peak > 0 else -np.inf
 
 
-def scan_library(root: str | Path) -> LibraryScan:
-    """Every usable clip below `root` with its caption; every other audio file with its reason."""
+def scan_library(root: str | Path, allowed_roots: list[Path] | None = None) -> LibraryScan:
+    """Every usable clip below `root` with its caption; every other audio file with its reason.
+
+    Files and folders reached through a symlink count only if they resolve inside `allowed_roots`
+    (default: `root` itself).
+    """
     from soundloom.protocol.errors import ErrorCode, SoundloomError
 
     root = Path(root).expanduser()
     if not root.is_dir():
         raise SoundloomError(ErrorCode.FILE_NOT_FOUND, f"{root} is not a folder", "folder")
     scan = LibraryScan(str(root.resolve()))
-    for path in _audio_files(root, scan.skipped):
+    allowed = [Path(r).expanduser().resolve() for r in allowed_roots] if allowed_roots else [root.resolve()]
+    for path in _audio_files(root, allowed, scan.skipped):
         relative = path.relative_to(root)
         try:
             info = sf.info(str(path))
