@@ -5,11 +5,18 @@
   * generate through the SDK and daemon vs generate in-process, on the same small model;
   * 8 concurrent generate requests (batched by the engine) vs the same 8 one after another.
 
+Both sides of each comparison are warm (connections, threads and the model set up before timing)
+and their samples alternate within one run, so machine noise hits both alike. Each line gives the
+medians, the ratio of the medians and the p10–p90 range of the per-pair ratios.
+
+    python bench/daemon.py [--rounds N]
+
 The model is the random-weight "realistic" preset: AudioLDM's layout at narrow widths, built offline.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import subprocess
@@ -19,6 +26,7 @@ import threading
 import time
 import warnings
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import zmq
@@ -43,33 +51,72 @@ def start_engine(model: Path, root: Path) -> tuple[subprocess.Popen, Path]:
     return process, connection
 
 
-def bare_pair_seconds(payload: np.ndarray, repeats: int) -> list[float]:
-    """Request → reply carrying `payload` over a bare DEALER/ROUTER pair on loopback tcp."""
-    context = zmq.Context()
-    server, client = context.socket(zmq.ROUTER), context.socket(zmq.DEALER)
-    port = server.bind_to_random_port("tcp://127.0.0.1")
-    client.connect(f"tcp://127.0.0.1:{port}")
+class BarePair:
+    """Request → reply carrying `payload` over a bare DEALER/ROUTER pair on loopback tcp.
 
-    def serve() -> None:
-        for _ in range(repeats):
-            identity, _ = server.recv_multipart()
-            server.send_multipart([identity, payload], copy=False)
+    Context, sockets and the serving thread live as long as the pair, as the SDK's and the
+    daemon's do, so a timed fetch pays for the transfer only.
+    """
 
-    thread = threading.Thread(target=serve)
-    thread.start()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        client.send(b"get")
-        frame = client.recv(copy=False)
-        np.frombuffer(frame.buffer, dtype=np.float32).copy()  # the SDK hands out a writable copy too
-        times.append(time.perf_counter() - start)
-    thread.join()
-    context.destroy(linger=0)
-    return times
+    def __init__(self, payload: np.ndarray):
+        self.context = zmq.Context()
+        server, self.client = self.context.socket(zmq.ROUTER), self.context.socket(zmq.DEALER)
+        port = server.bind_to_random_port("tcp://127.0.0.1")
+        self.client.connect(f"tcp://127.0.0.1:{port}")
+
+        def serve() -> None:
+            while True:
+                identity, request = server.recv_multipart()
+                if request == b"stop":
+                    server.close(linger=0)
+                    return
+                server.send_multipart([identity, payload], copy=False)
+
+        self.thread = threading.Thread(target=serve)
+        self.thread.start()
+
+    def fetch(self) -> np.ndarray:
+        self.client.send(b"get")
+        frame = self.client.recv(copy=False)
+        return np.frombuffer(frame.buffer, dtype=np.float32).copy()  # the SDK hands out a writable copy too
+
+    def close(self) -> None:
+        self.client.send(b"stop")
+        self.thread.join()
+        self.client.close(linger=0)
+        self.context.term()
 
 
-def main() -> None:
+def side_by_side(a: Callable[[], object], b: Callable[[], object], rounds: int) -> tuple[list[float], list[float]]:
+    """Seconds of `rounds` calls of each, alternating which goes first so neither always follows the other."""
+    times_a, times_b = [], []
+    for i in range(rounds):
+        for run, times in ((a, times_a), (b, times_b))[:: 1 if i % 2 == 0 else -1]:
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+    return times_a, times_b
+
+
+def ratio_and_range(a: list[float], b: list[float]) -> str:
+    """Ratio of medians a/b, with the p10–p90 of the ratios of samples taken together."""
+    pairs = [x / y for x, y in zip(a, b)]
+    return (f"{statistics.median(a) / statistics.median(b):.2f} "
+            f"(per-pair p10–p90 {percentile(pairs, 10):.2f}–{percentile(pairs, 90):.2f}, {len(pairs)} pairs)")
+
+
+def median_and_range(times: list[float]) -> str:
+    """Median and p10–p90 of durations in seconds, in ms below a second."""
+    scale, unit = (1e3, "ms") if statistics.median(times) < 1 else (1, "s")
+    low, median, high = (percentile(times, q) * scale for q in (10, 50, 90))
+    return f"{median:.2f} {unit} (p10–p90 {low:.2f}–{high:.2f})"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=1, help="scale every sample count by this (default 1)")
+    args = parser.parse_args(argv)
+
     from soundloom.engine.models.loading import load_model
     from soundloom.engine.models.untrained import build_untrained_audioldm
     from soundloom.engine.pipelines import GenerateRequest, generate
@@ -85,47 +132,45 @@ def main() -> None:
             client.generate("warm up", **QUICK)
             generate(local, GenerateRequest(prompt="warm up", **QUICK))
 
-            pings = [client.ping() for _ in range(500)]
+            pings = [client.ping() for _ in range(500 * args.rounds)]
             print(f"ping round trip through the SDK: p50 {percentile(pings, 50) * 1e3:.3f} ms, "
-                  f"p99 {percentile(pings, 99) * 1e3:.3f} ms (500 pings)")
+                  f"p99 {percentile(pings, 99) * 1e3:.3f} ms ({len(pings)} pings)")
 
             # A 10 s 48 kHz stereo result: inpaint keeps the input's rate and channels.
             clip = (0.1 * np.random.default_rng(0).standard_normal((2, 480_000))).astype(np.float32)
             job = client.submit_inpaint((clip, 48_000), "x", [(1.0, 1.5)], steps=2, seed=0)
             job.result()
-            fetch, bare = [], []
-            for _ in range(20):  # interleaved, so drift hits both alike
-                start = time.perf_counter()
-                client.job_result(job.job_id)
-                fetch.append(time.perf_counter() - start)
-                bare += bare_pair_seconds(clip, 1)
-            ratio = statistics.median(fetch) / statistics.median(bare)
-            print(f"fetch 10 s 48 kHz stereo result ({clip.nbytes / 1e6:.1f} MB): SDK {statistics.median(fetch) * 1e3:.2f} ms, "
-                  f"bare pyzmq {statistics.median(bare) * 1e3:.2f} ms, ratio {ratio:.2f} (goal <= 1.5)")
+            bare = BarePair(clip)
+            try:
+                for _ in range(5):
+                    client.job_result(job.job_id)
+                    bare.fetch()
+                fetch, baseline = side_by_side(lambda: client.job_result(job.job_id), bare.fetch, 60 * args.rounds)
+            finally:
+                bare.close()
+            print(f"fetch 10 s 48 kHz stereo result ({clip.nbytes / 1e6:.2f} MB): SDK {median_and_range(fetch)}, "
+                  f"bare pyzmq {median_and_range(baseline)}, ratio {ratio_and_range(fetch, baseline)} (goal <= 1.5)")
 
-            through, inside = [], []
-            for i in range(6):
-                start = time.perf_counter()
-                client.generate("rain", seed=i, **QUICK)
-                through.append(time.perf_counter() - start)
-                start = time.perf_counter()
-                generate(local, GenerateRequest(prompt="rain", seed=i, **QUICK))
-                inside.append(time.perf_counter() - start)
-            ratio = statistics.median(through) / statistics.median(inside)
-            print(f"generate {QUICK['seconds']:g} s, {QUICK['steps']} steps: daemon+SDK {statistics.median(through) * 1e3:.1f} ms, "
-                  f"in-process {statistics.median(inside) * 1e3:.1f} ms, ratio {ratio:.3f} (goal <= 1.05)")
+            seeds = iter(range(10**6))
+            through, inside = side_by_side(
+                lambda: client.generate("rain", seed=next(seeds), **QUICK),
+                lambda: generate(local, GenerateRequest(prompt="rain", seed=next(seeds), **QUICK)),
+                8 * args.rounds)
+            print(f"generate {QUICK['seconds']:g} s, {QUICK['steps']} steps: daemon+SDK {median_and_range(through)}, "
+                  f"in-process {median_and_range(inside)}, ratio {ratio_and_range(through, inside)} (goal <= 1.05)")
 
-            start = time.perf_counter()
-            for i in range(8):
-                client.generate(f"sound {i}", seed=i, **QUICK)
-            sequential = time.perf_counter() - start
-            start = time.perf_counter()
-            jobs = [client.submit_generate(f"sound {i}", seed=i, **QUICK) for i in range(8)]
-            for job in jobs:
-                job.result()
-            concurrent = time.perf_counter() - start
-            print(f"8 generate requests: sequential {sequential:.2f} s, concurrent {concurrent:.2f} s, "
-                  f"throughput x{sequential / concurrent:.2f} (goal >= 1.5)")
+            def sequential() -> None:
+                for i in range(8):
+                    client.generate(f"sound {i}", seed=i, **QUICK)
+
+            def concurrent() -> None:
+                for job in [client.submit_generate(f"sound {i}", seed=i, **QUICK) for i in range(8)]:
+                    job.result()
+
+            one_by_one, together = side_by_side(sequential, concurrent, 4 * args.rounds)
+            print(f"8 generate requests: sequential {median_and_range(one_by_one)}, "
+                  f"concurrent {median_and_range(together)}, throughput x{ratio_and_range(one_by_one, together)} "
+                  f"(goal >= 1.5)")
     finally:
         process.terminate()
         process.wait(30)
