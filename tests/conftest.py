@@ -48,7 +48,7 @@ class Daemon:
         self.connection_file = self.runtime / "engine.json"
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60) -> ConnectionInfo:
+    def start(self, timeout: float = 180) -> ConnectionInfo:
         self.connection_file.unlink(missing_ok=True)
         env = dict(os.environ, SOUNDLOOM_RUNTIME_DIR=str(self.runtime))
         command = [
@@ -64,6 +64,28 @@ class Daemon:
             time.sleep(0.05)
         self.info = read_connection_file(self.connection_file)
         return self.info
+
+    @property
+    def engine_log(self) -> Path:
+        return self.data / "logs" / "engine.log"
+
+    def log_count(self, text: str) -> int:
+        """How often `text` occurs in the engine's log, rotated parts included."""
+        count = 0
+        for path in self.engine_log.parent.glob(self.engine_log.name + "*"):
+            try:
+                count += path.read_text(errors="replace").count(text)
+            except FileNotFoundError:  # rotated away meanwhile
+                pass
+        return count
+
+    def wait_for_log(self, text: str, count: int, timeout: float = 60) -> None:
+        """Wait until `text` occurs at least `count` times in the engine's log."""
+        deadline = time.monotonic() + timeout
+        while self.log_count(text) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{text!r} did not reach {count} occurrences in {self.engine_log} within {timeout} s")
+            time.sleep(0.05)
 
     def kill(self) -> None:
         if self.process and self.process.poll() is None:
@@ -81,11 +103,17 @@ class Daemon:
 
 
 class Peer:
-    """A client speaking the wire protocol directly: DEALER shell and control, SUB iopub."""
+    """A client speaking the wire protocol directly: DEALER shell and control, SUB iopub.
 
-    def __init__(self, info: ConnectionInfo, key: str | None = None):
+    It speaks CURVE when the connection file names a server key, unless `curve` is False.
+    """
+
+    def __init__(self, info: ConnectionInfo, key: str | None = None, curve: bool = True):
         self.context = zmq.Context()
         self.session = Session(info.key if key is None else key)
+        self.curve_server_key = info.curve_server_key if curve else ""
+        if self.curve_server_key:
+            self.curve_public, self.curve_secret = zmq.curve_keypair()
         self.shell = self._connect(zmq.DEALER, info.endpoint("shell"))
         self.control = self._connect(zmq.DEALER, info.endpoint("control"))
         self.iopub = self._connect(zmq.SUB, info.endpoint("iopub"))
@@ -94,6 +122,9 @@ class Peer:
     def _connect(self, kind: int, endpoint: str) -> zmq.Socket:
         socket = self.context.socket(kind)
         socket.linger = 0
+        if self.curve_server_key:
+            socket.curve_serverkey = self.curve_server_key.encode("ascii")
+            socket.curve_publickey, socket.curve_secretkey = self.curve_public, self.curve_secret
         socket.connect(endpoint)
         return socket
 
@@ -112,6 +143,44 @@ class Peer:
         assert reply["parent_header"]["msg_id"] == sent["header"]["msg_id"]
         return reply
 
+    def event(self, timeout: float = 30) -> dict:
+        """The next iopub message."""
+        return self.recv("iopub", timeout)
+
+    def events_until_idle(self, job_id: str, timeout: float = 120) -> list[dict]:
+        """iopub messages of `job_id` up to and including its idle status, the last thing the engine
+        publishes for a job (right after its reply)."""
+        mine, deadline = [], time.monotonic() + timeout
+        while True:
+            msg = self.event(max(0.0, deadline - time.monotonic()))
+            if msg["parent_header"].get("msg_id") != job_id:
+                continue
+            mine.append(msg)
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                return mine
+
+    def wait_for_events(self, timeout: float = 120) -> None:
+        """Return once iopub delivers this peer the engine's events.
+
+        A SUB socket misses whatever is published before its subscription reaches the publisher,
+        and nothing tells the subscriber when that has happened. So run the cheapest job there is
+        (loading the default model, a no-op once it is loaded) until its idle status comes through;
+        every event published after that reaches this peer.
+        """
+        model = self.request("info_request", channel="control", timeout=timeout)["content"]["default_model"]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job_id = self.send("model_load_request", {"model": model})["header"]["msg_id"]
+            reply = self.recv(timeout=max(0.0, deadline - time.monotonic()))
+            assert reply["parent_header"]["msg_id"] == job_id and reply["content"]["status"] == "ok", reply["content"]
+            # The idle status is published right after the reply: once subscribed, it follows at once.
+            try:
+                self.events_until_idle(job_id, timeout=1.0)
+                return
+            except TimeoutError:
+                continue
+        raise TimeoutError(f"iopub delivered nothing within {timeout} s")
+
     def close(self) -> None:
         self.context.destroy(linger=0)
 
@@ -126,8 +195,9 @@ def daemon(tiny_model_path, tmp_path_factory):
 
 @pytest.fixture
 def peer(daemon):
+    """A Peer of the module's engine whose iopub already receives events."""
     client = Peer(daemon.info)
-    time.sleep(0.1)  # let the SUB subscription reach the engine
+    client.wait_for_events()
     yield client
     client.close()
 
@@ -148,13 +218,17 @@ def make_daemon(tiny_model_path, tmp_path):
 
 @pytest.fixture
 def connect():
-    """Open extra peers: connect(info, key=None) → Peer; all closed after the test."""
+    """Open extra peers: connect(info, key=None, curve=True, events=False) → Peer; all closed after the test.
+
+    `events=True` waits until the peer's iopub receives events (needs the right key).
+    """
     peers = []
 
-    def _connect(info: ConnectionInfo, key: str | None = None) -> Peer:
-        client = Peer(info, key)
+    def _connect(info: ConnectionInfo, key: str | None = None, curve: bool = True, events: bool = False) -> Peer:
+        client = Peer(info, key, curve)
         peers.append(client)
-        time.sleep(0.1)
+        if events:
+            client.wait_for_events()
         return client
 
     yield _connect

@@ -46,53 +46,62 @@ def test_inpaint_over_the_wire_keeps_samples_outside_the_region(peer):
     assert np.array_equal(out[:, :cut], clip[:, :cut]) and np.array_equal(out[:, int(0.5 * rate):], clip[:, int(0.5 * rate):])
 
 
+def wait_until_running(peer, job_id: str, timeout: float = 120) -> None:
+    """Read iopub until the engine announces that `job_id` went busy (the worker took it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        event = peer.event(max(0.0, deadline - time.monotonic()))
+        if (event["parent_header"].get("msg_id") == job_id and event["msg_type"] == "status"
+                and event["content"]["execution_state"] == "busy"):
+            return
+
+
 def test_progress_events_are_routed_by_the_request_id(peer):
     sent = peer.send("generate_request", {"prompt": "wind", "seconds": 0.5, "steps": 6, "seed": 0})
     reply = peer.recv()
     assert reply["content"]["status"] == "ok"
-    events = []
-    while peer.iopub.poll(300):
-        events.append(peer.session.recv(peer.iopub))
-    mine = [e for e in events if e["parent_header"].get("msg_id") == sent["header"]["msg_id"]]
+    mine = peer.events_until_idle(sent["header"]["msg_id"])
     progress = [e["content"] for e in mine if e["header"]["msg_type"] == "progress"]
     states = [e["content"]["execution_state"] for e in mine if e["header"]["msg_type"] == "status"]
     assert progress and progress[-1]["step"] == progress[-1]["total"] == 6
+    assert [p["step"] for p in progress] == sorted(p["step"] for p in progress)
     assert all(p["job_id"] == sent["header"]["msg_id"] for p in progress)
     assert states == ["busy", "idle"]
 
 
-def test_control_answers_within_50_ms_while_a_job_runs_and_cancel_stops_it(peer):
-    sent = peer.send("generate_request", {"prompt": "a long drone", "seconds": 20, "steps": 200, "seed": 0})
+def test_control_answers_while_a_job_runs_and_cancel_stops_it(peer):
+    # How fast control answers is measured by bench/control_latency.py; here: that it answers at all
+    # while the worker is busy, i.e. before the job ends.
+    sent = peer.send("generate_request", {"prompt": "a long drone", "seconds": 1, "steps": 1000, "seed": 0})
     job_id = sent["header"]["msg_id"]
-    deadline = time.monotonic() + 30
-    # Shell and control are separate sockets: the job may not be known to control at first.
-    while peer.request("job_status_request", {"job_id": job_id}, channel="control")["content"].get("state") != "running":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    timings = []
-    for _ in range(10):
-        start = time.perf_counter()
+    wait_until_running(peer, job_id)
+    for _ in range(5):
+        assert peer.request("ping_request", channel="control")["content"] == {"status": "ok"}
         assert peer.request("info_request", channel="control")["content"]["queue_length"] >= 1
-        timings.append(time.perf_counter() - start)
-    assert sorted(timings)[len(timings) // 2] < 0.05
+    status = peer.request("job_status_request", {"job_id": job_id}, channel="control")["content"]
+    assert status["state"] == "running" and (status["step"] or 0) < 1000
+    assert not peer.shell.poll(0)  # the job has not answered yet
     cancelled = peer.request("cancel_request", {"job_id": job_id}, channel="control")["content"]
     assert cancelled["state"] == "cancelled"
-    reply = peer.recv(timeout=30)
+    reply = peer.recv(timeout=120)
     assert reply["content"]["code"] == "cancelled"
     status = peer.request("job_status_request", {"job_id": job_id}, channel="control")["content"]
-    assert status["state"] == "cancelled" and (status["step"] or 0) < 200
+    assert status["state"] == "cancelled" and (status["step"] or 0) < 1000
 
 
 def test_a_queued_job_can_be_cancelled_before_it_runs(peer):
-    blocker = peer.send("generate_request", {"prompt": "x", "seconds": 5, "steps": 30, "seed": 0})
+    blocker = peer.send("generate_request", {"prompt": "x", "seconds": 1, "steps": 1000, "seed": 0})
+    wait_until_running(peer, blocker["header"]["msg_id"])
     queued = peer.send("generate_request", {"prompt": "y", "seconds": 0.5, "steps": 2, "seed": 0, "priority": "batch"})
-    time.sleep(0.3)  # both reach the shell socket
+    # Shell is served in order: once this ping is answered, the job above is on the board.
+    assert peer.request("ping_request")["content"]["status"] == "ok"
     state = peer.request("job_status_request", {"job_id": queued["header"]["msg_id"]}, channel="control")["content"]
     assert state["state"] == "queued" and state["position"] == 0
     assert peer.request("cancel_request", {"job_id": queued["header"]["msg_id"]}, channel="control")["content"]["state"] == "cancelled"
     peer.request("cancel_request", {"job_id": blocker["header"]["msg_id"]}, channel="control")
-    replies = {r["parent_header"]["msg_id"]: r["content"] for r in (peer.recv(), peer.recv())}
+    replies = {r["parent_header"]["msg_id"]: r["content"] for r in (peer.recv(timeout=120), peer.recv(timeout=120))}
     assert replies[queued["header"]["msg_id"]]["code"] == "cancelled"
+    assert replies[blocker["header"]["msg_id"]]["code"] == "cancelled"
 
 
 def test_a_resent_request_is_answered_from_the_same_job(peer):
@@ -140,3 +149,42 @@ def test_bad_requests_get_error_replies_naming_the_field(peer, msg_type, content
 def test_generate_is_refused_on_the_control_channel(peer):
     reply = peer.request("generate_request", {"prompt": "x"}, channel="control")["content"]
     assert reply["code"] == "unknown_message_type"
+
+
+def test_models_are_unloaded_and_loaded_on_request_in_queue_order(peer):
+    model = peer.request("info_request", channel="control")["content"]["default_model"]
+    peer.request("model_load_request", {"model": model}, timeout=120)
+    # An unload queued behind a running job waits for it: the job keeps its model to the end.
+    job = peer.send("generate_request", {"prompt": "rain", "seed": 2, **QUICK})
+    unload = peer.send("model_unload_request", {"model": model})
+    first, second = peer.recv(timeout=120), peer.recv(timeout=120)
+    assert first["parent_header"]["msg_id"] == job["header"]["msg_id"] and first["content"]["status"] == "ok"
+    assert second["parent_header"]["msg_id"] == unload["header"]["msg_id"]
+    assert second["header"]["msg_type"] == "model_unload_reply"
+    assert second["content"] == {"status": "ok", "model": model, "unloaded": True}
+    assert peer.request("info_request")["content"]["models_loaded"] == []
+    assert [m["loaded"] for m in peer.request("models_list_request")["content"]["models"] if m["name"] == model] == [False]
+    again = peer.request("model_unload_request", {"model": model}, timeout=120)["content"]
+    assert again == {"status": "ok", "model": model, "unloaded": False}
+
+    loaded = peer.request("model_load_request", {"model": model}, timeout=120)
+    assert loaded["header"]["msg_type"] == "model_load_reply"
+    assert loaded["content"]["model"] == model and loaded["content"]["load_s"] > 0
+    assert peer.request("info_request")["content"]["models_loaded"] == [model]
+    assert peer.request("model_load_request", {"model": model}, timeout=120)["content"]["load_s"] == 0.0  # already warm
+    # A result after unloading and loading again is the same as before.
+    before = extract_audio(first, first["content"]["audio"][0])[0]
+    after = peer.request("generate_request", {"prompt": "rain", "seed": 2, **QUICK}, timeout=120)
+    np.testing.assert_array_equal(extract_audio(after, after["content"]["audio"][0])[0], before)
+
+
+@pytest.mark.parametrize("msg_type", ["model_load_request", "model_unload_request"])
+@pytest.mark.parametrize("content, code", [
+    ({"model": "no-such-model"}, "model_not_found"),
+    ({"model": "/etc"}, "model_not_found"),
+    ({"model": 7}, "invalid_argument"),
+    ({}, "invalid_argument"),
+])
+def test_loading_or_unloading_an_unknown_model_is_refused(peer, msg_type, content, code):
+    reply = peer.request(msg_type, content)["content"]
+    assert (reply["status"], reply["code"], reply["field"]) == ("error", code, "model")
