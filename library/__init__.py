@@ -1,1 +1,12 @@
-"""The sound library index: every sound a user has, searchable by text, meaning and likeness (no torch, no Qt)."""
+"""The sound library index: every sound a user has, searchable by text, meaning and likeness (no torch, no Qt).
+
+    from soundloom.library import LibraryIndex
+    index = LibraryIndex.open()
+"""
+
+from soundloom.library.index import LibraryError, LibraryIndex, ScanTask
+from soundloom.library.records import Root, ScanReport, SearchResults, SoundRecord
+from soundloom.library.semantic import EmbeddingUnavailable
+
+__all__ = ["EmbeddingUnavailable", "LibraryError", "LibraryIndex", "Root", "ScanReport", "ScanTask",
+           "SearchResults", "SoundRecord"]

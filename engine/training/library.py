@@ -8,9 +8,7 @@ Nothing inside the library is ever written, moved or touched: files are opened f
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -18,59 +16,13 @@ import numpy as np
 import soundfile as sf
 
 from soundloom.engine.files import is_within
+# Captions are made the same way by the sound library index, which lives outside the engine.
+from soundloom.library.captions import NOISE_WORDS, caption_from_names, sidecar_caption, words_of  # noqa: F401
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".aif", ".aiff", ".ogg", ".oga", ".mp3"}
 MIN_SECONDS = 0.1
 MAX_SECONDS = 600.0  # longer files are skipped: a two-hour field recording is not a sample
 SILENCE_DBFS = -70.0
-# Words that say how a file was made or kept, not what it sounds like.
-NOISE_WORDS = {
-    "take", "tk", "final", "master", "mix", "edit", "edited", "bounce", "bounced", "copy", "stereo", "mono", "st",
-    "wav", "flac", "aif", "aiff", "ogg", "mp3", "new", "old", "alt", "version", "ver", "v", "rev", "export", "sample",
-    "samples", "one", "shot", "oneshot", "sfx", "fx", "untitled", "audio", "clip", "rec", "recording", "khz", "bit",
-}
-_FORMAT_TAG = re.compile(r"(?i)(?<![A-Za-z])\d+(\.\d+)?\s?(khz|k|bit)(?![A-Za-z])")  # "48k", "24bit", "44.1kHz"
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
-
-
-def words_of(name: str) -> list[str]:
-    """Lower-case descriptive words of a file or folder name: camelCase, _, - and . split; take
-    numbers, version tags and noise words dropped."""
-    name = _FORMAT_TAG.sub(" ", name)
-    parts = re.split(r"[\s_\-.()\[\]{},+&]+", _CAMEL.sub(" ", name))
-    out = []
-    for part in parts:
-        word = part.lower()
-        if not word or word.isdigit() or word in NOISE_WORDS or re.fullmatch(r"v\d+|take\d+|tk\d+|\d+(k|khz|bit)", word):
-            continue
-        out.append(word)
-    return out
-
-
-def caption_from_names(relative: Path) -> str:
-    """"Foley/Doors/Door_Slam_Wood_03.wav" → "door slam, wood, foley doors"."""
-    words = words_of(relative.stem)
-    head = " ".join(words[:2])
-    tail = " ".join(words[2:])
-    context = " ".join(w for folder in relative.parent.parts for w in words_of(folder))
-    return ", ".join(part for part in (head, tail, context) if part)
-
-
-def sidecar_caption(path: Path) -> str | None:
-    """The caption in `name.txt` or `name.json` ({"caption": …} or {"captions": […]}) beside `path`."""
-    text_file, json_file = path.with_suffix(".txt"), path.with_suffix(".json")
-    try:
-        if text_file.is_file():
-            caption = text_file.read_text(encoding="utf-8", errors="replace").strip()
-            return caption.splitlines()[0].strip() if caption else None
-        if json_file.is_file():
-            data = json.loads(json_file.read_text(encoding="utf-8"))
-            if isinstance(data, dict):
-                caption = data.get("caption") or (data.get("captions") or [None])[0]
-                return str(caption).strip() if caption else None
-    except (OSError, ValueError):
-        return None
-    return None
 
 
 @dataclass
