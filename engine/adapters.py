@@ -15,6 +15,7 @@ import re
 import shutil
 from pathlib import Path
 
+from soundloom.engine.training.checkpoint import list_checkpoints
 from soundloom.engine.training.lora import WEIGHTS_FILE
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.protocol.messages import ADAPTER_NAME_PATTERN
@@ -31,6 +32,11 @@ def check_name(name) -> str:
         raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{name!r} is not a valid adapter name; use 1 to 64 letters, "
                              "digits, '_', '.' or '-', starting with a letter or digit", "name")
     return name
+
+
+def holds_training(folder: Path) -> bool:
+    """Whether an adapter folder holds anything to resume or use: a checkpoint or finished weights."""
+    return bool(list_checkpoints(folder / "checkpoints")) or (folder / "lora" / WEIGHTS_FILE).is_file()
 
 
 class AdapterStore:

@@ -9,7 +9,7 @@ from soundloom.engine.adapters import AdapterStore, check_name
 from soundloom.engine.files import is_within
 from soundloom.engine.pipelines.requests import check_number
 from soundloom.engine.registry import ModelRegistry
-from soundloom.engine.training.finetune import FinetuneSpec, has_checkpoint
+from soundloom.engine.training.finetune import FinetuneSpec
 from soundloom.protocol.errors import ErrorCode, SoundloomError, out_of_range
 from soundloom.protocol.messages import FINETUNE_DEFAULTS, FINETUNE_RANGES, MAX_VALIDATION_PROMPTS
 
@@ -67,8 +67,10 @@ def parse_finetune(content: dict, registry: ModelRegistry, store: AdapterStore, 
             settings[key] = content[key]
     adapter_dir = store.folder(name)
     if settings.get("resume"):
-        if not has_checkpoint(adapter_dir):
-            raise SoundloomError(ErrorCode.ADAPTER_NOT_FOUND, f"adapter {name!r} has no checkpoint to resume from", "name")
+        # An adapter stopped before its first checkpoint (say, by an engine that died) resumes from
+        # step 0, so the command printed when a run stops works whatever point it stopped at.
+        if not adapter_dir.is_dir():
+            raise SoundloomError(ErrorCode.ADAPTER_NOT_FOUND, f"no adapter named {name!r} to resume", "name")
         trained_on = (store.record(name) or {}).get("base")
         if trained_on and trained_on != base.name:
             raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"adapter {name!r} was trained on {trained_on!r}; resume it "

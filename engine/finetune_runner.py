@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import shutil
 import subprocess
 import sys
 import threading
@@ -20,7 +21,7 @@ from typing import Callable
 
 import soundfile as sf
 
-from soundloom.engine.adapters import variant_name
+from soundloom.engine.adapters import holds_training, variant_name
 from soundloom.engine.jobs import CANCELLED, Job, JobBoard, complete
 from soundloom.engine.outbox import Outbox, Outgoing
 from soundloom.engine.training.finetune import FinetuneSpec
@@ -43,15 +44,19 @@ class FinetuneRunner(threading.Thread):
         self._training: dict[str, Job] = {}  # adapter name -> its queued or running job
 
     def training(self, name: str) -> Job | None:
+        """The job queued or running for adapter `name`; a job cancelled while queued no longer counts,
+        though it stays in the queue until the runner reaches it."""
         with self._lock:
-            return self._training.get(name)
+            job = self._training.get(name)
+        return job if job is not None and not job.finished else None
 
     def submit(self, job: Job) -> None:
         spec: FinetuneSpec = job.request
         with self._lock:
-            if spec.name in self._training:
+            current = self._training.get(spec.name)
+            if current is not None and not current.finished:
                 raise SoundloomError(ErrorCode.ADAPTER_EXISTS, f"adapter {spec.name!r} is being trained by job "
-                                     f"{self._training[spec.name].job_id}", "name")
+                                     f"{current.job_id}", "name")
             self.board.track(job)
             self._training[spec.name] = job
         self._queue.put(job)
@@ -75,11 +80,19 @@ class FinetuneRunner(threading.Thread):
                 log.exception("fine-tuning job %s failed", job.job_id)
                 self._finish(job, error_content(SoundloomError(ErrorCode.INTERNAL, f"{type(exc).__name__}: {exc}")), "error")
             finally:
-                with self._lock:
-                    self._training.pop(job.request.name, None)
-                self.on_finished()
+                self._release(job)
+
+    def _release(self, job: Job) -> None:
+        with self._lock:
+            if self._training.get(job.request.name) is not job:
+                return  # released already, or the name was taken again by a newer job
+            del self._training[job.request.name]
+        self.on_finished()
 
     def _finish(self, job: Job, content: dict, state: str) -> None:
+        # Released first: a client acting on the reply (resuming, or generating with the new variant)
+        # must find the adapter free and offered.
+        self._release(job)
         complete(self.board, self.outbox, job, content, state=state)
 
     def _run(self, job: Job) -> None:
@@ -91,14 +104,24 @@ class FinetuneRunner(threading.Thread):
         job.state, job.started = "running", time.monotonic()
         self.outbox.put(Outgoing("status", {"execution_state": "busy", "job_id": job.job_id}, parent=job.header))
         with open(self.log_dir / "finetune.log", "ab") as stderr:
+            # A session of its own: a Ctrl-C meant for an engine running in a terminal reaches the
+            # engine alone, which then stops training with a checkpoint instead of killing it mid-step.
             process = subprocess.Popen(
                 [sys.executable, "-m", "soundloom.engine.training.finetune_process", str(spec_file)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True, bufsize=1,
+                start_new_session=True,
             )
-        threading.Thread(target=self._cancel_when_asked, args=(job, process), daemon=True).start()
-        outcome = self._follow(job, process)
+        training = threading.Event()  # set once the process reports that its training loop begins
+        terminated = threading.Event()  # set when a cancel stopped the process before that
+        threading.Thread(target=self._cancel_when_asked, args=(job, process, training, terminated), daemon=True).start()
+        outcome = self._follow(job, process, training)
         process.wait()
         job.cancel_event.set()  # releases the cancel watcher
+        kept = holds_training(folder)
+        if outcome.get("event") != "done" and not kept:
+            # Nothing to resume or use: leaving the folder would only block the same name from
+            # starting again. Removed before the reply, so whoever reads the outcome finds it gone.
+            shutil.rmtree(folder, ignore_errors=True)
         if outcome.get("event") == "done":
             record = outcome["record"]
             content = {"status": "ok", "job_id": job.job_id, "adapter": spec.name, "model": variant_name(spec.base, spec.name),
@@ -107,20 +130,33 @@ class FinetuneRunner(threading.Thread):
         elif outcome.get("event") == "error":
             error = SoundloomError.from_dict(outcome)
             self._finish(job, error_content(error), "cancelled" if error.code == ErrorCode.CANCELLED else "error")
+        elif terminated.is_set():
+            message = ("cancelled; resume continues from the last checkpoint" if kept
+                       else "cancelled before the first step; nothing was kept")
+            self._finish(job, error_content(SoundloomError(ErrorCode.CANCELLED, message)), "cancelled")
         else:
             message = f"the training process ended without a result (exit status {process.returncode}); see finetune.log"
             self._finish(job, error_content(SoundloomError(ErrorCode.INTERNAL, message)), "error")
 
-    def _cancel_when_asked(self, job: Job, process: subprocess.Popen) -> None:
+    def _cancel_when_asked(self, job: Job, process: subprocess.Popen, training: threading.Event,
+                           terminated: threading.Event) -> None:
         job.cancel_event.wait()
-        if process.poll() is None:
-            try:
-                process.stdin.write("cancel\n")
-                process.stdin.flush()
-            except OSError:  # it has just exited
-                pass
+        if process.poll() is not None:
+            return
+        if not training.is_set():
+            # Still importing torch, loading the model or reading the library, which can take longer
+            # than anyone waits after pressing Ctrl-C; there is no step to save yet, so just stop it.
+            # (Every file it writes is written atomically, so even a loop just begun loses nothing.)
+            terminated.set()
+            process.terminate()
+            return
+        try:
+            process.stdin.write("cancel\n")
+            process.stdin.flush()
+        except OSError:  # it has just exited
+            pass
 
-    def _follow(self, job: Job, process: subprocess.Popen) -> dict:
+    def _follow(self, job: Job, process: subprocess.Popen, training: threading.Event) -> dict:
         """Relay the process's events until it reports its outcome; returns that last event."""
         last_progress = 0.0
         for line in process.stdout:
@@ -131,7 +167,9 @@ class FinetuneRunner(threading.Thread):
             kind = event.get("event")
             if kind in ("done", "error"):
                 return event
-            if kind == "progress":
+            if kind == "started":
+                training.set()
+            elif kind == "progress":
                 job.step, job.total, job.eta_s = event["step"], event["total"], event["eta_s"]
                 now = time.monotonic()
                 if now - last_progress >= PROGRESS_INTERVAL_S or event["step"] == event["total"]:

@@ -127,14 +127,28 @@ def _noise_scheduler(model: AudioModel):
     return DDPMScheduler.from_config({**config, "clip_sample": False})
 
 
-def _render(model: AudioModel, spec: FinetuneSpec, step: int, folder: Path, emit: Emit, kept: int) -> list[dict]:
-    """Render each validation prompt with the adapter as it is now; write WAVs and report them."""
+class _Stopped(Exception):
+    """Raised from a validation render's step callback when the run is asked to stop."""
+
+
+def _render(model: AudioModel, spec: FinetuneSpec, step: int, folder: Path, emit: Emit, kept: int,
+            should_stop: Callable[[], bool]) -> list[dict]:
+    """Render each validation prompt with the adapter as it is now; write WAVs and report them.
+
+    Raises _Stopped within one sampling step of `should_stop` turning true: renders on a large
+    model take seconds each, longer than someone who pressed Ctrl-C should wait.
+    """
+
+    def on_step(_step: int, _total: int) -> None:
+        if should_stop():
+            raise _Stopped()
+
     rendered = []
     model.unet.eval()
     for index, prompt in enumerate(spec.validation_prompts):
         request = GenerateRequest(prompt=prompt, seconds=spec.window_s, steps=VALIDATION_STEPS, seed=spec.seed + index)
         with torch.no_grad():
-            result = generate(model, request)
+            result = generate(model, request, on_step)
         path = folder / f"step-{step:07d}-{index}.wav"
         folder.mkdir(parents=True, exist_ok=True)
         _disk_guard(lambda: sf.write(path, result.audio[0].T, result.sample_rate, subtype="FLOAT"), "a validation render", kept)
@@ -157,7 +171,8 @@ def train_adapter(spec: FinetuneSpec, model: AudioModel, emit: Emit, should_stop
     out.mkdir(parents=True, exist_ok=True)
     checkpoints = out / "checkpoints"
     record_file = out / "adapter.json"
-    record = json.loads(record_file.read_text()) if spec.resume and record_file.exists() else {}
+    resuming = spec.resume and has_checkpoint(out)  # else it starts from step 0, as a new adapter
+    record = json.loads(record_file.read_text()) if resuming and record_file.exists() else {}
     scan, windows = prepare(spec, model)
     if spec.validation_prompts is None:
         spec.validation_prompts = sorted({w.caption for w in windows if " + " not in w.source})[:2]
@@ -175,9 +190,10 @@ def train_adapter(spec: FinetuneSpec, model: AudioModel, emit: Emit, should_stop
     params = lora.attach(model.unet, lora.lora_config(spec.rank, spec.convolutions), ADAPTER_NAME)
     optimizer = torch.optim.AdamW(params, lr=spec.learning_rate, weight_decay=1e-2)
     start, losses, elapsed_before = 0, [], 0.0
-    state = load_latest(checkpoints) if spec.resume else None
-    if spec.resume and state is None:
-        raise SoundloomError(ErrorCode.ADAPTER_NOT_FOUND, f"adapter {spec.name!r} has no checkpoint to resume from", "name")
+    state = load_latest(checkpoints) if resuming else None
+    if resuming and state is None:
+        raise SoundloomError(ErrorCode.ADAPTER_NOT_FOUND, f"none of adapter {spec.name!r}'s checkpoints can be read; "
+                             "remove it (soundloom adapters remove) and train it again", "name")
     if state is not None:
         from peft.utils import set_peft_model_state_dict
 
@@ -209,11 +225,14 @@ def train_adapter(spec: FinetuneSpec, model: AudioModel, emit: Emit, should_stop
         _disk_guard(lambda: write_json(record_file, record), "adapter.json", kept)
         raise error
 
+    def cancelled(step: int) -> SoundloomError:
+        return SoundloomError(ErrorCode.CANCELLED, f"cancelled at step {step}; resume continues from there")
+
     write_json(record_file, record)
     emit({"event": "started", "clips": len(scan.clips), "windows": len(windows), "skipped": len(scan.skipped), "step": start})
     for step in range(start, spec.steps):
         if should_stop():
-            stop(SoundloomError(ErrorCode.CANCELLED, f"cancelled at step {step}; resume continues from there"), step)
+            stop(cancelled(step), step)
         set_lr(optimizer, cosine_lr(step, spec.steps, spec.learning_rate, warmup=min(50, spec.steps // 10)))
         latents, cond = examples.sample(rng)
         loss = diffusion_loss(model.unet, scheduler, latents, cond, generator)
@@ -233,7 +252,10 @@ def train_adapter(spec: FinetuneSpec, model: AudioModel, emit: Emit, should_stop
                                     f"checkpoint of step {done} is kept: restore the folder and resume", "folder"), done)
             checkpoint(done)
         if spec.validation_prompts and (done % spec.validate_every == 0 or done == spec.steps):
-            record["validation"] += _render(model, spec, done, out / "validation", emit, kept)
+            try:
+                record["validation"] += _render(model, spec, done, out / "validation", emit, kept, should_stop)
+            except _Stopped:
+                stop(cancelled(done), done)
     _disk_guard(lambda: lora.save(out / "lora", model.unet, lora.lora_config(spec.rank, spec.convolutions), ADAPTER_NAME),
                 "the adapter weights", kept)
     final_loss = float(np.mean(losses[-20:])) if losses else float("nan")
