@@ -15,9 +15,12 @@ import json
 import os
 import re
 import shlex
+import signal
 import sys
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.sdk.audio import Audio
@@ -25,7 +28,9 @@ from soundloom.sdk.audio_file import OUTPUT_RATES, check_output_path, read_audio
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-CANCEL_WAIT_S = 120.0  # how long a cancelled fine-tune may take to write its checkpoint and answer
+# How long Ctrl-C waits for the engine to confirm a cancelled fine-tune (it stops after the current
+# step, with a checkpoint). Past that the engine finishes on its own; the terminal is the user's.
+CANCEL_WAIT_S = 8.0
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,6 +63,15 @@ def _sampling_options() -> argparse.ArgumentParser:
     common.add_argument("--local", action="store_true", help="run the engine in this process instead of the daemon")
     common.add_argument("--connection-file", type=Path, help="the engine to talk to (default: the user's engine)")
     return common
+
+
+def _clip_options() -> argparse.ArgumentParser:
+    """Arguments of the commands that start from a clip."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("input", type=Path, help="the clip: any format libsndfile reads (wav, flac, aiff, ogg, mp3…)")
+    options.add_argument("prompt")
+    options.add_argument("--overwrite", action="store_true", help="let -o replace the input file")
+    return options
 
 
 def _engine_options() -> argparse.ArgumentParser:
@@ -115,19 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-tune", dest="tune", action="store_const", const=False,
                    help="keep the model's own pitch when the prompt names a note (default: tune to it)")
 
-    p = commands.add_parser("inpaint", parents=[common], help="regenerate regions of a clip")
-    p.add_argument("input", type=Path)
-    p.add_argument("prompt")
+    clip = _clip_options()
+    p = commands.add_parser("inpaint", parents=[common, clip], help="regenerate regions of a clip")
     p.add_argument("--region", type=_region, action="append", required=True, help="START:END in seconds; repeatable")
 
-    p = commands.add_parser("transfer", parents=[common], help="re-imagine a clip after a prompt")
-    p.add_argument("input", type=Path)
-    p.add_argument("prompt")
+    p = commands.add_parser("transfer", parents=[common, clip], help="re-imagine a clip after a prompt")
     p.add_argument("--strength", type=float, default=0.5, help="0 keeps the clip, 1 ignores it (default 0.5)")
 
-    p = commands.add_parser("extend", parents=[common], help="continue a clip past its end")
-    p.add_argument("input", type=Path)
-    p.add_argument("prompt")
+    p = commands.add_parser("extend", parents=[common, clip], help="continue a clip past its end")
     p.add_argument("--seconds", type=float, required=True, help="how much to append, in seconds")
 
     _add_finetune_parser(commands)
@@ -177,6 +186,18 @@ def output_paths(output: Path, count: int) -> list[Path]:
     if count == 1:
         return [output]
     return [output.with_name(f"{output.stem}_{i}{output.suffix}") for i in range(1, count + 1)]
+
+
+def checked_output_paths(args: argparse.Namespace) -> list[Path]:
+    """Every file the command will write, each checked before any work starts (a generation can
+    take minutes, and its result should not be lost to a path that could never be written)."""
+    if Path(args.output).is_dir():
+        check_output_path(args.output, "output")  # says "a folder" rather than naming out_1 … out_N inside it
+    inputs = (args.input,) if getattr(args, "input", None) is not None else ()
+    paths = output_paths(args.output, args.variations)
+    for path in paths:
+        check_output_path(path, "output", inputs=inputs, overwrite=getattr(args, "overwrite", False))
+    return paths
 
 
 class _ProgressBar:
@@ -356,8 +377,8 @@ def _follow_finetune(job, validations: _Validations, bar: _ProgressBar) -> dict:
 
 
 def _cancel_finetune(job) -> dict | None:
-    """Cancel after Ctrl-C and wait for the engine to stop it (it writes a checkpoint first); the
-    result when the job had finished anyway, else None."""
+    """Cancel after Ctrl-C and wait a little for the engine to stop it (after the current step, with
+    a checkpoint); the result when the job had finished anyway, else None."""
     from soundloom.sdk.errors import JobCancelledError
 
     print("soundloom: cancelling (the adapter keeps its last checkpoint)…", file=sys.stderr)
@@ -366,10 +387,12 @@ def _cancel_finetune(job) -> dict | None:
         return job.result(timeout=CANCEL_WAIT_S)
     except JobCancelledError:
         return None
-    except (SoundloomError, TimeoutError) as exc:
+    except TimeoutError:
+        print("soundloom: the engine is still stopping it; see `soundloom adapters list`", file=sys.stderr)
+    except SoundloomError as exc:
         print(f"soundloom: warning: {exc}", file=sys.stderr)
-    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
-        pass
+    except KeyboardInterrupt:
+        print("soundloom: stopped waiting; the engine finishes the cancel on its own", file=sys.stderr)
     return None
 
 
@@ -377,21 +400,71 @@ def _resume_command(argv: list[str]) -> str:
     return shlex.join(["soundloom", *argv, *([] if "--resume" in argv else ["--resume"])])
 
 
+def _restart_command(argv: list[str]) -> str:
+    return shlex.join(["soundloom", *(arg for arg in argv if arg != "--resume")])
+
+
+def _after_cancel(client, name: str, argv: list[str]) -> str:
+    """The command that carries on: resume when the engine kept the adapter (it keeps one only with
+    a checkpoint), else the same command again."""
+    try:
+        kept = any(adapter.get("name") == name for adapter in client.adapters.list())
+    except SoundloomError:  # cannot ask: resuming is what works whenever anything was kept
+        kept = True
+    if kept:
+        return f"continue with: {_resume_command(argv)}"
+    return f"nothing was kept; start again with: {_restart_command(argv)}"
+
+
+def _output_folder(folder: Path, field: str) -> Path:
+    """Create `folder` if needed; an error saying why when results cannot be written in it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{folder} exists and is not a folder", field) from None
+    except OSError as exc:
+        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"cannot create folder {folder} ({exc.strerror})", field) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"no permission to write in folder {folder}", field)
+    return folder
+
+
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold Ctrl-C while a job is submitted and raise it once the command holds the job: pressed in
+    between, it would leave the engine running a job nobody can cancel. Submitting only sends the
+    request, so it is held for moments."""
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield  # Ctrl-C is ignored or handled elsewhere: leave it so
+        return
+    pressed: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, _frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if pressed:
+        raise KeyboardInterrupt
+
+
 def _finetune(args: argparse.Namespace, argv: list[str]) -> int:
     from soundloom.sdk.client import Client
 
     if args.validation_dir is not None:
-        args.validation_dir.mkdir(parents=True, exist_ok=True)  # fail now rather than at the first render
+        _output_folder(args.validation_dir, "validation_dir")  # fail now rather than at the first render
     with Client.connect(args.connection_file, engine_args=_engine_args(args)) as client:
-        job = client.finetune(args.folder, model=_model_field(args, client), **finetune_options(args))
-        bar = _ProgressBar("finetune")
+        bar, job = _ProgressBar("finetune"), None
         try:
+            with _ctrl_c_held():
+                job = client.finetune(args.folder, model=_model_field(args, client), **finetune_options(args))
             result = _follow_finetune(job, _Validations(args.validation_dir, bar), bar)
         except KeyboardInterrupt:
+            if job is None:  # pressed before the request left: there is nothing to cancel
+                raise
             bar.close()
             result = _cancel_finetune(job)
             if result is None:
-                print(f"soundloom: cancelled; continue with: {_resume_command(argv)}", file=sys.stderr)
+                print(f"soundloom: cancelled; {_after_cancel(client, args.name, argv)}", file=sys.stderr)
                 return EXIT_INTERRUPTED
         finally:
             bar.close()
@@ -425,7 +498,7 @@ def library_table(preview: dict) -> str:
             lines.append(f"  {clip['seconds']:8.2f}  {clip['caption_source']:7}  {clip['path']:{width}}  {clip['caption']}")
     if skipped:
         lines.append("skipped:")
-        lines.extend(f"  {item['path']}: {item['reason']}" for item in skipped)
+        lines.extend(f"  {item['path']}: {' '.join(str(item['reason']).split())}" for item in skipped)
     lines.append(f"{len(clips)} clip(s), {preview.get('total_seconds', 0.0):.1f} s in all; {len(skipped)} skipped")
     return "\n".join(lines)
 
@@ -486,14 +559,14 @@ def main(argv: list[str] | None = None) -> int:
             return _library(args)
         if args.command == "adapters":
             return _adapters(args)
-        check_output_path(args.output, "output")
+        checked_output_paths(args)
         fields = request_fields(args)
         clips = run_local(args, fields) if args.local else run_on_engine(args, fields)
         for path, clip in zip(output_paths(args.output, len(clips)), clips):
             clip.save(path, sample_rate=args.sample_rate)
             print(path)
     except SoundloomError as exc:
-        print(f"soundloom: error: {exc}", file=sys.stderr)
+        print(f"soundloom: error: {' '.join(str(exc).split())}", file=sys.stderr)  # one line, whatever the message holds
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("soundloom: cancelled", file=sys.stderr)

@@ -1,16 +1,14 @@
 """The `soundloom finetune`, `library` and `adapters` commands, and `--adapter-scale`.
 
 Parsing and output formatting first, then the commands against a stand-in engine on real sockets,
-then against the real daemon on a tiny random-weight model (Ctrl-C included, in a subprocess).
+then against the real daemon on a tiny random-weight model. Ctrl-C: test_cli_finetune_cancel.py.
 """
 
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
-import time
+import os
+import stat
 
 import pytest
 import soundfile as sf
@@ -80,8 +78,31 @@ def test_finetune_shows_progress_saves_validations_and_prints_the_variant(fake, 
     assert code == 0 and out == "fake-model+rain\n"
     assert sorted(p.name for p in renders.iterdir()) == ["step000003-001-soft-rain.wav", "step000003-002-wind.wav"]
     assert sf.info(renders / "step000003-002-wind.wav").frames == 4000
+    umask = os.umask(0o077)
+    os.umask(umask)
+    assert {stat.S_IMODE(p.stat().st_mode) for p in renders.iterdir()} == {0o666 & ~umask}  # the user's to share
     assert "validation at step 3: soft rain" in err and "loss" in err
     assert fake.requests_of("finetune_request")[-1]["content"]["validation_prompts"] == ["soft rain", "wind!"]
+
+
+@pytest.mark.parametrize("make, fragment", [
+    (lambda d: (d / "renders").write_text("a file"), "renders exists and is not a folder"),
+    (lambda d: (d / "file").write_text("a file"), "cannot create folder"),
+], ids=["a-file", "inside-a-file"])
+def test_an_unusable_validation_dir_is_one_line_before_training(fake, tmp_path, capsys, make, fragment):
+    make(tmp_path)
+    folder = tmp_path / "renders" if "renders" in fragment else tmp_path / "file" / "renders"
+    code = main(["finetune", str(tmp_path), "--name", "rain", "--validation-dir", str(folder),
+                 "--connection-file", str(fake.connection_file)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("soundloom: error: validation_dir: ") and fragment in err
+    assert len(err.strip().splitlines()) == 1 and "[invalid_argument]" in err
+    assert fake.requests_of("finetune_request") == []
+
+
+def test_a_skip_reason_stays_on_its_line():
+    preview = dict(FinetuneFake.PREVIEW, skipped=[{"path": "x.mp3", "reason": "unreadable (first\nsecond)"}])
+    assert "  x.mp3: unreadable (first second)" in library_table(preview).splitlines()
 
 
 def test_library_and_adapters_commands(fake, tmp_path, capsys):
@@ -149,25 +170,3 @@ def test_finetune_errors_are_one_line_with_field_and_code(real, capsys):
     err = capsys.readouterr().err
     assert err.startswith("soundloom: error: name:") and "[invalid_argument]" in err
     assert len(err.strip().splitlines()) == 1
-
-
-def test_ctrl_c_cancels_the_finetune_and_says_how_to_resume(real):
-    client, connection, library = real
-    command = [sys.executable, "-m", "soundloom.sdk.cli", "finetune", str(library), "--name", "stopped",
-               "--steps", "100000", "--batch-size", "1", "--connection-file", str(connection)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 120
-        while not any(a["name"] == "stopped" and a["state"] == "training" for a in client.adapters.list()):
-            assert process.poll() is None and time.monotonic() < deadline, "the fine-tune never started"
-            time.sleep(0.2)
-        time.sleep(1.0)  # let it take a few steps
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=150)
-    finally:
-        process.kill()
-    assert process.returncode == 130
-    assert "--resume" in err and "cancelled" in err and out == ""
-    stopped = next(a for a in client.adapters.list() if a["name"] == "stopped")
-    assert stopped["state"] == "partial"
-    client.adapters.remove("stopped")
