@@ -26,7 +26,7 @@ from soundloom.engine.results import ResultStore
 from soundloom.engine.supervisor import WorkerSupervisor
 from soundloom.protocol.codec import PROTOCOL_VERSION, extract_audio
 from soundloom.protocol.errors import ErrorCode, SoundloomError
-from soundloom.protocol.messages import CONTROL_ACTIONS, Action, error_content
+from soundloom.protocol.messages import CONTROL_ACTIONS, MAX_EMBED_TEXTS, MAX_PROMPT_CHARS, Action, error_content
 
 log = logging.getLogger("soundloom.engine")
 Reply = tuple[dict, list]
@@ -53,6 +53,8 @@ class EngineService:
         self.library_roots = [Path(r).expanduser().resolve() for r in library_roots]
         self.finetuning = finetuning  # its thread is started and stopped by the server
         self.shutdown_requested = threading.Event()
+        self._embed_runner = None  # started on the first embed request: most sessions never need it
+        self._embed_lock = threading.Lock()
         self.refresh_variants()
 
     def handle(self, msg: dict, channel: str = "shell") -> Reply | None:
@@ -245,3 +247,35 @@ class EngineService:
         self.adapters.remove(name)
         self.refresh_variants()
         return {"status": "ok", "name": name, "removed": True}, []
+
+    # ---------------------------------------------------------------- text embeddings
+
+    def _embed(self, msg: dict, content: dict) -> Reply | None:
+        existing = self._existing(msg)
+        if existing is not False:
+            return existing
+        for key in content:
+            if key != "texts":
+                raise SoundloomError(ErrorCode.INVALID_ARGUMENT, "not a field of embed; allowed: texts", key)
+        texts = content.get("texts")
+        if not isinstance(texts, list) or not 1 <= len(texts) <= MAX_EMBED_TEXTS:
+            raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"expected a list of 1 to {MAX_EMBED_TEXTS} strings", "texts")
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise SoundloomError(ErrorCode.INVALID_ARGUMENT, "expected a string", f"texts[{i}]")
+            if len(text) > MAX_PROMPT_CHARS:
+                raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{len(text)} characters; at most {MAX_PROMPT_CHARS}", f"texts[{i}]")
+        header = msg["header"]
+        job = Job(job_id=header["msg_id"], action="embed", request=list(texts), model=None, priority="interactive",
+                  session=header.get("session", ""), header=header, waiters=[(msg.get("identities", []), msg)])
+        self._embedder().submit(job)
+        return None
+
+    def _embedder(self):
+        from soundloom.engine.text_embedder import EmbedRunner
+
+        with self._embed_lock:
+            if self._embed_runner is None or not self._embed_runner.is_alive():
+                self._embed_runner = EmbedRunner(self.board, self.outbox, str(self.engine.device))
+                self._embed_runner.start()
+            return self._embed_runner

@@ -35,6 +35,7 @@ class Action(str, Enum):
     LIBRARY_PREVIEW = "library_preview"
     ADAPTERS_LIST = "adapters_list"
     ADAPTERS_REMOVE = "adapters_remove"
+    EMBED = "embed"
 
     @property
     def request(self) -> str:
@@ -163,6 +164,11 @@ MAX_REGIONS = 64  # regions in one inpaint request; regions closer than the cros
 MAX_PROMPT_CHARS = 2000  # prompt, negative_prompt, each validation prompt
 MAX_TEXT_CHARS = 4096  # any other string field (names, paths, job ids); a path's usual limit
 MAX_LIST_ITEMS = 256  # items in any list field (regions and validation prompts have tighter limits)
+# embed: texts per request and characters per text (the sentence encoder reads at most 256 tokens).
+MAX_EMBED_TEXTS = 256
+EMBED_MODEL = "all-MiniLM-L6-v2"
+EMBED_DIM = 384
+VECTOR_DTYPE = "<f4"  # dtype of the embedding buffer
 
 
 def error_content(error: SoundloomError) -> dict[str, Any]:

@@ -768,6 +768,18 @@ class AsyncClient:
             Action.FINETUNE, content, None, on_progress, parse=finetune_result_or_raise, on_validation=on_validation
         )
 
+    # ------------------------------------------------------------------ text embeddings
+
+    async def embed(self, texts: Sequence[str], timeout: float | None = 120.0) -> np.ndarray:
+        """Sentence embeddings of 1–256 `texts` (each at most 2,000 characters) from the engine's text
+        encoder (all-MiniLM-L6-v2): float32 [len(texts), 384], each row L2-normalised, so a dot
+        product is the cosine. The first call loads the encoder (seconds); `timeout` in seconds."""
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        reply = await self._call(Channel.SHELL, Action.EMBED, {"texts": texts}, timeout=timeout)
+        if reply["content"].get("status") != Status.OK.value:
+            raise error_for_reply(reply["content"])
+        return vectors_of(reply, len(texts))
+
     # ------------------------------------------------------------------ engine and jobs
 
     async def ping(self, timeout: float | None = 10.0) -> float:
@@ -957,6 +969,21 @@ def _prompts(prompts: Sequence[str] | None) -> list[str] | None:
     if prompts is None:
         return None
     return [prompts] if isinstance(prompts, str) else list(prompts)
+
+
+def vectors_of(reply: dict[str, Any], count: int) -> np.ndarray:
+    """The float32 [count, dim] matrix an embed reply's `vectors` descriptor points at (a copy)."""
+    descriptor = reply["content"].get("vectors")
+    buffers = reply.get("buffers") or []
+    shape = descriptor.get("shape") if isinstance(descriptor, dict) else None
+    index = descriptor.get("buffer") if isinstance(descriptor, dict) else None
+    valid = (isinstance(index, int) and 0 <= index < len(buffers) and descriptor.get("dtype") == "<f4"
+             and isinstance(shape, list) and len(shape) == 2 and shape[0] == count
+             and all(isinstance(n, int) and n > 0 for n in shape))
+    if not valid or memoryview(buffers[index]).nbytes != shape[0] * shape[1] * 4:
+        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"the engine sent a malformed vectors descriptor {descriptor!r}",
+                             "vectors")
+    return np.frombuffer(memoryview(buffers[index]), dtype="<f4").reshape(shape).copy()
 
 
 def _without_status(content: dict[str, Any]) -> dict[str, Any]:

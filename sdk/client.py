@@ -191,5 +191,6 @@ class Client:
     submit_transfer = _blocking(AsyncClient.submit_transfer, Job)
     submit_extend = _blocking(AsyncClient.submit_extend, Job)
 
+    embed = _blocking(AsyncClient.embed)
     library_preview = _blocking(AsyncClient.library_preview)
     finetune = _blocking(AsyncClient.finetune, Job)
