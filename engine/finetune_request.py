@@ -79,4 +79,5 @@ def parse_finetune(content: dict, registry: ModelRegistry, store: AdapterStore, 
         raise SoundloomError(ErrorCode.ADAPTER_EXISTS, f"an adapter named {name!r} exists; choose another name, remove it "
                              "(soundloom adapters remove), or resume it", "name")
     return FinetuneSpec(folder=str(folder), name=name, base=base.name, model_path=str(base.path), adapter_dir=str(adapter_dir),
-                        validation_prompts=_prompts(content.get("validation_prompts")), device=device, **settings)
+                        validation_prompts=_prompts(content.get("validation_prompts")), device=device,
+                        library_roots=[str(root) for root in roots], **settings)

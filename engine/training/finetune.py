@@ -66,6 +66,7 @@ class FinetuneSpec:
     resume: bool = FINETUNE_DEFAULTS["resume"]
     device: str = "cpu"
     window_s: float = WINDOW_S
+    library_roots: list[str] | None = None  # links in the library count only inside these (None: the folder itself)
 
 
 def utc_now() -> str:
@@ -108,7 +109,7 @@ class Examples:
 
 
 def prepare(spec: FinetuneSpec, model: AudioModel) -> tuple[LibraryScan, list[Window]]:
-    scan = scan_library(spec.folder)
+    scan = scan_library(spec.folder, spec.library_roots)
     if not scan.clips:
         reasons = "; ".join(f"{s['path']}: {s['reason']}" for s in scan.skipped[:5]) or "no audio files found"
         raise SoundloomError(ErrorCode.EMPTY_LIBRARY, f"no usable clip in {scan.root} ({reasons})", "folder")

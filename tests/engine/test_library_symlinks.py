@@ -74,3 +74,16 @@ def test_library_preview_over_the_wire_lists_nothing_from_outside(tree, tiny_mod
     finally:
         peer.close()
         daemon.stop()
+
+
+def test_fine_tuning_reads_exactly_what_the_preview_lists(tree, tiny_model):
+    from soundloom.engine.training.finetune import FinetuneSpec, prepare
+
+    root, library = tree
+    spec = FinetuneSpec(folder=str(library), name="x", base="tiny", model_path="unused", adapter_dir="unused",
+                        library_roots=[str(root)])
+    scan, windows = prepare(spec, tiny_model)
+    assert sorted(clip.path for clip in scan.clips) == sorted(clip.path for clip in scan_library(library, [root]).clips)
+    assert {os.path.dirname(os.path.realpath(library / clip.path)) for clip in scan.clips} <= {
+        str((root / "allowed").resolve()), str((root / "other").resolve())}
+    assert windows
