@@ -2,8 +2,10 @@
 sample library, from the shell.
 
 Each sound command talks to the running engine (`soundloom serve`), starting one for the command
-when none runs; `--local` runs the engine inside this process instead. `finetune`, `library` and
-`adapters` always go through the engine. Errors are one line on stderr
+when none runs; `--local` runs the engine inside this process instead. `finetune`, `library
+preview` and `adapters` always go through the engine. `library add|remove|list|scan` and `search`
+work on the sound library index on this machine (soundloom.library), which asks a running engine
+only to embed text for semantic search. Errors are one line on stderr
 (`soundloom: error: FIELD: message [code]`) with exit code 2, and nothing is written when a
 command fails.
 """
@@ -104,11 +106,64 @@ def _add_finetune_parser(commands) -> None:
     p.add_argument("--resume", action="store_true", help="continue adapter NAME from its last checkpoint")
 
 
+LIBRARY_COMMANDS = ("add", "remove", "list", "scan", "preview")
+
+
+def _index_options() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--index", type=Path, help="the library index file (default: library.sqlite3 in the data folder)")
+    options.add_argument("--connection-file", type=Path,
+                         help="the engine that embeds captions for semantic search (default: the user's engine; never started)")
+    return options
+
+
 def _add_library_parsers(commands) -> None:
-    p = commands.add_parser("library", parents=[_engine_options()],
-                            help="show what fine-tuning on a sample library would use")
+    index = _index_options()
+    p = commands.add_parser("library", help="the sound library: add, remove, list and scan folders; preview for fine-tuning")
+    actions = p.add_subparsers(dest="library_command", required=True, parser_class=_Parser)
+    adding = actions.add_parser("add", parents=[index], help="add a folder of sounds to the library, then scan")
+    adding.add_argument("folder", type=Path)
+    adding.add_argument("--no-scan", action="store_true", help="add it without scanning now")
+    adding.add_argument("--json", action="store_true", help="print the scan report as JSON")
+    removing = actions.add_parser("remove", parents=[index], help="forget a library folder (its files are untouched)")
+    removing.add_argument("folder", type=Path)
+    listing = actions.add_parser("list", parents=[index], help="the library's folders with their sound counts")
+    listing.add_argument("--json", action="store_true")
+    scanning = actions.add_parser("scan", parents=[index], help="index new, changed, moved and removed sounds")
+    scanning.add_argument("--json", action="store_true", help="print the scan report as JSON")
+    p = actions.add_parser("preview", parents=[_engine_options()],
+                           help="show what fine-tuning on a folder would use (`soundloom library FOLDER` for short)")
     p.add_argument("folder", type=Path)
     p.add_argument("--json", action="store_true", help="print the engine's answer as JSON")
+
+    p = commands.add_parser("search", parents=[index], help="search the sound library by text, meaning or likeness")
+    p.add_argument("text", nargs="?", default="",
+                   help='words (all must match), -word excludes, "a phrase", slam* for prefixes')
+    p.add_argument("--similar", type=Path, metavar="FILE", help="rank by how much each sound is like FILE")
+    p.add_argument("--region", type=_region, help="with --similar: only START:END (seconds) of FILE")
+    p.add_argument("--category", help="a UCS category (DOORS), CatID (DOORWood) or CATEGORY-SUBCATEGORY")
+    p.add_argument("--min-seconds", type=float)
+    p.add_argument("--max-seconds", type=float)
+    p.add_argument("--sample-rate", type=int, help="Hz")
+    p.add_argument("--channels", type=int)
+    p.add_argument("--folder", type=Path, help="only sounds below this folder")
+    p.add_argument("--favourites", action="store_true")
+    p.add_argument("--collection")
+    p.add_argument("--limit", type=int, default=50, help="most results to show (default 50)")
+    p.add_argument("--json", action="store_true", help="results as JSON")
+
+
+def library_alias(argv: list[str]) -> list[str]:
+    """`soundloom library FOLDER …` means `soundloom library preview FOLDER …`."""
+    if argv[:1] != ["library"]:
+        return argv
+    i = 1
+    while i < len(argv) and argv[i].startswith("-"):
+        i += 2 if argv[i] in ("--connection-file", "--device") else 1
+    if i < len(argv) and argv[i] not in LIBRARY_COMMANDS:
+        return ["library", "preview", *argv[1:]]
+    return argv
+
 
     p = commands.add_parser("adapters", help="list or remove fine-tuned adapters")
     actions = p.add_subparsers(dest="adapters_command", required=True, parser_class=_Parser)
@@ -312,6 +367,10 @@ def _status(args: argparse.Namespace) -> int:
         models = client.models.list()
     print(f"engine {info['engine_version']} (pid {info['pid']}) on {info['device']}, protocol {info['protocol_version']}")
     print(f"queue: {info['queue_length']} job(s) queued or running")
+    worker = info.get("worker") or {}
+    if worker.get("restarts"):
+        state = "running" if worker.get("alive") else "stopped: restart the engine"
+        print(f"worker: {state}; replaced {worker['restarts']} time(s) after a failure, last {worker.get('last_failure')}")
     for model in models:
         marks = [m for m, on in (("default", model["name"] == info["default_model"]), ("loaded", model["loaded"])) if on]
         print(f"  {model['name']:24s} {model['family']:10s} {model['sample_rate']} Hz  {' '.join(marks)}")
@@ -475,6 +534,10 @@ def _finetune(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def _library(args: argparse.Namespace) -> int:
+    if args.library_command != "preview":
+        from soundloom.library.cli import library_command  # the index's dependencies load only now
+
+        return library_command(args)
     from soundloom.sdk.client import Client
 
     with Client.connect(args.connection_file, engine_args=_engine_args(args)) as client:
@@ -545,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] in (["train"], ["eval"]):
         return _exec_engine("soundloom.engine.training.cli", argv)
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(library_alias(argv))
     except SystemExit as exit_:  # usage errors and --help: report the code instead of exiting
         return int(exit_.code or 0)
     try:
@@ -559,6 +622,10 @@ def main(argv: list[str] | None = None) -> int:
             return _library(args)
         if args.command == "adapters":
             return _adapters(args)
+        if args.command == "search":
+            from soundloom.library.cli import search_command
+
+            return search_command(args)
         checked_output_paths(args)
         fields = request_fields(args)
         clips = run_local(args, fields) if args.local else run_on_engine(args, fields)
