@@ -1,1 +1,1 @@
-"""soundloom desktop."""
+"""soundloom desktop: the sound browser (PyQt6) over the library index."""

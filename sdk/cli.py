@@ -201,7 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
                             add_help=False)
     p.add_argument("engine_args", nargs=argparse.REMAINDER)
     for name, text in (("train", "train the starter model (soundloom train starter --help)"),
-                       ("eval", "score a model on the corpus's held-out split (soundloom eval --help)")):
+                       ("eval", "score a model on the corpus's held-out split (soundloom eval --help)"),
+                       ("desktop", "open the sound browser (soundloom desktop --help)")):
         commands.add_parser(name, help=text, add_help=False).add_argument("rest", nargs=argparse.REMAINDER)
     p = commands.add_parser("status", help="show the running engine, its models and its queue")
     p.add_argument("--connection-file", type=Path)
@@ -607,6 +608,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(argv[1:])
     if argv[:1] in (["train"], ["eval"]):
         return _exec_engine("soundloom.engine.training.cli", argv)
+    if argv[:1] == ["desktop"]:  # a Qt program with its own options
+        return _exec_engine("soundloom.desktop.app", argv[1:])
     try:
         args = build_parser().parse_args(library_alias(argv))
     except SystemExit as exit_:  # usage errors and --help: report the code instead of exiting

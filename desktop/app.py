@@ -1,0 +1,121 @@
+"""`soundloom desktop` / `soundloom-desktop`: the sound browser.
+
+    soundloom desktop                                  open the window on your library index
+    soundloom desktop --library ~/Sounds/Foley         also add a library folder
+    soundloom desktop --screenshot out.png --library DIR [--select QUERY]
+                                                       render the window offscreen with DIR indexed
+                                                       (in a throwaway index) and write a PNG
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SCREENSHOT_SIZE = (1440, 900)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="soundloom desktop", description="Browse, audition and drag sounds into a DAW.")
+    parser.add_argument("--library", type=Path, action="append", default=[], metavar="DIR",
+                        help="add a library folder (repeatable)")
+    parser.add_argument("--index", type=Path, metavar="FILE",
+                        help="the library index database (default: the one the CLI uses)")
+    parser.add_argument("--device", help="audio output device, by number or name (default: the system's)")
+    parser.add_argument("--screenshot", type=Path, metavar="PNG",
+                        help="render the window offscreen to this PNG and exit (with --library: a throwaway index)")
+    parser.add_argument("--select", metavar="QUERY", help="with --screenshot: search for this and select the first result")
+    parser.add_argument("--size", default=f"{SCREENSHOT_SIZE[0]}x{SCREENSHOT_SIZE[1]}", metavar="WxH",
+                        help="with --screenshot: window size in pixels")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.screenshot is not None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PyQt6.QtCore import QSettings
+    from PyQt6.QtWidgets import QApplication
+
+    from soundloom.desktop import theme
+    from soundloom.desktop.output import open_output
+    from soundloom.desktop.tasks import LibraryService
+    from soundloom.desktop.window import APPLICATION, ORGANISATION, MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("soundloom")
+    theme.apply(app)
+
+    with tempfile.TemporaryDirectory(prefix="soundloom-desktop-") as scratch:
+        index_path = args.index
+        if args.screenshot is not None:
+            # A screenshot must not add folders to the user's own index or disturb their layout.
+            if index_path is None and args.library:
+                index_path = Path(scratch) / "library.sqlite3"
+            settings = QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
+            settings.setValue("audition/auto_play", False)
+        else:
+            settings = QSettings(ORGANISATION, APPLICATION)
+        device = int(args.device) if args.device and args.device.isdigit() else args.device
+        library = LibraryService(index_path)
+        window = MainWindow(library, open_output(device), settings, scan_on_start=not args.library)
+        for folder in args.library:
+            window.add_library_folder(str(folder.expanduser().resolve()))
+        if args.screenshot is not None:
+            code = screenshot(app, window, args.screenshot, args.select, _size(args.size))
+        else:
+            window.show()
+            code = app.exec()
+        window.close()
+        library.close()
+    return code
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, _, height = text.lower().partition("x")
+    return int(width), int(height)
+
+
+def wait_until(app, condition, timeout: float) -> bool:
+    """Run the event loop until `condition()` holds; False after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        app.processEvents()
+        time.sleep(0.01)  # the work being waited for runs on other threads; don't spin a core
+    return True
+
+
+def screenshot(app, window, path: Path, select: str | None, size: tuple[int, int], timeout: float = 300) -> int:
+    """Index, search, select the first result, let its waveform and spectrogram draw, write a PNG."""
+    window.resize(*size)
+    window.show()
+    wait_until(app, lambda: window.last_scan is not None and window.settled(), timeout)
+    if select:
+        window.search_bar.text.blockSignals(True)
+        window.search_bar.text.setText(select)
+        window.search_bar.text.blockSignals(False)
+        window.query = window.query.with_(text=select)
+        window.run_search()
+        wait_until(app, window.settled, timeout)
+    window.select_first()
+    window.table.setFocus()
+    wait_until(app, window.settled, timeout)
+    app.processEvents()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path), "PNG"):
+        print(f"soundloom desktop: cannot write {path}", file=sys.stderr)
+        return 1
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

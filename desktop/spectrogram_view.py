@@ -1,0 +1,82 @@
+"""The spectrogram view: the waveform's time span, frequency up a log axis, level as colour.
+
+Spectrograms are computed on a worker thread for what is in view; while a new one is computed
+after a zoom or scroll, the last one stays up, stretched to where it now belongs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
+from PyQt6.QtGui import QImage, QPainter
+from PyQt6.QtWidgets import QSizePolicy, QWidget
+
+from soundloom.desktop import theme
+from soundloom.desktop.spectrum import Spectrogram, to_rgb32
+from soundloom.desktop.timeline import Timeline
+from soundloom.desktop.waveform import paint_overlays
+
+LABELS_HZ = (50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000)
+
+
+class SpectrogramView(QWidget):
+    clicked = pyqtSignal(float)  # seconds
+
+    def __init__(self, timeline: Timeline, parent=None):
+        super().__init__(parent)
+        self.timeline = timeline
+        self.spectrogram: Spectrogram | None = None
+        self._image: QImage | None = None
+        self.message = ""
+        self.setMinimumHeight(70)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        for event in (timeline.view_changed, timeline.selection_changed, timeline.playhead_changed):
+            event.connect(self.update)
+
+    def set_spectrogram(self, spectrogram: Spectrogram | None, message: str = "") -> None:
+        self.spectrogram, self.message = spectrogram, message
+        if spectrogram is not None:
+            pixels = to_rgb32(spectrogram)
+            rows, columns = pixels.shape
+            self._image = QImage(pixels.tobytes(), columns, rows, columns * 4, QImage.Format.Format_RGB32).copy()
+        else:
+            self._image = None
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        rect = QRectF(self.rect())
+        painter.fillRect(rect, theme.WAVEFORM_BACKGROUND)
+        if self._image is not None and self.spectrogram.end > self.spectrogram.start:
+            left = self.timeline.x_at(self.spectrogram.start, rect.width())
+            right = self.timeline.x_at(self.spectrogram.end, rect.width())
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(QRectF(left, 0, right - left, rect.height()), self._image)
+            self._paint_axis(painter, rect)
+        elif self.message:
+            painter.setPen(theme.DIM_TEXT)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.message)
+        paint_overlays(painter, self.timeline, rect)
+        painter.end()
+
+    def _paint_axis(self, painter: QPainter, rect: QRectF) -> None:
+        spectrogram = self.spectrogram
+        span = np.log(spectrogram.fmax / spectrogram.fmin)
+        painter.setPen(theme.TEXT)
+        font = painter.font()
+        font.setPointSizeF(max(font.pointSizeF() - 1.5, 6.5))
+        painter.setFont(font)
+        last_y = None
+        for hz in LABELS_HZ:
+            if not spectrogram.fmin < hz < spectrogram.fmax:
+                continue
+            y = rect.height() * (1 - np.log(hz / spectrogram.fmin) / span)
+            if last_y is not None and last_y - y < 14:
+                continue
+            last_y = y
+            painter.fillRect(QRectF(0, y, 5, 1), theme.TEXT)
+            painter.drawText(QPointF(7, y + 4), f"{hz // 1000}k" if hz >= 1000 else str(hz))
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.timeline.duration > 0:
+            self.clicked.emit(self.timeline.time_at(event.position().x(), self.width()))

@@ -1,0 +1,745 @@
+"""The main window: sources on the left, search and results in the middle, the selected sound below.
+
+The window wires the parts together; each part (models, views, audition, export) is its own module.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PyQt6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl
+from PyQt6.QtGui import QAction, QActionGroup, QDesktopServices, QDrag, QKeySequence
+from PyQt6.QtWidgets import (QAbstractItemView, QApplication, QFileDialog, QHeaderView, QInputDialog, QLabel,
+                             QMainWindow, QMessageBox, QProgressBar, QSlider, QSplitter, QTableView, QTreeView,
+                             QVBoxLayout, QWidget)
+
+from soundloom.desktop.audition import Audition
+from soundloom.desktop.detail import VIEWS, DetailPane
+from soundloom.desktop.export import RATES, SUBTYPES, ExportError, ExportFormat, drag_file, render
+from soundloom.desktop.mime import mime_for_files
+from soundloom.desktop.output import AudioOutput, open_output, output_devices
+from soundloom.desktop.paths import exports_dir, peaks_dir
+from soundloom.desktop.peaks import PeakCache
+from soundloom.desktop.query import FOLDER, Query, Scope
+from soundloom.desktop.results import column_index, display
+from soundloom.desktop.results_model import ResultsTableModel
+from soundloom.desktop.search_bar import SearchBar
+from soundloom.desktop.selection import Region
+from soundloom.desktop.sources_model import SourcesDelegate, SourcesModel
+from soundloom.desktop.tasks import LibraryService, Scanner, TaskRunner
+from soundloom.desktop.timeline import Timeline
+
+ORGANISATION, APPLICATION = "soundloom", "desktop"
+REFRESH_DURING_SCAN_MS = 2000  # new sounds show up in the results while a scan runs
+
+
+def scan_summary(report) -> str:
+    """One status-bar line about a finished scan."""
+    parts = [f"{n} {word}" for n, word in ((report.added, "added"), (report.changed, "changed"),
+                                            (report.moved, "moved"), (report.removed, "removed")) if n]
+    text = "Library up to date" if not parts else "Library indexed: " + ", ".join(parts)
+    if report.skipped:
+        text += f"; {len(report.skipped)} skipped (Library ▸ Skipped Files…)"
+    if report.cancelled:
+        text += " (stopped)"
+    return text
+
+
+class ResultsView(QTableView):
+    """The results table; a drag hands over the rows' files (rendered first when they need it)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
+        self.setSortingEnabled(True)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(22)
+        self.horizontalHeader().setHighlightSections(False)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.horizontalHeader().setStretchLastSection(False)
+
+    def setModel(self, model) -> None:
+        super().setModel(model)
+        # The name takes whatever width the other columns leave.
+        self.horizontalHeader().setSectionResizeMode(column_index("name"), QHeaderView.ResizeMode.Stretch)
+        self.setTabKeyNavigation(False)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, library: LibraryService, output: AudioOutput, settings: QSettings,
+                 peak_cache: PeakCache | None = None, exports: Path | None = None, scan_on_start: bool = True):
+        super().__init__()
+        self.library = library
+        self.settings = settings
+        self.exports = Path(exports) if exports is not None else exports_dir()
+        self.scanner = Scanner(library)
+        self.workers = TaskRunner(2, "analysis")
+        self.timeline = Timeline()
+        self.audition = Audition(output, self.timeline, self)
+        self.query = Query()
+        self.roots: list = []
+        self.export_format = ExportFormat()
+        self.last_scan = None
+        self._rescan_pending = False
+        self._search_token = 0
+        self.searching = False
+
+        self.setWindowTitle("soundloom")
+        self.sources = SourcesModel(self)
+        self.sources_view = QTreeView()
+        self.sources_view.setModel(self.sources)
+        self.sources_view.setHeaderHidden(True)
+        self.sources_view.setUniformRowHeights(True)
+        self.sources_view.setMinimumWidth(150)
+        self.sources_view.setItemDelegate(SourcesDelegate(self.sources_view))
+        self.search_bar = SearchBar()
+        self.results = ResultsTableModel(self.mime_for_records, self)
+        self.table = ResultsView()
+        self.table.setModel(self.results)
+        self.detail = DetailPane(self.timeline, self.workers, peak_cache or PeakCache(peaks_dir()))
+
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.setSpacing(0)
+        centre_layout.addWidget(self.search_bar)
+        centre_layout.addWidget(self.table, 1)
+        self.right = QSplitter(Qt.Orientation.Vertical)
+        self.right.addWidget(centre)
+        self.right.addWidget(self.detail)
+        self.right.setStretchFactor(0, 1)
+        self.right.setStretchFactor(1, 1)
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.addWidget(self.sources_view)
+        self.main_splitter.addWidget(self.right)
+        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setSizes([210, 990])
+        self.right.setSizes([330, 390])
+        self.setCentralWidget(self.main_splitter)
+
+        self._build_status_bar(output)
+        self._build_actions()
+        self._connect()
+        self._restore_settings()
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+
+        self._refresh_timer = QTimer(self, interval=REFRESH_DURING_SCAN_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self.library.call(lambda index: index.notice, self._index_notice, self.show_error)
+        self.refresh_sources()
+        self.run_search()
+        if scan_on_start:
+            self.rescan()
+
+    # ------------------------------------------------------------------ layout pieces
+
+    def _build_status_bar(self, output: AudioOutput) -> None:
+        status = self.statusBar()
+        self.progress = QProgressBar()
+        self.progress.setFixedWidth(180)
+        self.progress.setFormat("indexing %v / %m")
+        self.progress.hide()
+        self.count_label = QLabel()
+        self.search_mode = QLabel()  # whether meaning took part in the last search, and why not
+        self.search_mode.setObjectName("dim")
+        self.output_label = QLabel()
+        self.volume = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100)
+        self.volume.setFixedWidth(90)
+        self.volume.setToolTip("Volume (Ctrl+Up / Ctrl+Down)")
+        status.addPermanentWidget(self.progress)
+        status.addPermanentWidget(self.search_mode)
+        status.addPermanentWidget(self.count_label)
+        status.addPermanentWidget(self.volume)
+        status.addPermanentWidget(self.output_label)
+        self._show_output(output)
+
+    def _show_output(self, output: AudioOutput) -> None:
+        if output.available:
+            self.output_label.setText(f"♪ {output.description}")
+            self.output_label.setStyleSheet("")
+        else:
+            self.output_label.setText(output.description)
+            self.output_label.setStyleSheet("color: #e0a534;")
+
+    def _action(self, menu, text: str, slot, shortcut=None, checkable=False, context=None, tip=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if context is not None:
+            action.setShortcutContext(context)
+        action.setCheckable(checkable)
+        if tip:
+            action.setStatusTip(tip)
+        if checkable:
+            action.toggled.connect(slot)
+        else:
+            action.triggered.connect(lambda _=False: slot())
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        library = bar.addMenu("&Library")
+        self._action(library, "Add Library Folder…", self.add_library_folder, "Ctrl+O")
+        self._action(library, "Remove Library Folder", self.remove_library_folder)
+        self.rescan_action = self._action(library, "Rescan Libraries", self.rescan, "F5")
+        self._action(library, "Stop Indexing", self.scanner.cancel)
+        self._action(library, "Skipped Files…", self.show_skipped)
+        library.addSeparator()
+        self._action(library, "Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        sound = bar.addMenu("&Sound")
+        self._action(sound, "Export", self.export, "Ctrl+E", tip="Render the sound or selection to the exports folder")
+        self._action(sound, "Export to Folder…", self.export_to_folder, "Ctrl+Shift+E")
+        formats = sound.addMenu("Export Format")
+        self.format_group = QActionGroup(self)
+        for fmt in [ExportFormat()] + [ExportFormat(rate, subtype) for rate in RATES for subtype in SUBTYPES]:
+            action = QAction(fmt.label(), self, checkable=True)
+            action.setData(fmt)
+            action.triggered.connect(lambda _=False, f=fmt: self.set_export_format(f))
+            self.format_group.addAction(action)
+            formats.addAction(action)
+        sound.addSeparator()
+        self._action(sound, "Copy Path", self.copy_path, "Ctrl+Shift+C")
+        self._action(sound, "Copy File", self.copy_file, "Ctrl+C",
+                     context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._action(sound, "Reveal in Folder", self.reveal, "Ctrl+R")
+        sound.addSeparator()
+        self._action(sound, "Favourite", self.toggle_favourite, "F")
+        rating = sound.addMenu("Rating")
+        for stars in range(6):
+            self._action(rating, "No rating" if not stars else "★" * stars, lambda s=stars: self.set_rating(s),
+                         str(stars))
+        self._action(sound, "Add to Collection…", self.add_to_collection, "Ctrl+K")
+        self._action(sound, "Edit Caption", self.edit_caption, "Ctrl+T")
+        # Shortcuts that also mean something to the results table stay with the table.
+        for action in self.actions():
+            if action.text() == "Copy File":
+                self.table.addAction(action)
+                self.detail.waveform.addAction(action)
+
+        playback = bar.addMenu("&Playback")
+        self._action(playback, "Play / Stop", self.toggle_play, "Space")
+        audition = self._action(playback, "Audition", self.audition_current, "Return",
+                                context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.table.addAction(audition)
+        self.stop_action = self._action(playback, "Stop and Clear Selection", self.stop_and_clear, "Escape")
+        playback.addSeparator()
+        self.auto_play_action = self._action(playback, "Auto-play on Select", self._set_auto_play, "A", checkable=True)
+        self.loop_action = self._action(playback, "Loop", self._set_loop, "L", checkable=True)
+        self.selection_only_action = self._action(playback, "Play Selection Only", self._set_selection_only, "S",
+                                                  checkable=True)
+        playback.addSeparator()
+        self._action(playback, "Volume Up", lambda: self.volume.setValue(self.volume.value() + 5), "Ctrl+Up")
+        self._action(playback, "Volume Down", lambda: self.volume.setValue(self.volume.value() - 5), "Ctrl+Down")
+        devices = playback.addMenu("Output Device")
+        self.device_group = QActionGroup(self)
+        for index, name in [(None, "System default")] + output_devices():
+            action = QAction(name, self, checkable=True)
+            action.setData(index)
+            action.triggered.connect(lambda _=False, i=index, n=name: self.set_output_device(i, n))
+            self.device_group.addAction(action)
+            devices.addAction(action)
+
+        view = bar.addMenu("&View")
+        self._action(view, "Search", self.search_bar.focus_text, "/")
+        self._action(view, "Results", lambda: self.table.setFocus(), "Ctrl+L")
+        view.addSeparator()
+        for i, name in enumerate(VIEWS):
+            self._action(view, f"Show {name}" if i < 2 else "Show Waveform and Spectrogram",
+                         lambda i=i: self.detail.set_view(i), f"Ctrl+{i + 1}")
+        view.addSeparator()
+        self._action(view, "Zoom In", lambda: self.timeline.zoom(2.0), QKeySequence.StandardKey.ZoomIn)
+        self._action(view, "Zoom Out", lambda: self.timeline.zoom(0.5), QKeySequence.StandardKey.ZoomOut)
+        self._action(view, "Zoom to Fit", self.timeline.zoom_to_fit, "Ctrl+0")
+        self._action(view, "Zoom to Selection", self.timeline.zoom_to_selection, "Z")
+        self._action(view, "Select All of the Sound", lambda: self.timeline.select(0, self.timeline.duration),
+                     "Ctrl+Shift+A")
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "Search Syntax", self.show_search_help, "F1")
+
+    def _connect(self) -> None:
+        self.sources_view.selectionModel().currentChanged.connect(self._source_changed)
+        self.search_bar.query_changed.connect(self._facets_changed)
+        self.search_bar.submitted.connect(self._search_submitted)
+        self.search_bar.move_down.connect(self._focus_results)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.table.activated.connect(lambda _: self.audition_current())
+        self.results.modelReset.connect(self._update_count)
+        self.detail.caption_edited.connect(self.set_caption)
+        self.detail.message.connect(self.show_error)
+        self.detail.waveform.clicked.connect(self._cue)
+        self.detail.spectrogram.clicked.connect(self._cue)
+        self.detail.waveform.drag_requested.connect(self.drag_region)
+        self.audition.message.connect(self.show_message)
+        self.volume.valueChanged.connect(self._volume_changed)
+        self.scanner.progress.connect(self._scan_progress)
+        self.scanner.finished.connect(self._scan_finished)
+        self.scanner.failed.connect(self._scan_failed)
+
+    # ------------------------------------------------------------------ settings
+
+    def _restore_settings(self) -> None:
+        s = self.settings
+        for key, restore in (("window/geometry", self.restoreGeometry), ("window/state", self.restoreState),
+                             ("splitters/main", self.main_splitter.restoreState),
+                             ("splitters/right", self.right.restoreState),
+                             ("splitters/views", self.detail.views.restoreState),
+                             ("table/header", self.table.horizontalHeader().restoreState)):
+            value = s.value(key)
+            if isinstance(value, QByteArray):
+                restore(value)
+        if not s.contains("table/header"):
+            for key, width in (("duration", 70), ("category", 170), ("loudness", 86), ("rate", 70),
+                               ("rating", 70), ("date", 120)):
+                self.table.setColumnWidth(column_index(key), width)
+        self.auto_play_action.setChecked(_bool(s.value("audition/auto_play", True)))
+        self.loop_action.setChecked(_bool(s.value("audition/loop", False)))
+        self.selection_only_action.setChecked(_bool(s.value("audition/selection_only", False)))
+        self.volume.setValue(int(s.value("audition/volume", 80)))
+        self._volume_changed(self.volume.value())
+        self.detail.set_view(int(s.value("view/mode", 2)))
+        rate, subtype = s.value("export/rate", None), s.value("export/subtype", None)
+        try:
+            self.export_format = ExportFormat(int(rate) if rate else None, subtype or None)
+        except ValueError:
+            self.export_format = ExportFormat()
+        for action in self.format_group.actions():
+            action.setChecked(action.data() == self.export_format)
+        device = s.value("output/device", None)
+        for action in self.device_group.actions():
+            action.setChecked(action.text() == device if device else action.data() is None)
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("splitters/main", self.main_splitter.saveState())
+        s.setValue("splitters/right", self.right.saveState())
+        s.setValue("splitters/views", self.detail.views.saveState())
+        s.setValue("table/header", self.table.horizontalHeader().saveState())
+        s.setValue("audition/auto_play", self.auto_play_action.isChecked())
+        s.setValue("audition/loop", self.loop_action.isChecked())
+        s.setValue("audition/selection_only", self.selection_only_action.isChecked())
+        s.setValue("audition/volume", self.volume.value())
+        s.setValue("view/mode", self.detail.view_mode)
+        s.setValue("export/rate", self.export_format.rate or "")
+        s.setValue("export/subtype", self.export_format.subtype or "")
+        s.sync()
+
+    def closeEvent(self, event) -> None:
+        self.save_settings()
+        self.audition.stop()
+        self.scanner.cancel()
+        self.scanner.wait(10)
+        self.workers.close()
+        super().closeEvent(event)
+
+    # ------------------------------------------------------------------ sources and search
+
+    def refresh_sources(self) -> None:
+        def fetch(index):
+            return index.roots(), index.collections(), index.categories()
+
+        self.library.call(fetch, self._sources_ready, self.show_error)
+
+    def _sources_ready(self, result) -> None:
+        roots, collections, categories = result
+        self.roots = roots
+        current = self.query.scope
+        self.sources.set_sources(roots, collections)
+        for header in self.sources.headers():
+            self.sources_view.expand(header)
+        found = self.sources.index_of_scope(current)
+        self.sources_view.selectionModel().blockSignals(True)
+        self.sources_view.setCurrentIndex(found if found.isValid() else self.sources.index(0, 0))
+        self.sources_view.selectionModel().blockSignals(False)
+        self.search_bar.set_categories(categories)
+
+    def _source_changed(self, current, _previous) -> None:
+        scope = self.sources.data(current, SourcesModel.ScopeRole)
+        if scope is not None and scope != self.query.scope:
+            self.query = self.query.with_(scope=scope)
+            self.run_search()
+
+    def _facets_changed(self, query: Query) -> None:
+        self.query = query.with_(scope=self.query.scope, limit=self.query.limit)
+        self.run_search()
+
+    def run_search(self, keep: str | None = None) -> None:
+        """Run the current query on the library thread; the newest answer wins."""
+        self._search_token += 1
+        token, query = self._search_token, self.query
+        keep = keep or (self.detail.record.path if self.detail.record is not None else None)
+        self.searching = True
+        self.library.call(lambda index: query.run(index), lambda records: self._results_ready(token, records, keep),
+                          self._search_failed)
+
+    def refresh(self) -> None:
+        """Search again with the same query, keeping the current sound selected."""
+        self.run_search()
+
+    def _results_ready(self, token: int, records, keep: str | None) -> None:
+        if token != self._search_token:
+            return
+        self.searching = False
+        notice = getattr(records, "notice", None)
+        self.results.set_records(records)
+        row = self.results.row_of(keep) if keep else -1
+        if row >= 0:
+            self.table.selectionModel().blockSignals(True)
+            self.table.selectRow(row)
+            self.table.selectionModel().blockSignals(False)
+            record = self.results.record(row)
+            if self.detail.record is None or record.path != self.detail.record.path:
+                self.detail.show_record(record)
+            else:
+                self.detail.record = record
+                self.detail.metadata.show_record(record)
+        elif self.detail.record is not None and keep:
+            self.detail.show_record(None)
+            self.audition.stop()
+        if self.query.text:
+            semantic = getattr(records, "semantic", False)
+            self.search_mode.setText("text + meaning" if semantic else "text only")
+            self.search_mode.setToolTip(notice or ("Ranked by words and by meaning" if semantic else ""))
+        else:
+            self.search_mode.setText("")
+
+    def _search_failed(self, error: str) -> None:
+        self.searching = False
+        self.show_error(error)
+
+    def _update_count(self) -> None:
+        count = len(self.results.records)
+        limit = self.query.limit
+        self.count_label.setText(f"{count:,}{'+' if count >= limit else ''} sound{'s' if count != 1 else ''}")
+
+    def _search_submitted(self) -> None:
+        self._focus_results()
+        self.audition_current()
+
+    def _focus_results(self) -> None:
+        self.table.setFocus()
+        if self.results.rowCount() and not self.table.currentIndex().isValid():
+            self.table.selectRow(0)
+
+    def select_first(self) -> None:
+        if self.results.rowCount():
+            self.table.selectRow(0)
+
+    # ------------------------------------------------------------------ the current sound
+
+    def current_record(self):
+        return self.detail.record
+
+    def _row_changed(self, current, _previous) -> None:
+        record = self.results.record(current.row())
+        if record is None or (self.detail.record is not None and record.path == self.detail.record.path):
+            return
+        self.audition.stop()
+        self.audition.cue = 0.0
+        self.detail.show_record(record)
+        if self.auto_play_action.isChecked():
+            self.audition.play(record.path)
+
+    def is_generated(self, record) -> bool:
+        generated = [r.path for r in self.roots if r.kind == "generated"]
+        return bool(record.prompt) or any(record.path.startswith(g.rstrip(os.sep) + os.sep) for g in generated)
+
+    def audition_current(self) -> None:
+        record = self.current_record()
+        if record is not None:
+            self.audition.play(record.path)
+
+    def toggle_play(self) -> None:
+        record = self.current_record()
+        self.audition.toggle(record.path if record is not None else None)
+
+    def stop_and_clear(self) -> None:
+        self.audition.stop()
+        self.timeline.clear_selection()
+
+    def _cue(self, seconds: float) -> None:
+        self.audition.set_cue(seconds)
+        if self.audition.playing and self.current_record() is not None:
+            self.audition.play(self.current_record().path)
+
+    def _set_auto_play(self, on: bool) -> None:
+        self.settings.setValue("audition/auto_play", on)
+
+    def _set_loop(self, on: bool) -> None:
+        self.audition.loop = on
+
+    def _set_selection_only(self, on: bool) -> None:
+        self.audition.selection_only = on
+
+    def _volume_changed(self, value: int) -> None:
+        # A square law follows loudness more evenly than a linear slider.
+        self.audition.volume = (value / 100) ** 2
+
+    def set_output_device(self, index, name: str) -> None:
+        self.audition.stop()
+        self.audition.output = open_output(index)
+        self.settings.setValue("output/device", name if index is not None else "")
+        self._show_output(self.audition.output)
+
+    # ------------------------------------------------------------------ edits (the index only)
+
+    def _edit(self, change, path: str, describe: str) -> None:
+        def apply(index):
+            change(index)
+            return index.get(path)
+
+        def done(record) -> None:
+            if record is not None:
+                self.results.update_record(record)
+                if self.detail.record is not None and self.detail.record.path == record.path:
+                    self.detail.record = record
+                    self.detail.metadata.show_record(record)
+            self.show_message(describe)
+
+        self.library.call(apply, done, self.show_error)
+
+    def toggle_favourite(self) -> None:
+        record = self.current_record()
+        if record is None:
+            return
+        on = not record.favourite
+        self._edit(lambda index: index.set_favourite(record.path, on), record.path,
+                   f"{'♥ Added to' if on else 'Removed from'} favourites: {display(record.name)}")
+
+    def set_rating(self, stars: int) -> None:
+        record = self.current_record()
+        if record is not None:
+            self._edit(lambda index: index.set_rating(record.path, stars), record.path,
+                       f"Rated {display(record.name)}: {'★' * stars or 'no rating'}")
+
+    def set_caption(self, path: str, text: str) -> None:
+        self._edit(lambda index: index.set_caption(path, text), path, "Caption saved in the library index")
+
+    def edit_caption(self) -> None:
+        self.detail.metadata.caption.setFocus()
+        self.detail.metadata.caption.selectAll()
+
+    def add_to_collection(self) -> None:
+        records = self.selected_records()
+        if not records:
+            return
+        name, ok = QInputDialog.getText(self, "Add to Collection", "Collection name:")
+        if ok and name.strip():
+            paths = [r.path for r in records]
+            self.library.call(lambda index: index.add_to_collection(name.strip(), paths),
+                              lambda _: (self.refresh_sources(), self.show_message(
+                                  f"Added {len(paths)} sound(s) to {name.strip()}")), self.show_error)
+
+    def selected_records(self) -> list:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        records = [self.results.record(row) for row in rows]
+        return [r for r in records if r is not None] or ([self.current_record()] if self.current_record() else [])
+
+    # ------------------------------------------------------------------ getting sounds out
+
+    def set_export_format(self, fmt: ExportFormat) -> None:
+        self.export_format = fmt
+        self.show_message(f"Export format: {fmt.label()}")
+
+    def file_for(self, record, region: Region | None) -> Path:
+        """The file a drag, a copy or an export of `record` (or its region) hands over; rendered if needed."""
+        return drag_file(record.path, region, self.export_format, self.is_generated(record), self.exports,
+                         _settings_of(record))
+
+    def mime_for_records(self, records: list):
+        """Mime data for dragging rows out of the table: whole sounds, files ready."""
+        try:
+            return mime_for_files([self.file_for(record, None) for record in records])
+        except ExportError as exc:
+            self.show_error(str(exc))
+            return None
+
+    def drag_region(self, region: Region) -> None:
+        record = self.current_record()
+        if record is None:
+            return
+        try:
+            path = self.file_for(record, region)
+        except ExportError as exc:
+            self.show_error(str(exc))
+            return
+        drag = QDrag(self.detail.waveform)
+        drag.setMimeData(mime_for_files([path]))
+        drag.exec(Qt.DropAction.CopyAction)
+
+    def export(self, folder: Path | None = None) -> Path | None:
+        record = self.current_record()
+        if record is None:
+            return None
+        try:
+            path = render(record.path, self.timeline.selection, self.export_format, folder or self.exports,
+                          _settings_of(record))
+        except ExportError as exc:
+            self.show_error(str(exc))
+            return None
+        self.show_message(f"Exported {display(path.name)} to {display(str(path.parent))}")
+        return path
+
+    def export_to_folder(self) -> None:
+        if self.current_record() is None:
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Export to Folder", self.settings.value("export/folder", ""))
+        if folder:
+            self.settings.setValue("export/folder", folder)
+            self.export(Path(folder))
+
+    def copy_path(self) -> None:
+        record = self.current_record()
+        if record is not None:
+            QApplication.clipboard().setText(display(record.path))
+            self.show_message(f"Copied path of {display(record.name)}")
+
+    def copy_file(self) -> None:
+        """Put the file (or the rendered selection) on the clipboard, for pasting into a DAW or file manager."""
+        record = self.current_record()
+        if record is None:
+            return
+        try:
+            path = self.file_for(record, self.timeline.selection)
+        except ExportError as exc:
+            self.show_error(str(exc))
+            return
+        QApplication.clipboard().setMimeData(mime_for_files([path]))
+        self.show_message(f"Copied file {display(path.name)}")
+
+    def reveal(self) -> None:
+        record = self.current_record()
+        if record is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(display(os.path.dirname(record.path))))
+
+    # ------------------------------------------------------------------ libraries and scanning
+
+    def add_library_folder(self, folder: str | None = None) -> None:
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, "Add Library Folder")
+            if not folder:
+                return
+
+        def added(root) -> None:
+            self.show_message(f"Added {display(root.name)}; indexing…")
+            self.refresh_sources()
+            self.rescan()
+
+        self.library.call(lambda index: index.add_root(folder), added, self.show_error)
+
+    def remove_library_folder(self) -> None:
+        scope = self.query.scope
+        root = next((r for r in self.roots if scope.kind == FOLDER and r.path == scope.value and r.kind == "library"),
+                    None)
+        if root is None:
+            self.show_message("Select a library folder in the sources list first")
+            return
+        if QMessageBox.question(self, "Remove Library Folder",
+                                f"Forget {display(root.path)}? Its files are not touched.") != \
+                QMessageBox.StandardButton.Yes:
+            return
+        self.query = self.query.with_(scope=Scope())
+        self.library.call(lambda index: index.remove_root(root.path),
+                          lambda _: (self.refresh_sources(), self.run_search()), self.show_error)
+
+    def rescan(self) -> None:
+        """Scan every library folder in the background; asked during a scan, scan again after it."""
+        if self.scanner.start():
+            self.progress.setRange(0, 0)
+            self.progress.show()
+            self._refresh_timer.start()
+        else:
+            self._rescan_pending = True
+
+    def _scan_progress(self, done: int, total: int, path: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setToolTip(display(path))
+
+    def _scan_finished(self, report) -> None:
+        self.last_scan = report
+        if self._rescan_pending:  # a folder was added while scanning
+            self._rescan_pending = False
+            self.rescan()
+            return
+        self._refresh_timer.stop()
+        self.progress.hide()
+        self.show_message(scan_summary(report), 0)
+        for notice in getattr(report, "notices", []):
+            self.statusBar().setToolTip(notice)
+        self.refresh_sources()
+        self.run_search()
+
+    def _scan_failed(self, error: str) -> None:
+        self._refresh_timer.stop()
+        self.progress.hide()
+        self.show_error(f"indexing stopped: {error}")
+
+    def show_skipped(self) -> None:
+        skipped = self.last_scan.skipped if self.last_scan is not None else []
+        box = QMessageBox(self)
+        box.setWindowTitle("Skipped Files")
+        if skipped:
+            box.setText(f"{len(skipped)} file(s) or folder(s) were not indexed.")
+            box.setDetailedText("\n".join(f"{display(path)}: {reason}" for path, reason in skipped))
+        else:
+            box.setText("Nothing was skipped in the last scan.")
+        box.open()
+
+    def _index_notice(self, notice) -> None:
+        if notice:
+            self.show_message(notice, 0)
+
+    # ------------------------------------------------------------------ messages
+
+    def show_message(self, text: str, timeout: int = 6000) -> None:
+        self.statusBar().showMessage(display(text), timeout)
+
+    def show_error(self, text: str) -> None:
+        self.show_message(f"⚠ {text}", 10000)
+
+    def show_search_help(self) -> None:
+        QMessageBox.information(self, "Search Syntax", (
+            "door slam — both words\n"
+            "door -metal — door, without metal\n"
+            "\"door slam\" — the phrase\n"
+            "slam* — words starting with slam\n\n"
+            "Facets narrow by category, length (seconds), sample rate and channels; the list on the "
+            "left narrows by folder, collection, favourites or recent."))
+
+    # ------------------------------------------------------------------ for --screenshot and tests
+
+    def settled(self) -> bool:
+        """True once nothing is being indexed, searched or drawn."""
+        detail = self.detail
+        drawing = detail.record is not None and (
+            not detail.peaks_loaded or (detail.spectrogram.isVisible() and not detail.spectrogram_loaded
+                                        and detail.waveform.pyramid is not None and detail.waveform.pyramid.frames))
+        return not (self.scanner.running or self.searching or self.library.pending or drawing)
+
+
+def _bool(value) -> bool:
+    return value in (True, "true", "1", 1)
+
+
+def _settings_of(record) -> dict | None:
+    """Generation settings for an export's metadata from the index; None has the export read them
+    from the file."""
+    if record.prompt is None:
+        return None
+    return {key: value for key, value in (("prompt", record.prompt), ("seed", record.seed), ("model", record.model))
+            if value is not None}
