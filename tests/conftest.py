@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import os
+
+# One compute thread per process. The suite runs an engine daemon, training subprocesses and the
+# tests side by side; with a thread pool per process sized to the machine's cores, the pools spin
+# against one another on a busy machine and a test's duration then depends on the core count and
+# the load instead of on its own work. Set before anything imports torch; subprocesses inherit it.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import warnings
 
 import pytest
