@@ -150,7 +150,7 @@ def _generation_settings(source: Path) -> dict:
 def _write(source: Path, region: Region | None, fmt: ExportFormat, target: Path, description: str,
            metadata: dict) -> None:
     try:
-        reader = sf.SoundFile(os.fspath(source))
+        reader = sf.SoundFile(os.fsencode(source))  # bytes: names that are not UTF-8 open too
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:
         raise ExportError(f"cannot read {os.fsdecode(source.name)}: {getattr(exc, 'error_string', exc)}") from exc
     with reader:
@@ -170,7 +170,7 @@ def _write(source: Path, region: Region | None, fmt: ExportFormat, target: Path,
 def _write_samples(reader, first, stop, rate, out_rate, channels, subtype, target, metadata) -> int:
     resampler = soxr.ResampleStream(rate, out_rate, channels, dtype="float32") if out_rate != rate else None
     written = 0
-    with sf.SoundFile(os.fspath(target), "w", samplerate=out_rate, channels=channels, format="WAV",
+    with sf.SoundFile(os.fsencode(target), "w", samplerate=out_rate, channels=channels, format="WAV",
                       subtype=subtype) as writer:
         # libsndfile's PEAK chunk holds the time of writing, which would make two renders of the
         # same region differ and defeat finding the earlier one.

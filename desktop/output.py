@@ -35,7 +35,7 @@ class FileSource:
     has to fit in memory."""
 
     def __init__(self, path: str | Path):
-        self.file = sf.SoundFile(os.fspath(path))
+        self.file = sf.SoundFile(os.fsencode(path))  # bytes: names that are not UTF-8 open too
         self.frames, self.channels, self.rate = self.file.frames, self.file.channels, self.file.samplerate
         self._lock = threading.Lock()
 

@@ -61,9 +61,11 @@ class PeakPyramid:
         return self.base * FACTOR**level
 
     def level_for(self, frames_per_pixel: float) -> int:
-        """The coarsest level whose blocks are no wider than one pixel column."""
+        """The coarsest level whose blocks are no wider than a quarter of a pixel column: a column
+        takes in the blocks it partly overlaps, so this keeps what it shows within a quarter column
+        of its span."""
         level = 0
-        while level + 1 < len(self.levels) and self.block_frames(level + 1) <= frames_per_pixel:
+        while level + 1 < len(self.levels) and self.block_frames(level + 1) * 4 <= frames_per_pixel:
             level += 1
         return level
 
@@ -80,21 +82,26 @@ class PeakPyramid:
         inside = (edges[:-1] < self.frames) & (edges[1:] > 0)
         if not inside.any():
             return mins, maxs
+        # Column i covers blocks first[i]..last[i], including the blocks it only partly overlaps,
+        # so no sample is left out of the view.
         first = np.clip(np.floor(edges[:-1] / block).astype(np.int64), 0, len(peaks) - 1)
+        last = np.clip(np.ceil(edges[1:] / block).astype(np.int64) - 1, 0, len(peaks) - 1)
         stop = int(np.clip(np.ceil(edges[-1] / block), 1, len(peaks)))
         columns = np.flatnonzero(inside)
         starts = np.minimum(first[columns], stop - 1)
-        # reduceat merges peaks[starts[i]:starts[i+1]], or takes peaks[starts[i]] alone where
-        # several columns share one block (zoomed in past the finest level).
+        # reduceat merges peaks[starts[i]:starts[i+1]], or takes peaks[starts[i]] alone where several
+        # columns share one block (zoomed in past the finest level); the block a column shares with
+        # the next is added on top.
         span = peaks[:stop].astype(np.float32)
-        mins[columns] = np.minimum.reduceat(span[:, 0], starts)
-        maxs[columns] = np.maximum.reduceat(span[:, 1], starts)
+        ends = np.minimum(last[columns], stop - 1)
+        mins[columns] = np.minimum(np.minimum.reduceat(span[:, 0], starts), span[ends, 0])
+        maxs[columns] = np.maximum(np.maximum.reduceat(span[:, 1], starts), span[ends, 1])
         return mins, maxs
 
 
 def _open(path: Path) -> sf.SoundFile:
     try:
-        return sf.SoundFile(str(path))
+        return sf.SoundFile(os.fsencode(path))  # bytes: names that are not UTF-8 open too
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:
         raise PeakError(f"{os.fsdecode(path.name)}: {_reason(exc)}") from exc
 

@@ -38,7 +38,7 @@ def compute(path: str | Path, start: float, end: float, columns: int = 600, rows
     """Spectrogram of start..end seconds of `path` in `columns` × `rows` cells. Raises ValueError
     (with the reason) for an unreadable file; `cancel()` returning True stops early with None."""
     try:
-        f = sf.SoundFile(os.fspath(path))
+        f = sf.SoundFile(os.fsencode(path))  # bytes: names that are not UTF-8 open too
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:
         raise ValueError(f"{os.fsdecode(Path(path).name)}: {getattr(exc, 'error_string', exc)}") from exc
     with f:

@@ -3,6 +3,7 @@ rate, channels, bit depth and length."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -188,5 +189,5 @@ def write_tone(path: Path, seconds: float, rate: int = 48000, channels: int = 1,
     t = np.arange(int(seconds * rate)) / rate
     x = (amplitude * np.sin(2 * np.pi * hz * t)).astype(np.float32)
     path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(path, np.repeat(x[:, None], channels, axis=1), rate, subtype=subtype)
+    sf.write(os.fsencode(path), np.repeat(x[:, None], channels, axis=1), rate, subtype=subtype)
     return path
