@@ -30,18 +30,18 @@ from soundloom.library.search import Facets, allowed, fetch, mix, rows_by_path, 
 from soundloom.library.semantic import MODEL, EmbeddingUnavailable, EngineEmbedder, matrix_of, to_blob
 from soundloom.library.similarity import check_weights, rank
 from soundloom.library.store import Store
+from soundloom.protocol.errors import ErrorCode, SoundloomError
 
 log = logging.getLogger("soundloom.library")
 ROOTS_BACKUP = "library-roots.json"  # beside the index: the folders survive a rebuilt index
 SEMANTIC_CANDIDATES = 2000
 
 
-class LibraryError(ValueError):
+class LibraryError(SoundloomError, ValueError):
     """A request the index cannot serve; `field` names the argument at fault."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
+    def __init__(self, field: str, message: str, code: ErrorCode = ErrorCode.INVALID_ARGUMENT):
+        super().__init__(code, message, field)
 
 
 class ScanTask:
@@ -163,7 +163,7 @@ class LibraryIndex:
         """Cover `folder` (and everything below it) from the next scan on."""
         path = os.path.realpath(os.path.expanduser(os.fspath(folder)))
         if not os.path.isdir(path):
-            raise LibraryError("folder", f"{path} is not a folder")
+            raise LibraryError("folder", f"{path} is not a folder", ErrorCode.FILE_NOT_FOUND)
         for root in self.roots():
             if root.path == path:
                 return root
@@ -358,7 +358,7 @@ class LibraryIndex:
     def _update(self, path: str | os.PathLike, sql: str, params: tuple) -> None:
         with self._store.writing() as conn:
             if conn.execute(f"UPDATE files SET {sql} WHERE path = ?", (*params, key(os.fspath(path)))).rowcount == 0:
-                raise LibraryError("path", f"{os.fspath(path)} is not in the library index")
+                raise LibraryError("path", f"{os.fspath(path)} is not in the library index", ErrorCode.FILE_NOT_FOUND)
 
     def set_rating(self, path: str | os.PathLike, stars: int) -> None:
         """0 (none) to 5 stars."""

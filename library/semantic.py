@@ -57,9 +57,13 @@ class EngineEmbedder:
         if time.monotonic() - self._failed_at < RETRY_S:
             raise EmbeddingUnavailable(self._failure)
         from soundloom.sdk.client import Client
+        from soundloom.sdk.errors import EngineNotFoundError
 
         try:
             self._client = Client.connect(self.connection_file, start=False, timeout=min(self.timeout, 10.0))
+        except EngineNotFoundError:
+            self._failed_at, self._failure = time.monotonic(), "no engine is running (`soundloom serve` starts one)"
+            raise EmbeddingUnavailable(self._failure) from None
         except Exception as exc:
             self._failed_at, self._failure = time.monotonic(), f"no engine to embed text ({_first_line(exc)})"
             raise EmbeddingUnavailable(self._failure) from None

@@ -152,6 +152,13 @@ def _add_library_parsers(commands) -> None:
     p.add_argument("--limit", type=int, default=50, help="most results to show (default 50)")
     p.add_argument("--json", action="store_true", help="results as JSON")
 
+    p = commands.add_parser("adapters", help="list or remove fine-tuned adapters")
+    actions = p.add_subparsers(dest="adapters_command", required=True, parser_class=_Parser)
+    listing = actions.add_parser("list", parents=[_engine_options()], help="list the engine's adapters")
+    listing.add_argument("--json", action="store_true", help="print the list as JSON")
+    removing = actions.add_parser("remove", parents=[_engine_options()], help="delete an adapter")
+    removing.add_argument("name")
+
 
 def library_alias(argv: list[str]) -> list[str]:
     """`soundloom library FOLDER …` means `soundloom library preview FOLDER …`."""
@@ -163,14 +170,6 @@ def library_alias(argv: list[str]) -> list[str]:
     if i < len(argv) and argv[i] not in LIBRARY_COMMANDS:
         return ["library", "preview", *argv[1:]]
     return argv
-
-
-    p = commands.add_parser("adapters", help="list or remove fine-tuned adapters")
-    actions = p.add_subparsers(dest="adapters_command", required=True, parser_class=_Parser)
-    listing = actions.add_parser("list", parents=[_engine_options()], help="list the engine's adapters")
-    listing.add_argument("--json", action="store_true", help="print the list as JSON")
-    removing = actions.add_parser("remove", parents=[_engine_options()], help="delete an adapter")
-    removing.add_argument("name")
 
 
 def build_parser() -> argparse.ArgumentParser:
