@@ -18,6 +18,7 @@ from fake_engine import FakeEngine  # noqa: E402
 from soundloom.sdk import Client, launcher  # noqa: E402
 
 FAKE_ENGINE_SCRIPT = HERE / "fake_engine.py"
+WAIT_S = 60.0  # long enough for a loaded machine to start a thread or a process, short of a hang
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def engine(tmp_path):
 @pytest.fixture
 def client(engine):
     """A blocking Client connected to `engine` (never starts one)."""
-    with Client.connect(engine.connection_file, start=False, timeout=5) as connected:
+    with Client.connect(engine.connection_file, start=False, timeout=WAIT_S) as connected:
         yield connected
 
 
@@ -49,11 +50,13 @@ def fake_command(monkeypatch):
 
 @pytest.fixture
 def engine_process(tmp_path):
-    """Start the fake engine as a subprocess (not through the SDK); yields (Popen, connection file)."""
+    """Start the fake engine as a subprocess (not through the SDK); yields (Popen, connection file).
+
+    Its steps take 50 ms, so a job of many steps is still running whenever a test acts on it."""
     path = tmp_path / "proc.json"
-    proc = subprocess.Popen([sys.executable, str(FAKE_ENGINE_SCRIPT), "serve", "--connection-file", str(path)],
-                            stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
+    proc = subprocess.Popen([sys.executable, str(FAKE_ENGINE_SCRIPT), "serve", "--connection-file", str(path),
+                             "--step-s", "0.05"], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + WAIT_S
     while not path.exists() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.02)
     assert path.exists(), "the fake engine process wrote no connection file"

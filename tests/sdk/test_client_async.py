@@ -12,12 +12,20 @@ from fake_engine import sine
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.sdk import AsyncClient, AsyncJob, Client, JobCancelledError
 
+WAIT_S = 60.0  # long enough for a loaded machine, short of a hang
+
+
+async def until(condition) -> None:
+    """Wait until `condition()` is true; the caller's asyncio.wait_for bounds the wait."""
+    while not condition():
+        await asyncio.sleep(0.01)
+
 
 def test_the_async_client_generates_follows_progress_and_cancels(engine):
     engine.step_s = 0.005
 
     async def main():
-        async with AsyncClient.connect(engine.connection_file, start=False, timeout=5) as client:
+        async with AsyncClient.connect(engine.connection_file, start=False, timeout=WAIT_S) as client:
             assert await client.ping() > 0
             clips = await client.generate("rain", seconds=0.5, seed=9, variations=2, steps=3)
             assert [c.metadata["seed"] for c in clips] == [9, 10]
@@ -27,7 +35,7 @@ def test_the_async_client_generates_follows_progress_and_cancels(engine):
             assert isinstance(job, AsyncJob)
             events = [event async for event in job.progress]
             assert events and events[-1][:2] == (15, 15)
-            assert (await job.result(timeout=5)).seconds == 0.5
+            assert (await job.result(timeout=WAIT_S)).seconds == 0.5
 
             samples = np.linspace(-1, 1, 8000, dtype=np.float32)
             out = await client.transfer((samples, 16000), "glass", strength=1.0, steps=2)
@@ -40,33 +48,30 @@ def test_the_async_client_generates_follows_progress_and_cancels(engine):
                 break
             assert await slow.cancel() == "cancelled"
             with pytest.raises(JobCancelledError):
-                await slow.result(timeout=5)
+                await slow.result(timeout=WAIT_S)
 
             with pytest.raises(SoundloomError) as caught:
                 await client.extend((samples, 16000), "", 1.0)
             assert (caught.value.code, caught.value.field) == (ErrorCode.INVALID_ARGUMENT, "prompt")
             assert (await client.models.list())[0]["name"] == "fake-model"
 
-    asyncio.run(asyncio.wait_for(main(), 30))
+    asyncio.run(asyncio.wait_for(main(), 2 * WAIT_S))
 
 
 def test_a_cancelled_task_cancels_its_engine_job(engine):
     engine.step_s = 0.02
 
     async def main():
-        async with await AsyncClient.connect(engine.connection_file, start=False, timeout=5) as client:
-            task = asyncio.create_task(client.generate("long", seconds=0.5, steps=500))
-            await asyncio.sleep(0.2)
+        async with await AsyncClient.connect(engine.connection_file, start=False, timeout=WAIT_S) as client:
+            task = asyncio.create_task(client.generate("long", seconds=0.5, steps=1000))
+            await until(lambda: engine.jobs)  # the engine has the job
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
-            for _ in range(100):
-                if any(j.state == "cancelled" for j in engine.jobs.values()):
-                    break
-                await asyncio.sleep(0.02)
+            await until(lambda: any(j.state == "cancelled" for j in engine.jobs.values()))
             assert [j.state for j in engine.jobs.values()] == ["cancelled"]
 
-    asyncio.run(asyncio.wait_for(main(), 30))
+    asyncio.run(asyncio.wait_for(main(), 2 * WAIT_S))
 
 
 def test_the_blocking_client_has_the_same_methods_and_signatures():

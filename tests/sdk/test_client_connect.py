@@ -15,6 +15,8 @@ from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.sdk import Client, EngineNotFoundError, EngineStartError
 from soundloom.sdk.launcher import EngineProcess, engine_command
 
+WAIT_S = 60.0  # long enough for a loaded machine to start a process, short of a hang
+
 
 def _dead_pid() -> int:
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -49,7 +51,7 @@ def test_the_default_connection_file_is_in_the_runtime_dir(tmp_path, monkeypatch
     monkeypatch.setenv("SOUNDLOOM_RUNTIME_DIR", str(tmp_path))
     fake = FakeEngine(tmp_path / "engine.json").start()
     try:
-        with Client.connect(start=False, timeout=5) as client:
+        with Client.connect(start=False, timeout=WAIT_S) as client:
             assert client.engine_file.path == tmp_path / "engine.json"
             assert client.info()["pid"] > 0
     finally:
@@ -64,7 +66,7 @@ def test_the_engine_command_runs_the_engine_module():
 def test_connect_starts_an_engine_and_close_shuts_it_down(tmp_path, fake_command):
     path = tmp_path / "engine.json"
     write_connection_file(ConnectionInfo("tcp", "127.0.0.1", 1, 2, 3, 4, new_key(), _dead_pid()), path)
-    with Client.connect(path, timeout=10, engine_args=["--delay", "0.3"]) as client:
+    with Client.connect(path, timeout=WAIT_S, engine_args=["--delay", "0.3"]) as client:
         assert client.started_engine
         pid = client.info()["pid"]
         assert pid == client._async._engine.pid  # the stale file was replaced by the new engine's
@@ -78,8 +80,8 @@ def test_connect_starts_an_engine_and_close_shuts_it_down(tmp_path, fake_command
 
 def test_a_second_client_does_not_shut_down_an_engine_it_did_not_start(tmp_path, fake_command):
     path = tmp_path / "engine.json"
-    with Client.connect(path, timeout=10) as owner:
-        with Client.connect(path, start=True, timeout=5) as guest:
+    with Client.connect(path, timeout=WAIT_S) as owner:
+        with Client.connect(path, start=True, timeout=WAIT_S) as guest:
             assert not guest.started_engine
             assert guest.ping() > 0
         assert owner.ping() > 0  # still running after the guest left
@@ -89,8 +91,8 @@ def test_a_second_client_does_not_shut_down_an_engine_it_did_not_start(tmp_path,
 def test_an_engine_that_crashes_at_start_up_reports_its_log(tmp_path, fake_command):
     started = time.monotonic()
     with pytest.raises(EngineStartError) as caught:
-        Client.connect(tmp_path / "engine.json", timeout=10, engine_args=["--crash"])
-    assert time.monotonic() - started < 5
+        Client.connect(tmp_path / "engine.json", timeout=10 * WAIT_S, engine_args=["--crash"])
+    assert time.monotonic() - started < WAIT_S  # as soon as it exits, not at the timeout
     message = str(caught.value)
     assert "exited with code 3" in message and "no model could be loaded" in message
     assert str(tmp_path / "engine.log") in message
@@ -99,8 +101,8 @@ def test_an_engine_that_crashes_at_start_up_reports_its_log(tmp_path, fake_comma
 def test_an_engine_that_never_gets_ready_is_killed_at_the_timeout(tmp_path, fake_command):
     started = time.monotonic()
     with pytest.raises(EngineStartError, match="no connection file in time"):
-        Client.connect(tmp_path / "engine.json", timeout=1.0, engine_args=["--delay", "30"])
-    assert time.monotonic() - started < 6  # the timeout plus terminating the process
+        Client.connect(tmp_path / "engine.json", timeout=1.0, engine_args=["--delay", "3600"])
+    assert time.monotonic() - started < WAIT_S  # the timeout plus terminating the process, not the engine's delay
     assert not (tmp_path / "engine.json").exists()
 
 
@@ -110,11 +112,9 @@ def test_stop_terminates_an_engine_that_ignores_shutdown(tmp_path, fake_command)
     path = tmp_path / "engine.json"
     engine = EngineProcess.start(path, ["--ignore-shutdown"])
     try:
-        engine_file = asyncio.run(engine.wait_ready(time.monotonic() + 10))
+        engine_file = asyncio.run(engine.wait_ready(time.monotonic() + WAIT_S))
         assert engine_file.info.pid == engine.pid and engine.running()
-        started = time.monotonic()
-        engine.stop(grace=0.2)
-        assert time.monotonic() - started < 4
+        engine.stop(grace=0.2)  # it ignores the shutdown request, so it must be terminated
         assert not engine.running()
         assert not path.exists()  # the connection file it left behind is removed
     finally:
@@ -126,11 +126,11 @@ def test_curve_encrypted_engines_are_reached_with_the_key_from_the_file(tmp_path
     fake = FakeEngine(tmp_path / "engine.json", curve=True).start()
     try:
         assert json.loads(fake.connection_file.read_text())["curve_server_key"]
-        with Client.connect(fake.connection_file, start=False, timeout=5) as client:
+        with Client.connect(fake.connection_file, start=False, timeout=WAIT_S) as client:
             assert client.engine_file.curve_server_key
             assert client.generate("rain", seconds=0.5, steps=2).sample_rate == 16000
             heartbeat = client._async._heartbeat
-            deadline = time.monotonic() + 3
+            deadline = time.monotonic() + WAIT_S
             while heartbeat.echoes < 2 and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert heartbeat.echoes >= 2  # the heartbeat's own socket speaks CURVE too
@@ -143,9 +143,9 @@ def test_close_stops_every_thread_and_later_calls_fail(engine):
 
     from soundloom.sdk import ClientClosedError
 
-    client = Client.connect(engine.connection_file, start=False, timeout=5)
+    client = Client.connect(engine.connection_file, start=False, timeout=WAIT_S)
     job = client.submit_generate("x", seconds=0.5, steps=2)
-    job.result(timeout=5)
+    job.result(timeout=WAIT_S)
     client.close()
     client.close()  # twice is fine
     names = {t.name for t in threading.enumerate()}
@@ -163,8 +163,8 @@ def test_shutdown_cancels_running_jobs_and_ends_the_engine(client, engine):
     next(iter(job.progress))
     client.shutdown()
     with pytest.raises(JobCancelledError):
-        job.result(timeout=2)
-    engine._thread.join(2)
+        job.result(timeout=WAIT_S)
+    engine._thread.join(WAIT_S)
     assert not engine._thread.is_alive() and not engine.connection_file.exists()
     with pytest.raises(EngineDiedError, match="shut down"):
         client.ping()

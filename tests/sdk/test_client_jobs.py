@@ -11,6 +11,15 @@ from fake_engine import sine
 
 from soundloom.sdk import JobCancelledError
 
+WAIT_S = 60.0  # long enough for a loaded machine, short of a hang
+
+
+def wait_until(condition, what: str, timeout: float = WAIT_S) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
+        time.sleep(0.01)
+
 
 def test_progress_reaches_the_iterator_and_the_callback(client, engine):
     engine.step_s = 0.01
@@ -24,7 +33,7 @@ def test_progress_reaches_the_iterator_and_the_callback(client, engine):
     assert all(total == 20 and eta >= 0 for _, total, eta in events)
     assert job.status == "done" and job.done()
     assert seen[-1][:2] == (20, 20) and len(seen) >= len(events) - 1
-    assert job.result(timeout=1).seconds == 0.5
+    assert job.result(timeout=WAIT_S).seconds == 0.5
     assert list(job.progress) == [events[-1]]  # after the end: the last event, then stop
 
 
@@ -34,11 +43,9 @@ def test_cancel_makes_result_raise_job_cancelled(client, engine):
     next(iter(job.progress))  # wait until it runs
     assert job.status == "running"
     assert job.cancel() == "cancelled"
-    started = time.monotonic()
     with pytest.raises(JobCancelledError) as caught:
-        job.result(timeout=5)
+        job.result(timeout=WAIT_S)
     assert caught.value.code.value == "cancelled"
-    assert time.monotonic() - started < 1.0
     assert job.status == "cancelled"
     assert engine.jobs[job.job_id].step < 500
 
@@ -48,48 +55,43 @@ def test_refresh_asks_the_engine(client, engine):
     job = client.submit_generate("hiss", seconds=0.5, steps=5)
     assert job.refresh() == "queued" and job.position == 0
     engine.hold_replies.clear()
-    job.result(timeout=5)
+    job.result(timeout=WAIT_S)
     assert job.refresh() == "done"
 
 
 def test_result_timeout_leaves_the_job_but_generate_timeout_cancels_it(client, engine):
     engine.step_s = 0.02
-    job = client.submit_generate("slow", seconds=0.5, steps=200)
+    job = client.submit_generate("slow", seconds=0.5, steps=1000)  # 20 s at the least
     with pytest.raises(TimeoutError):
         job.result(timeout=0.1)
-    assert engine.jobs[job.job_id].state == "running"  # still going: result() may be called again
+    assert engine.jobs[job.job_id].state in ("queued", "running")  # still going: result() may be called again
     job.cancel()
     with pytest.raises(TimeoutError):
-        client.generate("slower", seconds=0.5, steps=200, timeout=0.1)
-    deadline = time.monotonic() + 3
+        client.generate("slower", seconds=0.5, steps=1000, timeout=0.1)
     slower = next(j for j in engine.jobs.values() if j.requests[0]["content"]["prompt"] == "slower")
-    while slower.state != "cancelled" and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert slower.state == "cancelled"
+    wait_until(lambda: slower.state == "cancelled", "cancelling the timed-out job")
 
 
 def test_a_resent_request_is_answered_once(client, engine):
     engine.step_s = 0.01
-    job = client.submit_generate("rain", seconds=0.5, steps=30, seed=4)
+    job = client.submit_generate("rain", seconds=0.5, steps=300, seed=4)  # 3 s: still pending when resent
     assert client.resend_pending() == 1
-    audio = job.result(timeout=5)
+    audio = job.result(timeout=WAIT_S)
     copies = engine.requests_of("generate_request")
     assert [c["header"]["msg_id"] for c in copies] == [job.job_id] * 2
     assert copies[0]["header"]["date"] != copies[1]["header"]["date"]  # a new signature, not a replay
-    deadline = time.monotonic() + 3
-    while [r["parent"] for r in engine.replies].count(job.job_id) < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: [r["parent"] for r in engine.replies].count(job.job_id) >= 2, "the second answer")
     assert [r["parent"] for r in engine.replies].count(job.job_id) == 2  # the engine answered each copy
     assert len(engine.jobs) == 1  # ... but ran the job once
     np.testing.assert_array_equal(audio.samples, sine(0.5, 110))
     # The second answer was dropped, not handed to the next call on the same socket.
     assert client.models.list()[0]["name"] == "fake-model"
-    assert job.result(timeout=1) is audio
+    assert job.result(timeout=WAIT_S) is audio
 
 
 def test_requests_are_resent_after_the_shell_reconnects(client, engine):
     engine.drop_shell_on = "generate_request"  # the engine loses the request and rebinds its socket
-    audio = client.generate("thunder", seconds=0.5, steps=2, timeout=5)
+    audio = client.generate("thunder", seconds=0.5, steps=2, timeout=WAIT_S)
     copies = engine.requests_of("generate_request")
     assert len(copies) == 2 and copies[0]["header"]["msg_id"] == copies[1]["header"]["msg_id"]
     assert audio.metadata["prompt"] == "thunder"
@@ -105,7 +107,7 @@ def test_a_client_may_be_used_from_several_threads(client):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(10)
+        thread.join(WAIT_S)
     assert results == {i: i for i in range(4)}
 
 
@@ -119,5 +121,5 @@ def test_calling_the_client_from_a_progress_callback_is_refused(client, engine):
         except RuntimeError as exc:
             errors.append(exc)
 
-    client.generate("x", seconds=0.5, steps=3, on_progress=callback, timeout=5)
+    client.generate("x", seconds=0.5, steps=3, on_progress=callback, timeout=WAIT_S)
     assert errors and "deadlock" in str(errors[0])

@@ -118,13 +118,13 @@ def test_models_info_ping_and_job_lookups(client, engine):
     assert caught.value.code is ErrorCode.MODEL_NOT_FOUND
     info = client.info()
     assert info["default_model"] == "fake-model" and "status" not in info
-    assert 0 < client.ping() < 1.0
+    assert client.ping() > 0  # the round trip in seconds
     job = client.submit_generate("hum", seconds=0.5, steps=3, seed=3)
-    first = job.result(timeout=5)
+    first = job.result(timeout=60)
     status = client.job_status(job.job_id)
     assert (status["state"], status["step"], status["total"]) == ("done", 3, 3)
-    with Client.connect(engine.connection_file, start=False, timeout=5) as reconnected:
-        again = reconnected.job_result(job.job_id, timeout=5)  # what a client that lost the reply fetches
+    with Client.connect(engine.connection_file, start=False, timeout=60) as reconnected:
+        again = reconnected.job_result(job.job_id, timeout=60)  # what a client that lost the reply fetches
     np.testing.assert_array_equal(again.samples, first.samples)
     assert again.metadata == first.metadata
     with pytest.raises(SoundloomError) as caught:
