@@ -130,7 +130,6 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect()
         self._restore_settings()
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
 
         self._refresh_timer = QTimer(self, interval=REFRESH_DURING_SCAN_MS)
         self._refresh_timer.timeout.connect(self.refresh)
@@ -170,12 +169,12 @@ class MainWindow(QMainWindow):
             self.output_label.setText(output.description)
             self.output_label.setStyleSheet("color: #e0a534;")
 
-    def _action(self, menu, text: str, slot, shortcut=None, checkable=False, context=None, tip=None) -> QAction:
+    def _action(self, menu, text: str, slot, shortcut=None, checkable=False, tip=None, widgets=None) -> QAction:
+        """A menu entry with its shortcut: window-wide, or only while focus is in one of `widgets`
+        (for keys such as Return that mean something else in text fields)."""
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
-        if context is not None:
-            action.setShortcutContext(context)
         action.setCheckable(checkable)
         if tip:
             action.setStatusTip(tip)
@@ -184,7 +183,12 @@ class MainWindow(QMainWindow):
         else:
             action.triggered.connect(lambda _=False: slot())
         menu.addAction(action)
-        self.addAction(action)
+        if widgets:
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            for widget in widgets:
+                widget.addAction(action)
+        else:
+            self.addAction(action)
         return action
 
     def _build_actions(self) -> None:
@@ -211,8 +215,7 @@ class MainWindow(QMainWindow):
             formats.addAction(action)
         sound.addSeparator()
         self._action(sound, "Copy Path", self.copy_path, "Ctrl+Shift+C")
-        self._action(sound, "Copy File", self.copy_file, "Ctrl+C",
-                     context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._action(sound, "Copy File", self.copy_file, "Ctrl+C", widgets=(self.table, self.detail.waveform))
         self._action(sound, "Reveal in Folder", self.reveal, "Ctrl+R")
         sound.addSeparator()
         self._action(sound, "Favourite", self.toggle_favourite, "F")
@@ -222,17 +225,10 @@ class MainWindow(QMainWindow):
                          str(stars))
         self._action(sound, "Add to Collection…", self.add_to_collection, "Ctrl+K")
         self._action(sound, "Edit Caption", self.edit_caption, "Ctrl+T")
-        # Shortcuts that also mean something to the results table stay with the table.
-        for action in self.actions():
-            if action.text() == "Copy File":
-                self.table.addAction(action)
-                self.detail.waveform.addAction(action)
 
         playback = bar.addMenu("&Playback")
         self._action(playback, "Play / Stop", self.toggle_play, "Space")
-        audition = self._action(playback, "Audition", self.audition_current, "Return",
-                                context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.table.addAction(audition)
+        self._action(playback, "Audition", self.audition_current, "Return", widgets=(self.table,))
         self.stop_action = self._action(playback, "Stop and Clear Selection", self.stop_and_clear, "Escape")
         playback.addSeparator()
         self.auto_play_action = self._action(playback, "Auto-play on Select", self._set_auto_play, "A", checkable=True)
@@ -300,6 +296,11 @@ class MainWindow(QMainWindow):
             value = s.value(key)
             if isinstance(value, QByteArray):
                 restore(value)
+        header = self.table.horizontalHeader()
+        if header.sortIndicatorSection() >= 0 and s.contains("table/header"):
+            self.results.sort_column, self.results.sort_order = header.sortIndicatorSection(), header.sortIndicatorOrder()
+        else:
+            header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # search rank until a column is clicked
         if not s.contains("table/header"):
             for key, width in (("duration", 70), ("category", 170), ("loudness", 86), ("rate", 70),
                                ("rating", 70), ("date", 120)):
@@ -701,8 +702,12 @@ class MainWindow(QMainWindow):
         box.open()
 
     def _index_notice(self, notice) -> None:
+        # A rebuilt index lost the user's ratings and collections: say so where it cannot be missed.
         if notice:
             self.show_message(notice, 0)
+            box = QMessageBox(QMessageBox.Icon.Warning, "Library Index Rebuilt", display(notice),
+                              QMessageBox.StandardButton.Ok, self)
+            box.open()
 
     # ------------------------------------------------------------------ messages
 

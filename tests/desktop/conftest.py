@@ -69,7 +69,8 @@ def make_window(qtbot, tmp_path, settings, fake_output):
         window = MainWindow(library, output or fake_output, settings_ or settings, scan_on_start=not folders)
         made.append((window, library))
         qtbot.addWidget(window)
-        window.resize(1200, 800)
+        if not (settings_ or settings).contains("window/geometry"):
+            window.resize(1200, 800)
         window.show()
         for folder in folders:
             window.add_library_folder(str(folder))
