@@ -2,9 +2,10 @@
 
 Distances per aspect: timbre and loudness envelope Euclidean, duration the difference of log2
 lengths, pitch the semitone distance (octave = 1, at most 2) weighted by how pitched both sounds
-are, plus the difference of their confidences. Each aspect's distances are divided by their median
-over the library, so a weight means the same for every aspect whatever its units; the weighted
-mean `d` becomes the score 1 / (1 + d): 1 for an identical sound, 0.5 for a typically distant one.
+are, plus the difference of their confidences. Each aspect's distance d becomes d / (d + m), m its
+median over the library: 0 for the same, 0.5 for a typical distance, below 1 however far, so a
+weight means the same for every aspect whatever its units and no single aspect can swamp the
+others. The score is 1 minus the weighted mean: 1 for an identical sound, 0.5 for a typical one.
 """
 
 from __future__ import annotations
@@ -50,6 +51,6 @@ def rank(matrix: np.ndarray, query: np.ndarray, weights: dict[str, float]) -> np
         weight = weights.get(aspect, 0.0)
         if weight <= 0:
             continue
-        scale = float(np.median(distance))
-        total += weight * distance / (scale if scale > 1e-9 else 1.0)
-    return 1.0 / (1.0 + total / sum(weights.values()))
+        scale = max(float(np.median(distance)), 1e-6)
+        total += weight * distance / (distance + scale)
+    return 1.0 - total / sum(weights.values())
