@@ -43,16 +43,19 @@ class SentenceEncoder:
     def __call__(self, texts: list[str]) -> np.ndarray:
         import torch
 
-        out = []
-        with torch.no_grad():
+        # Batches of similar length pad less; the rows go back to the callers' order at the end.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), EMBED_DIM), dtype=VECTOR_DTYPE)
+        with torch.inference_mode():
             for start in range(0, len(texts), BATCH):
-                encoding = self.tokenizer(texts[start:start + BATCH], padding=True, truncation=True,
+                rows = order[start:start + BATCH]
+                encoding = self.tokenizer([texts[i] for i in rows], padding=True, truncation=True,
                                           max_length=MAX_TOKENS, return_tensors="pt").to(self.device)
                 states = self.model(**encoding).last_hidden_state
                 mask = encoding["attention_mask"][..., None].to(states.dtype)
                 pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-                out.append(torch.nn.functional.normalize(pooled, dim=-1).float().cpu().numpy())
-        return np.concatenate(out).astype(VECTOR_DTYPE, copy=False)
+                out[rows] = torch.nn.functional.normalize(pooled, dim=-1).float().cpu().numpy()
+        return out
 
 
 class EmbedRunner(threading.Thread):
@@ -72,6 +75,13 @@ class EmbedRunner(threading.Thread):
         self._queue.put(None)
 
     def run(self) -> None:
+        import torch
+
+        # One thread for this thread's own work (OpenMP keeps the setting per thread, so the worker's
+        # generation keeps its own): short captions gain little from splitting each matrix product,
+        # and the other cores stay with a generation running meanwhile. Measured on 2 busy cores,
+        # 256 captions took 8 s with 2 threads and 2 s with one.
+        torch.set_num_threads(1)
         while (job := self._queue.get()) is not None:
             if job.finished:
                 continue  # cancelled while queued: already answered

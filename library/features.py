@@ -62,6 +62,11 @@ def _mel_bank(rate: int = RATE, n_fft: int = N_FFT, n_mels: int = N_MELS, low: f
     return np.ascontiguousarray(bank.T)
 
 
+@functools.lru_cache(maxsize=1)
+def _window() -> np.ndarray:
+    return np.hanning(N_FFT).astype(np.float32)
+
+
 def _frames(samples: np.ndarray, size: int, hop: int) -> np.ndarray:
     if samples.size < size:
         samples = np.pad(samples, (0, size - samples.size))
@@ -86,7 +91,7 @@ def compute(samples: np.ndarray, rate: int, seconds: float | None = None) -> Fea
     mono = to_analysis_rate(samples, rate)
     length = seconds if seconds is not None else mono.size / RATE
     frames = _frames(mono, N_FFT, HOP)
-    window = np.hanning(N_FFT).astype(np.float32)
+    window = _window()
     power = np.abs(np.fft.rfft(frames * window, axis=1)).astype(np.float64) ** 2
     mel_db = 10 * np.log10(power @ _mel_bank() + 1e-10)
     frame_db = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
@@ -110,9 +115,12 @@ def compute(samples: np.ndarray, rate: int, seconds: float | None = None) -> Fea
 
 
 def _envelope(frame_db: np.ndarray) -> np.ndarray:
-    parts = np.array_split(frame_db, ENVELOPE_PARTS) if frame_db.size >= ENVELOPE_PARTS else \
-        [frame_db[min(int(i * frame_db.size / ENVELOPE_PARTS), frame_db.size - 1):][:1] for i in range(ENVELOPE_PARTS)]
-    levels = np.array([10 * np.log10(np.mean(10 ** (p / 10))) for p in parts])
+    """Mean power of ENVELOPE_PARTS equal parts of the clip, in dB below its loudest part, on 0–1."""
+    power = 10 ** (frame_db / 10)
+    starts = (np.arange(ENVELOPE_PARTS) * power.size) // ENVELOPE_PARTS  # a short clip repeats frames
+    ends = np.maximum(((np.arange(ENVELOPE_PARTS) + 1) * power.size) // ENVELOPE_PARTS, starts + 1)
+    sums = np.concatenate([[0.0], np.cumsum(power)])
+    levels = 10 * np.log10((sums[ends] - sums[starts]) / (ends - starts) + 1e-12)
     return np.clip((levels - levels.max() + 60.0) / 60.0, 0.0, 1.0)
 
 

@@ -26,7 +26,7 @@ from soundloom.library.paths import default_index_path, generated_folder, key
 from soundloom.library.query import parse
 from soundloom.library.records import Root, ScanReport, SearchResults, SoundRecord
 from soundloom.library.scanner import Progress, Scan
-from soundloom.library.search import Facets, allowed, fetch, mix, rows_by_path, semantic_scores, text_hits
+from soundloom.library.search import SEMANTIC_FLOOR, Facets, allowed, fetch, mix, rows_by_path, semantic_scores, text_hits
 from soundloom.library.semantic import MODEL, EmbeddingUnavailable, EngineEmbedder, matrix_of, to_blob
 from soundloom.library.similarity import check_weights, rank
 from soundloom.library.store import Store
@@ -305,8 +305,10 @@ class LibraryIndex:
             return SearchResults(fetch(self._store, hits[:limit]),
                                  notice="text search only: no captions are embedded yet (scan with an engine running)")
         scores = semantic_scores(matrix, ids, vector, SEMANTIC_CANDIDATES)
-        keep = allowed(self._store, [i for i, s in scores.items() if s >= 0.0], query, facets)
-        semantic_hits = {i: s for i, s in scores.items() if i in keep}
+        text_ids = {file_id for file_id, _ in hits}
+        keep = allowed(self._store, [i for i, s in scores.items() if s >= SEMANTIC_FLOOR and i not in text_ids],
+                       query, facets)
+        semantic_hits = {i: s for i, s in scores.items() if i in keep or i in text_ids}
         return SearchResults(fetch(self._store, mix(hits, semantic_hits, limit)), semantic=True)
 
     def similar(self, path: str | os.PathLike, *, region: tuple[float, float] | None = None,

@@ -13,6 +13,8 @@ import logging
 import os
 import threading
 import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -24,6 +26,7 @@ from soundloom.library.walk import walk
 log = logging.getLogger("soundloom.library")
 BATCH_FILES = 64
 BATCH_SECONDS = 2.0
+ANALYSIS_THREADS = max(1, min(4, os.cpu_count() or 1))
 Progress = Callable[[int, int, str], None]
 
 
@@ -71,14 +74,29 @@ class Scan:
             else:
                 work.append((root, item, state))
         self._tell(done, total, "")
-        for root, item, state in work:
-            if self.cancel.is_set():
-                self.report.cancelled = True
-                break
-            self._one(root, item, state, missing, by_hash)
-            done += 1
-            self._tell(done, total, item.path)
-            self._flush_if_due()
+        # Files are analysed on a few threads (decoding, FFTs and filters release the GIL); moves,
+        # bookkeeping and database writes stay on this thread, in walk order.
+        in_flight: deque = deque()
+        with ThreadPoolExecutor(ANALYSIS_THREADS, thread_name_prefix="soundloom-analysis") as pool:
+            for root, item, state in work:
+                if self.cancel.is_set():
+                    self.report.cancelled = True
+                    break
+                if state is None:
+                    moved_from = self._moved_from(item, missing, by_hash)
+                    if moved_from is not None:
+                        self._pending.append(("move", (moved_from, root, item)))
+                        self.report.moved += 1
+                        done += 1
+                        self._tell(done, total, item.path)
+                        continue
+                in_flight.append((root, item, state, pool.submit(self._analyse, root, item)))
+                while in_flight and (len(in_flight) > 2 * ANALYSIS_THREADS or in_flight[0][3].done()):
+                    done += 1
+                    self._finish(*in_flight.popleft(), missing, done, total)
+            while in_flight:  # also after a cancel: these are read already, keep them
+                done += 1
+                self._finish(*in_flight.popleft(), missing, done, total)
         self._flush()
         if not self.report.cancelled and missing:
             self.report.removed = store.remove_files(list(missing))
@@ -91,31 +109,36 @@ class Scan:
             except Exception:  # a failing progress display must not stop indexing
                 log.exception("scan progress callback failed")
 
-    def _one(self, root: dict, item, state, missing: dict, by_hash: dict) -> None:
-        path_key = key(item.path)
+    def _analyse(self, root, item) -> FileFacts | Unusable:
+        options = {} if self.analysis_seconds is None else {"analysis_seconds": self.analysis_seconds}
         try:
-            if state is None:
-                moved_from = self._moved_from(item, missing, by_hash)
-                if moved_from is not None:
-                    self._pending.append(("move", (moved_from, root, item)))
-                    self.report.moved += 1
-                    return
-            options = {} if self.analysis_seconds is None else {"analysis_seconds": self.analysis_seconds}
-            facts: FileFacts = analyse(Path(item.path), Path(item.relative), item.stat,
-                                       generated_root=root["kind"] == "generated", **options)
+            return analyse(Path(item.path), Path(item.relative), item.stat,
+                           generated_root=root["kind"] == "generated", **options)
         except Unusable as exc:
-            self.report.skipped.append((display(item.path), str(exc)))
-            if "No such file" in str(exc) and state is not None:
-                missing[path_key] = state  # vanished between listing and reading
-            return
+            return exc
         except OSError as exc:
-            self.report.skipped.append((display(item.path), f"unreadable ({exc.strerror or exc})"))
-            return
-        self._pending.append(("upsert", (root, item, facts)))
-        if state is None:
-            self.report.added += 1
+            return Unusable(f"unreadable ({exc.strerror or exc})")
+        except Exception as exc:  # a bug on one odd file must not end the scan
+            log.exception("analysing %s failed", item.path)
+            return Unusable(f"could not be analysed ({type(exc).__name__}: {exc})")
+
+    def _finish(self, root, item, state, future, missing: dict, done: int, total: int) -> None:
+        facts = future.result()
+        if isinstance(facts, Unusable):
+            if not os.path.lexists(item.path):  # vanished between listing and reading
+                self.report.skipped.append((display(item.path), "vanished while scanning"))
+                if state is not None:
+                    missing[key(item.path)] = state
+            else:
+                self.report.skipped.append((display(item.path), str(facts)))
         else:
-            self.report.changed += 1
+            self._pending.append(("upsert", (root, item, facts)))
+            if state is None:
+                self.report.added += 1
+            else:
+                self.report.changed += 1
+        self._tell(done, total, item.path)
+        self._flush_if_due()
 
     def _moved_from(self, item, missing: dict, by_hash: dict) -> bytes | None:
         """The vanished entry `item` is, by content; files are hashed only when one of that size vanished."""

@@ -13,7 +13,10 @@ from soundloom.library.store import FROM_FILES, RECORD_COLUMNS, Store, to_record
 
 # bm25 column weights, in schema.FTS_COLUMNS order: a word in the name or caption counts most.
 BM25_WEIGHTS = (4.0, 1.0, 3.0, 3.0, 1.0, 2.0, 2.0)
-SEMANTIC_FLOOR = 0.15  # cosine below which a caption is not taken to mean the query at all
+# MiniLM puts unrelated short captions at cosine 0.1–0.3 from a query and related ones at 0.4–0.8,
+# so a caption found by meaning alone must be near the best match, not just above a fixed line.
+SEMANTIC_FLOOR = 0.2  # below this a caption never counts as meaning the query
+SEMANTIC_BAND = 0.15  # … nor when it is this much less alike than the best caption
 TEXT_SHARE = 0.5  # weight of the text rank in the mixed score; the rest is meaning
 
 
@@ -102,8 +105,9 @@ def mix(text: list[tuple[int, float]], semantic: dict[int, float], limit: int) -
     scores: dict[int, float] = {}
     for file_id, score in text:
         scores[file_id] = TEXT_SHARE * score + (1 - TEXT_SHARE) * max(semantic.get(file_id, 0.0), 0.0)
+    cutoff = max(SEMANTIC_FLOOR, max(semantic.values(), default=0.0) - SEMANTIC_BAND)
     for file_id, cosine in semantic.items():
-        if file_id not in scores and cosine >= SEMANTIC_FLOOR:
+        if file_id not in scores and cosine >= cutoff:
             scores[file_id] = (1 - TEXT_SHARE) * cosine
     return sorted(scores.items(), key=lambda item: -item[1])[:limit]
 

@@ -43,7 +43,7 @@ def to_record(row: sqlite3.Row) -> SoundRecord:
         seconds=row["seconds"], sample_rate=row["sample_rate"], channels=row["channels"], subtype=row["subtype"],
         loudness_lufs=row["loudness_lufs"], peak_dbfs=row["peak_dbfs"], caption=row["caption"],
         caption_source=row["caption_source"], category=row["category"], subcategory=row["subcategory"],
-        tags=json.loads(row["tags"] or "[]"), rating=row["rating"], favourite=bool(row["favourite"]),
+        tags=json.loads(row["tags"]) if row["tags"] != "[]" else [], rating=row["rating"], favourite=bool(row["favourite"]),
         modified=row["mtime_ns"] / 1e9, prompt=row["prompt"], seed=row["seed"], model=row["model"],
         parent=row["parent"], catid=row["catid"], size=row["size"], content_hash=row["content_hash"],
         pitch_hz=row["pitch_hz"], id=row["id"],
