@@ -19,6 +19,7 @@ from soundloom.desktop.results import (display, format_channels, format_date, fo
 from soundloom.desktop.selection import parse_seconds
 from soundloom.desktop.spectrogram_view import SpectrogramView
 from soundloom.desktop.spectrum import compute as compute_spectrogram
+from soundloom.desktop.spectrum import to_rgb32
 from soundloom.desktop.tasks import TaskRunner
 from soundloom.desktop.timeline import Timeline
 from soundloom.desktop.waveform import WaveformView
@@ -299,15 +300,16 @@ class DetailPane(QWidget):
             return
         token, cancel, path = self._token, self._cancel, self.record.path
         start, end = self.timeline.start, self.timeline.end
-        columns = max(64, min(self.spectrogram.width(), 1600))
-        self.runner.submit(lambda: compute_spectrogram(path, start, end, columns=columns, cancel=cancel.is_set),
+        columns = max(64, min(self.spectrogram.width(), 2400))
+        rows = max(32, min(self.spectrogram.height(), 600))
+        self.runner.submit(lambda: _spectrogram_and_pixels(path, start, end, columns, rows, cancel),
                            lambda result: self._spectrogram_ready(token, result),
                            lambda error: None if token != self._token else self.spectrogram.set_spectrogram(None, error))
 
-    def _spectrogram_ready(self, token: int, spectrogram) -> None:
-        if token == self._token and spectrogram is not None:
+    def _spectrogram_ready(self, token: int, result) -> None:
+        if token == self._token and result is not None:
             self.spectrogram_loaded = True
-            self.spectrogram.set_spectrogram(spectrogram)
+            self.spectrogram.set_spectrogram(*result)
 
     # scrolling
 
@@ -329,6 +331,11 @@ class DetailPane(QWidget):
     def _scrolled(self, value: int) -> None:
         timeline = self.timeline
         timeline.set_view(value / self.SCROLL_STEPS * timeline.duration, timeline.span)
+
+
+def _spectrogram_and_pixels(path: str, start: float, end: float, columns: int, rows: int, cancel: threading.Event):
+    spectrogram = compute_spectrogram(path, start, end, columns=columns, rows=rows, cancel=cancel.is_set)
+    return None if spectrogram is None else (spectrogram, "", to_rgb32(spectrogram))
 
 
 def _peaks_or_none(cache: PeakCache, path: str, cancel: threading.Event):

@@ -14,20 +14,29 @@ from soundloom.desktop.results import COLUMNS, display, sorted_records
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+# data() and flags() run for every visible cell on every repaint: plain ints and a prebuilt flag
+# value keep them cheap (comparing and or-ing PyQt enums costs microseconds each).
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_ALIGN = Qt.ItemDataRole.TextAlignmentRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+_RECORD = Qt.ItemDataRole.UserRole.value + 1
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
 
 
 class ResultsTableModel(QAbstractTableModel):
-    RecordRole = Qt.ItemDataRole.UserRole + 1
+    RecordRole = _RECORD
 
     def __init__(self, make_mime: Callable[[list], object] | None = None, parent=None):
         super().__init__(parent)
         self.records: list = []
+        self._texts: dict[int, list[str]] = {}  # row → its cells' text, formatted once
         self.make_mime = make_mime
         self.sort_column, self.sort_order = -1, Qt.SortOrder.AscendingOrder
 
     def set_records(self, records: list) -> None:
         """Show `records` (search rank order), re-applying the user's sort column if there is one."""
         self.beginResetModel()
+        self._texts = {}
         self.records = list(records)
         if self.sort_column >= 0:
             self.records = sorted_records(self.records, self.sort_column,
@@ -45,6 +54,7 @@ class ResultsTableModel(QAbstractTableModel):
         row = self.row_of(record.path)
         if row >= 0:
             self.records[row] = record
+            self._texts.pop(row, None)
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     def rowCount(self, parent=QModelIndex()) -> int:
@@ -56,18 +66,22 @@ class ResultsTableModel(QAbstractTableModel):
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self.records):
             return None
-        record, column = self.records[index.row()], COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            text = column.text(record)
-            if column.key == "name" and record.favourite:
-                text = "♥ " + text
-            return text
-        if role == Qt.ItemDataRole.TextAlignmentRole:
+        role = int(role)
+        row = index.row()
+        record, column = self.records[row], COLUMNS[index.column()]
+        if role == _DISPLAY:
+            texts = self._texts.get(row)
+            if texts is None:
+                texts = self._texts[row] = [c.text(record) for c in COLUMNS]
+                if record.favourite:
+                    texts[0] = "♥ " + texts[0]
+            return texts[index.column()]
+        if role == _ALIGN:
             return _RIGHT if column.numeric else _LEFT
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             caption = display(record.caption)
             return f"{display(record.path)}\n{caption}" if caption else display(record.path)
-        if role == self.RecordRole:
+        if role == _RECORD:
             return record
         return None
 
@@ -87,14 +101,13 @@ class ResultsTableModel(QAbstractTableModel):
         before = self.persistentIndexList()
         paths = [self.records[i.row()].path for i in before]
         self.records = sorted_records(self.records, column, order == Qt.SortOrder.DescendingOrder)
+        self._texts = {}
         rows = {r.path: i for i, r in enumerate(self.records)}
         self.changePersistentIndexList(before, [self.index(rows[p], i.column()) for p, i in zip(paths, before)])
         self.layoutChanged.emit()
 
     def flags(self, index: QModelIndex):
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def mimeTypes(self) -> list[str]:
         return ["text/uri-list", "text/plain"]

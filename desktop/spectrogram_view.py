@@ -33,12 +33,13 @@ class SpectrogramView(QWidget):
         for event in (timeline.view_changed, timeline.selection_changed, timeline.playhead_changed):
             event.connect(self.update)
 
-    def set_spectrogram(self, spectrogram: Spectrogram | None, message: str = "") -> None:
+    def set_spectrogram(self, spectrogram: Spectrogram | None, message: str = "", pixels=None) -> None:
+        """Show `spectrogram`; `pixels` (from `to_rgb32`, made on a worker thread) saves doing it here."""
         self.spectrogram, self.message = spectrogram, message
         if spectrogram is not None:
-            pixels = to_rgb32(spectrogram)
+            pixels = to_rgb32(spectrogram) if pixels is None else pixels
             rows, columns = pixels.shape
-            self._image = QImage(pixels.tobytes(), columns, rows, columns * 4, QImage.Format.Format_RGB32).copy()
+            self._image = QImage(pixels.tobytes(), columns, rows, columns * 4, QImage.Format.Format_RGB32)
         else:
             self._image = None
         self.update()
@@ -50,7 +51,10 @@ class SpectrogramView(QWidget):
         if self._image is not None and self.spectrogram.end > self.spectrogram.start:
             left = self.timeline.x_at(self.spectrogram.start, rect.width())
             right = self.timeline.x_at(self.spectrogram.end, rect.width())
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            # Computed at the view's own size: smoothing only matters while a zoom is being recomputed.
+            target = QRectF(left, 0, right - left, rect.height())
+            if abs(target.width() - self._image.width()) > 1 or abs(target.height() - self._image.height()) > 1:
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(QRectF(left, 0, right - left, rect.height()), self._image)
             self._paint_axis(painter, rect)
         elif self.message:

@@ -5,6 +5,7 @@ The window wires the parts together; each part (models, views, audition, export)
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -138,6 +139,9 @@ class MainWindow(QMainWindow):
         self.run_search()
         if scan_on_start:
             self.rescan()
+        # What exists now (modules, Qt wrappers, the window) lives as long as the app: keep it out
+        # of the garbage collector's full passes, which otherwise stall whichever thread runs them.
+        gc.freeze()
 
     # ------------------------------------------------------------------ layout pieces
 

@@ -16,6 +16,14 @@ from fake_output import FakeOutput  # noqa: E402
 from sounds import LIBRARY, write_library  # noqa: E402
 
 
+@pytest.fixture(scope="session")
+def qapp_cls():
+    """pytest-qt's application, timing the events it handles (see test_responsiveness)."""
+    from stall_probe import TimedApplication
+
+    return TimedApplication
+
+
 @pytest.fixture(autouse=True)
 def private_folders(tmp_path, monkeypatch):
     """Data, cache and runtime folders of the test's own, so nothing touches the user's, and no
