@@ -41,9 +41,6 @@ QLabel#dim, QLabel#fieldName { color: #8a9099; }
 QToolButton { border: 1px solid transparent; border-radius: 3px; padding: 2px 6px; }
 QToolButton:checked { background: #2b3038; border-color: #3a3f46; }
 QToolButton:hover { border-color: #3a3f46; }
-QProgressBar { border: 1px solid #30343a; border-radius: 3px; background: #16181b; text-align: center;
-               max-height: 12px; font-size: 8pt; }
-QProgressBar::chunk { background: #2f5d8a; }
 """
 
 

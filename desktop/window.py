@@ -12,7 +12,7 @@ from pathlib import Path
 from PyQt6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl
 from PyQt6.QtGui import QAction, QActionGroup, QDesktopServices, QDrag, QKeySequence
 from PyQt6.QtWidgets import (QAbstractItemView, QApplication, QFileDialog, QHeaderView, QInputDialog, QLabel,
-                             QMainWindow, QMessageBox, QProgressBar, QSlider, QSplitter, QTableView, QTreeView,
+                             QMainWindow, QMessageBox, QSlider, QSplitter, QTableView, QTreeView,
                              QVBoxLayout, QWidget)
 
 from soundloom.desktop.audition import Audition
@@ -147,9 +147,10 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self, output: AudioOutput) -> None:
         status = self.statusBar()
-        self.progress = QProgressBar()
-        self.progress.setFixedWidth(180)
-        self.progress.setFormat("indexing %v / %m")
+        # A label, not a QProgressBar: its setValue repaints the window synchronously, inside the
+        # handler, ten times a second during a scan.
+        self.progress = QLabel()
+        self.progress.setObjectName("dim")
         self.progress.hide()
         self.count_label = QLabel()
         self.search_mode = QLabel()  # whether meaning took part in the last search, and why not
@@ -664,15 +665,14 @@ class MainWindow(QMainWindow):
     def rescan(self) -> None:
         """Scan every library folder in the background; asked during a scan, scan again after it."""
         if self.scanner.start():
-            self.progress.setRange(0, 0)
+            self.progress.setText("Indexing…")
             self.progress.show()
             self._refresh_timer.start()
         else:
             self._rescan_pending = True
 
     def _scan_progress(self, done: int, total: int, path: str) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
+        self.progress.setText(f"Indexing {done:,} of {total:,}")
         self.progress.setToolTip(display(path))
 
     def _scan_finished(self, report) -> None:
