@@ -297,7 +297,8 @@ class LibraryIndex:
         if not (semantic and query.include):
             return SearchResults(fetch(self._store, hits[:limit]))
         try:
-            vector = self.embedder.embed([query.meaning()])[0]
+            embed_query = getattr(self.embedder, "embed_query", None)
+            vector = embed_query(query.meaning()) if embed_query else self.embedder.embed([query.meaning()])[0]
         except EmbeddingUnavailable as exc:
             return SearchResults(fetch(self._store, hits[:limit]), notice=f"text search only: {exc}")
         ids, matrix = self._matrix("embedding")
