@@ -1,6 +1,6 @@
 """An incremental scan: new, changed, moved and removed files, committed in batches.
 
-Unchanged files (same size and mtime) are not opened. A new file whose content hash equals a
+Unchanged files (same size and mtime, and caption files of the same mtime) are not opened. A new file whose content hash equals a
 vanished entry's is that entry moved: it keeps its rating, tags and collections. Results are
 committed every `BATCH_FILES` files or `BATCH_SECONDS`, so a scan killed halfway loses at most
 one batch, and the next scan picks up where it stopped (committed files are then unchanged).
@@ -45,7 +45,7 @@ class Scan:
     def run(self) -> ScanReport:
         store = self.index._store
         roots = store.root_rows()
-        existing = store.file_states()  # path key -> (id, size, mtime_ns, hash, root_id)
+        existing = store.file_states()  # path key -> (id, size, mtime_ns, hash, root_id, sidecar mtime)
         found: list[tuple[dict, object]] = []
         protected: list[bytes] = []  # path prefixes whose entries must not be removed
         for root in roots:
@@ -68,7 +68,8 @@ class Scan:
         work = []
         for root, item in found:
             state = existing.get(key(item.path))
-            if state is not None and state[1] == item.stat.st_size and state[2] == item.stat.st_mtime_ns:
+            if state is not None and (state[1], state[2], state[5]) == (item.stat.st_size, item.stat.st_mtime_ns,
+                                                                        item.sidecar_mtime_ns):
                 self.report.unchanged += 1
                 done += 1
             else:

@@ -12,7 +12,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000  # another process (CLI, desktop) may hold the write lock for one batch
 
 # Columns of `files` that full-text search sees; external-content FTS5 reads them by these names.
@@ -107,7 +107,12 @@ _V1 = [
     END""",
 ]
 
-MIGRATIONS: dict[int, list[str]] = {1: _V1}
+_V2 = [
+    # A caption file added or edited beside an unchanged sound is noticed by its own mtime.
+    "ALTER TABLE files ADD COLUMN sidecar_mtime_ns INTEGER NOT NULL DEFAULT 0",
+]
+
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2}
 
 
 class NewerIndexError(RuntimeError):

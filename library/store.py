@@ -111,10 +111,10 @@ class Store:
 
     # ------------------------------------------------------------------ files
 
-    def file_states(self) -> dict[bytes, tuple[int, int, int, str, int]]:
-        """path key → (id, size, mtime_ns, content hash, root id) of every indexed file."""
-        rows = self.conn.execute("SELECT path, id, size, mtime_ns, content_hash, root_id FROM files")
-        return {row[0]: (row[1], row[2], row[3], row[4], row[5]) for row in rows}
+    def file_states(self) -> dict[bytes, tuple[int, int, int, str, int, int]]:
+        """path key → (id, size, mtime_ns, content hash, root id, sidecar mtime_ns) of every indexed file."""
+        rows = self.conn.execute("SELECT path, id, size, mtime_ns, content_hash, root_id, sidecar_mtime_ns FROM files")
+        return {row[0]: tuple(row[1:]) for row in rows}
 
     def write_batch(self, items: list[tuple[str, tuple]]) -> None:
         now = time.time()
@@ -146,7 +146,7 @@ class Store:
             "fts_folder": " ".join(words_of(display(relative_folder).replace(os.sep, " "))),
             "fts_category": " ".join(x for x in (facts.catid, facts.category, facts.subcategory) if x),
             "features": facts.features, "features_version": feats.VERSION, "pitch_hz": facts.pitch_hz,
-            "indexed": now,
+            "sidecar_mtime_ns": item.sidecar_mtime_ns, "indexed": now,
         }
         # Text made from a name that is not UTF-8 holds surrogate escapes, which SQLite cannot store.
         values = {k: display(v) if isinstance(v, str) else v for k, v in values.items()}
@@ -178,10 +178,11 @@ class Store:
                                              ucs_caption(ucs) if ucs else None, "ucs")
         caption = display(caption)
         conn.execute(
-            "UPDATE files SET path = ?, root_id = ?, name = ?, folder = ?, mtime_ns = ?, fts_name = ?, fts_folder = ?, "
+            "UPDATE files SET path = ?, root_id = ?, name = ?, folder = ?, mtime_ns = ?, sidecar_mtime_ns = ?, "
+            "fts_name = ?, fts_folder = ?, "
             "caption = ?, caption_source = ?, catid = ?, category = ?, subcategory = ?, fts_category = ?, "
             "embedding = CASE WHEN caption = ? THEN embedding ELSE NULL END WHERE path = ?",
-            (key(item.path), root["id"], name, display(relative_folder), item.stat.st_mtime_ns,
+            (key(item.path), root["id"], name, display(relative_folder), item.stat.st_mtime_ns, item.sidecar_mtime_ns,
              search_words(os.path.splitext(name)[0]), " ".join(words_of(display(relative_folder).replace(os.sep, " "))),
              caption, source, ucs.catid if ucs else None, ucs.category if ucs else None,
              ucs.subcategory if ucs else None,

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 
 from soundloom.library.analysis import AUDIO_SUFFIXES
+from soundloom.library.captions import SIDECAR_SUFFIXES
 from soundloom.library.paths import display
 
 
@@ -15,6 +16,7 @@ class Found:
     path: str  # absolute, surrogate-escaped
     relative: str  # below the root
     stat: os.stat_result
+    sidecar_mtime_ns: int = 0  # the newest mtime of its caption files (name.txt, name.json), 0 for none
 
 
 @dataclass
@@ -54,6 +56,14 @@ def walk(root: str) -> Walk:
             out.skipped.append((display(folder), f"unreadable folder ({exc.strerror})"))
             continue
         subfolders = []
+        sidecars: dict[str, int] = {}
+        for entry in listing:
+            stem, suffix = os.path.splitext(entry.name)
+            if suffix.lower() in SIDECAR_SUFFIXES and not entry.name.startswith("."):
+                try:
+                    sidecars[stem] = max(sidecars.get(stem, 0), entry.stat().st_mtime_ns)
+                except OSError:
+                    pass
         for entry in listing:
             if entry.name.startswith("."):
                 continue
@@ -71,7 +81,8 @@ def walk(root: str) -> Walk:
                         out.skipped.append((display(entry.path), "broken link"))
                     continue
                 try:
-                    out.files.append(Found(entry.path, child_relative, entry.stat()))
+                    stem = os.path.splitext(entry.name)[0]
+                    out.files.append(Found(entry.path, child_relative, entry.stat(), sidecars.get(stem, 0)))
                 except OSError as exc:
                     out.skipped.append((display(entry.path), f"unreadable ({exc.strerror})"))
         stack.extend(reversed(subfolders))

@@ -66,3 +66,22 @@ def test_two_indexes_on_one_file_see_each_others_changes(open_index, tmp_path):
     desktop.set_rating(root / "a.wav", 2)
     assert cli.get(root / "a.wav").rating == 2
     assert [r.name for r in desktop.similar(root / "a.wav")] == []
+
+
+def test_an_index_of_an_older_schema_is_upgraded_in_place(tmp_path, library):
+    from soundloom.library.schema import MIGRATIONS
+
+    db = tmp_path / "library.sqlite3"
+    conn = sqlite3.connect(db)
+    for statement in MIGRATIONS[1]:
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO roots(path, name, kind, added) VALUES (?, 'Sounds', 'library', 0)", (os.fsencode(library),))
+    conn.commit()
+    conn.close()
+    with LibraryIndex.open(db, embedder=NoEngine()) as index:
+        assert [r.path for r in index.roots() if r.kind == "library"] == [str(library)]
+        assert index.scan().added == 5 and index.scan().unchanged == 5
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()

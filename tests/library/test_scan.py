@@ -219,3 +219,16 @@ def test_two_hour_files_are_indexed_with_features_of_their_start(open_index, tmp
     record = index.get(root / "harbour_2h.wav")
     assert record.seconds == pytest.approx(7200) and record.peak_dbfs == pytest.approx(20 * np.log10(0.2), abs=0.1)
     assert record.pitch_hz == pytest.approx(110, rel=0.03)
+
+
+def test_a_caption_file_added_or_removed_later_is_noticed(open_index, library):
+    index = open_index()
+    index.add_root(library)
+    index.scan()
+    pad = library / "Synth" / "pad_A3.wav"
+    (library / "Synth" / "pad_A3.json").write_text('{"caption": "slow evolving string pad"}')
+    report = index.scan()
+    assert (report.changed, report.unchanged) == (1, 4)
+    assert (index.get(pad).caption, index.get(pad).caption_source) == ("slow evolving string pad", "sidecar")
+    (library / "Synth" / "pad_A3.json").unlink()
+    assert index.scan().changed == 1 and index.get(pad).caption_source == "names"
