@@ -31,7 +31,7 @@ from soundloom.protocol.messages import (
 EXPECTED_ACTIONS = {
     "info", "models_list", "model_load", "model_unload", "generate", "inpaint", "transfer", "extend",
     "job_status", "job_result", "cancel", "shutdown", "ping", "finetune", "library_preview",
-    "adapters_list", "adapters_remove",
+    "adapters_list", "adapters_remove", "embed",
 }  # fmt: skip
 
 
