@@ -16,6 +16,17 @@ from soundloom.library.paths import display
 from soundloom.library.records import ScanReport, SoundRecord
 
 
+def print_json(data) -> None:
+    """JSON on stdout; a path whose name is not UTF-8 goes out as \\udcXX escapes, which json.loads
+    and os.fsencode turn back into the file's real name."""
+    try:
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+        text.encode(sys.stdout.encoding or "utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(data, indent=2, ensure_ascii=True, default=str)
+    print(text)
+
+
 def open_index(args: argparse.Namespace) -> LibraryIndex:
     return LibraryIndex.open(getattr(args, "index", None), connection_file=getattr(args, "connection_file", None))
 
@@ -84,7 +95,7 @@ def library_command(args: argparse.Namespace) -> int:
         elif command == "list":
             roots = index.roots()
             if args.json:
-                print(json.dumps([vars(r) for r in roots], indent=2, ensure_ascii=False))
+                print_json([vars(r) for r in roots])
             else:
                 for root in roots:
                     missing = "" if root.present else "  (missing)"
@@ -94,7 +105,7 @@ def library_command(args: argparse.Namespace) -> int:
             return 0
         report = _scan(index)
         if getattr(args, "json", False):
-            print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+            print_json(report.to_dict())
         else:
             print(report_text(report))
         return 130 if report.cancelled else 0
@@ -125,8 +136,7 @@ def search_command(args: argparse.Namespace) -> int:
             results = index.search(args.text, **facets, limit=args.limit)
             notice, semantic = results.notice, results.semantic
         if args.json:
-            print(json.dumps({"results": [r.to_dict() for r in results], "semantic": semantic, "notice": notice},
-                             indent=2, ensure_ascii=False, default=str))
+            print_json({"results": [r.to_dict() for r in results], "semantic": semantic, "notice": notice})
             return 0
         for record in results:
             print(result_line(record))

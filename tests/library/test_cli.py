@@ -87,3 +87,20 @@ def test_library_folder_is_still_the_fine_tuning_preview():
     assert library_alias(["library", "scan"]) == ["library", "scan"]
     args = build_parser().parse_args(library_alias(["library", "samples", "--json"]))
     assert (args.library_command, str(args.folder), args.json) == ("preview", "samples", True)
+
+
+def test_json_gives_back_a_name_that_is_not_utf8(run, tmp_path):
+    import os
+
+    from .conftest import tone
+
+    root = tmp_path / "lib"
+    tone(root / "x.wav")
+    real = os.fsencode(root) + b"/gl\xe4s_break.wav"  # Latin-1 bytes
+    os.rename(root / "x.wav", real)
+    run("library", "add", str(root))
+    code, out, _ = run("search", "break", "--json")
+    (result,) = json.loads(out)["results"]
+    assert code == 0 and os.fsencode(result["path"]) == real and result["name"] == "gl\ufffds_break.wav"
+    code, out, _ = run("search", "break")
+    assert code == 0 and "gl\ufffds_break.wav" in out
