@@ -19,7 +19,8 @@ FLOOR_DB = -100.0  # darkest colour; quieter than this is silence for a sound de
 @dataclass
 class Spectrogram:
     """`db[row, column]` in dBFS (row 0 = lowest frequency); rows log-spaced fmin..fmax Hz;
-    columns span start..end seconds."""
+    columns span start..end seconds. A row is the mean over its band, so a pure tone in a band
+    several bins wide reads a few dB under its peak level."""
 
     db: np.ndarray
     fmin: float
@@ -33,10 +34,20 @@ class Spectrogram:
         return self.fmin * (self.fmax / self.fmin) ** (row / rows)
 
 
+def fft_size(frames: int, largest: int = 2048, smallest: int = 256) -> int:
+    """The analysis window for a view `frames` long: at most a quarter of it, so a click or a
+    footstep is not smeared across the whole view, and no longer than `largest`."""
+    size = largest
+    while size > smallest and size * 4 > frames:
+        size //= 2
+    return size
+
+
 def compute(path: str | Path, start: float, end: float, columns: int = 600, rows: int = 192,
-            fft: int = 2048, fmin: float = 20.0, cancel=None) -> Spectrogram:
-    """Spectrogram of start..end seconds of `path` in `columns` × `rows` cells. Raises ValueError
-    (with the reason) for an unreadable file; `cancel()` returning True stops early with None."""
+            fft: int | None = None, fmin: float = 20.0, cancel=None) -> Spectrogram:
+    """Spectrogram of start..end seconds of `path` in `columns` × `rows` cells, with an `fft`-frame
+    window (default: by the span's length). Raises ValueError (with the reason) for an unreadable
+    file; `cancel()` returning True stops early with None."""
     try:
         f = sf.SoundFile(os.fsencode(path))  # bytes: names that are not UTF-8 open too
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:
@@ -44,6 +55,7 @@ def compute(path: str | Path, start: float, end: float, columns: int = 600, rows
     with f:
         rate, frames = f.samplerate, f.frames
         fmax = rate / 2
+        fft = fft or fft_size(int((end - start) * rate))
         centres = (start + (np.arange(columns) + 0.5) * (end - start) / columns) * rate
         windows = _read_windows(f, centres.astype(np.int64), fft, frames, cancel)
     if windows is None:
@@ -91,9 +103,9 @@ def _read_mono(f: sf.SoundFile, lo: int, hi: int) -> np.ndarray:
 
 
 def _log_rows(power: np.ndarray, rate: int, fft: int, rows: int, fmin: float, fmax: float) -> np.ndarray:
-    """Power per log-spaced band: the strongest bin inside a band (so a tone reads at its level
-    however wide the band), or the value interpolated at its centre where bands are narrower
-    than a bin (the low end)."""
+    """Power per log-spaced band: the mean of the bins inside a band, or the value interpolated at
+    its centre where a band holds fewer than two bins (the low end). Both read noise at the same
+    level, so the picture has no steps where bands start holding more bins."""
     edges = fmin * (fmax / fmin) ** (np.arange(rows + 1) / rows)
     bins = edges * fft / rate
     centres = np.sqrt(edges[:-1] * edges[1:]) * fft / rate
@@ -103,7 +115,7 @@ def _log_rows(power: np.ndarray, rate: int, fft: int, rows: int, fmin: float, fm
     wide = hi - lo >= 2
     out = np.empty((power.shape[0], rows))
     for row in range(rows):
-        out[:, row] = power[:, lo[row] : hi[row]].max(axis=1) if wide[row] else _interp_rows(power, centres[row])
+        out[:, row] = power[:, lo[row] : hi[row]].mean(axis=1) if wide[row] else _interp_rows(power, centres[row])
     return out
 
 

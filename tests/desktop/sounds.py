@@ -174,7 +174,8 @@ def write_library(folder: Path, entries=LIBRARY, seed: int = 0, subfolders: bool
     paths = []
     for name, make, seconds, rate, channels, subtype in entries:
         mono = make(rng, rate, seconds)
-        data = mono[:, None] if channels == 1 else np.stack([mono, np.roll(mono, int(rate * 0.0007))], axis=1) * [1, 0.9]
+        # The right channel is a little quieter, not delayed: a delay would comb-filter the mono sum.
+        data = mono[:, None] if channels == 1 else np.stack([mono, 0.85 * mono], axis=1)
         group = name.rsplit("_", 1)[-1].removesuffix(".wav") if subfolders else ""
         path = folder / group / name
         path.parent.mkdir(parents=True, exist_ok=True)
