@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
             settings.setValue("audition/auto_play", False)
         else:
             settings = QSettings(ORGANISATION, APPLICATION)
-        device = int(args.device) if args.device and args.device.isdigit() else args.device
+        device = args.device or settings.value("output/device") or None  # a number or (part of) a name
+        device = int(device) if isinstance(device, str) and device.isdigit() else device
         library = LibraryService(index_path)
         window = MainWindow(library, open_output(device), settings, scan_on_start=not args.library)
         for folder in args.library:

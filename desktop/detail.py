@@ -242,6 +242,10 @@ class DetailPane(QWidget):
 
     # the selected sound
 
+    def cancel(self) -> None:
+        """Stop computing peaks and spectrograms for the sound shown (the window is closing)."""
+        self._cancel.set()
+
     def show_record(self, record) -> None:
         """Show `record` (a SoundRecord, or None for nothing) and start computing its peaks."""
         self._cancel.set()
@@ -288,7 +292,7 @@ class DetailPane(QWidget):
         self.peaks_loaded = True
         self.waveform.set_message(f"cannot read this file: {error}")
         self.spectrogram.set_spectrogram(None, "")
-        self.message.emit(error)
+        self.message.emit(f"cannot read {error}")
 
     def _view_changed(self) -> None:
         self._sync_scrollbar()

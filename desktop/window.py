@@ -18,7 +18,7 @@ from PyQt6.QtWidgets import (QAbstractItemView, QApplication, QFileDialog, QHead
 from soundloom.desktop.audition import Audition
 from soundloom.desktop.detail import VIEWS, DetailPane
 from soundloom.desktop.export import RATES, SUBTYPES, ExportError, ExportFormat, drag_file, render
-from soundloom.desktop.mime import mime_for_files
+from soundloom.desktop.mime import file_uri, mime_for_files
 from soundloom.desktop.output import AudioOutput, open_output, output_devices
 from soundloom.desktop.paths import exports_dir, peaks_dir
 from soundloom.desktop.peaks import PeakCache
@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self.roots: list = []
         self.export_format = ExportFormat()
         self.last_scan = None
+        self.last_export: Path | None = None
         self._rescan_pending = False
         self._search_token = 0
         self.searching = False
@@ -347,6 +348,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.save_settings()
         self.audition.stop()
+        self.detail.cancel()
         self.scanner.cancel()
         self.scanner.wait(10)
         self.workers.close()
@@ -587,18 +589,21 @@ class MainWindow(QMainWindow):
         drag.setMimeData(mime_for_files([path]))
         drag.exec(Qt.DropAction.CopyAction)
 
-    def export(self, folder: Path | None = None) -> Path | None:
+    def export(self, folder: Path | None = None) -> None:
+        """Render the sound or its selected region into `folder` (default: the exports folder), off
+        the UI thread: a long region takes a while. `last_export` holds the file when it is done."""
         record = self.current_record()
         if record is None:
-            return None
-        try:
-            path = render(record.path, self.timeline.selection, self.export_format, folder or self.exports,
-                          _settings_of(record))
-        except ExportError as exc:
-            self.show_error(str(exc))
-            return None
-        self.show_message(f"Exported {display(path.name)} to {display(str(path.parent))}")
-        return path
+            return
+        region, fmt, folder = self.timeline.selection, self.export_format, folder or self.exports
+        self.show_message(f"Exporting {display(record.name)}…", 0)
+
+        def done(path: Path) -> None:
+            self.last_export = path
+            self.show_message(f"Exported {display(path.name)} to {display(str(path.parent))}")
+
+        self.workers.submit(lambda: render(record.path, region, fmt, folder, _settings_of(record)), done,
+                            self.show_error)
 
     def export_to_folder(self) -> None:
         if self.current_record() is None:
@@ -615,22 +620,23 @@ class MainWindow(QMainWindow):
             self.show_message(f"Copied path of {display(record.name)}")
 
     def copy_file(self) -> None:
-        """Put the file (or the rendered selection) on the clipboard, for pasting into a DAW or file manager."""
+        """Put the file (or the rendered selection) on the clipboard, for pasting into a DAW or file
+        manager; rendering runs off the UI thread and the clipboard is filled when it is done."""
         record = self.current_record()
         if record is None:
             return
-        try:
-            path = self.file_for(record, self.timeline.selection)
-        except ExportError as exc:
-            self.show_error(str(exc))
-            return
-        QApplication.clipboard().setMimeData(mime_for_files([path]))
-        self.show_message(f"Copied file {display(path.name)}")
+        region = self.timeline.selection
+
+        def done(path: Path) -> None:
+            QApplication.clipboard().setMimeData(mime_for_files([path]))
+            self.show_message(f"Copied file {display(path.name)}")
+
+        self.workers.submit(lambda: self.file_for(record, region), done, self.show_error)
 
     def reveal(self) -> None:
         record = self.current_record()
         if record is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(display(os.path.dirname(record.path))))
+            QDesktopServices.openUrl(QUrl.fromEncoded(file_uri(os.path.dirname(record.path))))
 
     # ------------------------------------------------------------------ libraries and scanning
 

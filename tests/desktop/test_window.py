@@ -184,9 +184,11 @@ def test_export_copy_and_the_waveform_drag_file(qtbot, make_window, small_librar
     qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     stem = os.path.splitext(record.name)[0]
     exported = window.exports / f"{stem}_0.25-0.75s.wav"
+    qtbot.waitUntil(lambda: window.last_export == exported, timeout=30_000)
     assert exported.is_file() and "Exported" in window.statusBar().currentMessage()
 
     window.copy_file()
+    qtbot.waitUntil(lambda: "Copied file" in window.statusBar().currentMessage(), timeout=30_000)
     mime = QApplication.clipboard().mimeData()
     assert [url.toLocalFile() for url in mime.urls()] == [str(exported)]
     window.copy_path()
@@ -199,6 +201,25 @@ def test_export_copy_and_the_waveform_drag_file(qtbot, make_window, small_librar
     mime = window.results.mimeData([window.results.index(0, 0)])
     rendered = mime.urls()[0].toLocalFile()
     assert rendered.startswith(str(window.exports)) and os.path.isfile(rendered)
+
+
+def test_the_caption_edits_the_index_only(qtbot, make_window, small_library):
+    from soundloom.library import LibraryIndex
+
+    window = make_window(small_library)
+    window.table.selectRow(0)
+    record = window.current_record()
+    before = open(record.path, "rb").read()
+    caption = window.detail.metadata.caption
+    caption.setFocus()
+    caption.selectAll()
+    qtbot.keyClicks(caption, "heavy oak slam, close mic")
+    qtbot.keyClick(caption, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.results.record(0).caption == "heavy oak slam, close mic", timeout=10_000)
+    with LibraryIndex.open(window.library.db_path) as index:
+        stored = index.get(record.path)
+    assert (stored.caption, stored.caption_source) == ("heavy oak slam, close mic", "user")
+    assert open(record.path, "rb").read() == before
 
 
 def test_every_action_is_in_a_menu(make_window, small_library):
