@@ -4,8 +4,9 @@
     index = LibraryIndex.open()
 """
 
-from soundloom.library.index import LibraryError, LibraryIndex, ScanTask
-from soundloom.library.records import Root, ScanReport, SearchResults, SoundRecord
+from soundloom.library.index import LibraryIndex
+from soundloom.library.records import LibraryError, Root, ScanReport, SearchResults, SoundRecord
+from soundloom.library.scanner import ScanTask
 from soundloom.library.semantic import EmbeddingUnavailable
 
 __all__ = ["EmbeddingUnavailable", "LibraryError", "LibraryIndex", "Root", "ScanReport", "ScanTask",

@@ -181,3 +181,31 @@ def from_blobs(blobs: list[bytes]) -> np.ndarray:
     if not blobs:
         return np.zeros((0, SIZE), np.float32)
     return np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), SIZE)
+
+
+def features_of_file(path: str, region: tuple[float, float] | None = None) -> np.ndarray:
+    """Features of a file (or of its `region` (start, end) in seconds), computed now."""
+    import soundfile as sf
+
+    from soundloom.library.records import LibraryError
+
+    try:
+        with open(path, "rb") as raw, sf.SoundFile(raw) as f:
+            rate, frames = f.samplerate, f.frames
+            if region is not None:
+                start, end = (float(x) for x in region)
+                if not (0 <= start < end) or start * rate >= frames:
+                    raise LibraryError("region", f"{start:g}–{end:g} s is not inside the sound (0–{frames / rate:g} s)")
+                f.seek(int(start * rate))
+                count = int(min(end * rate, frames, (start + ANALYSIS_SECONDS) * rate) - int(start * rate))
+                seconds = min(end, frames / rate) - start
+            else:
+                count, seconds = int(min(frames, ANALYSIS_SECONDS * rate)), frames / rate
+            samples = f.read(count, dtype="float32", always_2d=True)
+    except LibraryError:
+        raise
+    except Exception as exc:
+        raise LibraryError("path", f"{path} cannot be read ({(str(exc).splitlines() or [''])[0]})") from None
+    if samples.shape[0] == 0:
+        raise LibraryError("path", f"{path} holds no audio")
+    return compute(samples, rate, seconds).vector

@@ -22,49 +22,19 @@ import numpy as np
 
 from soundloom.library import features as feats
 from soundloom.library import schema
-from soundloom.library.paths import default_index_path, generated_folder, key
+from soundloom.library.paths import default_index_path, key
 from soundloom.library.query import parse
-from soundloom.library.records import Root, ScanReport, SearchResults, SoundRecord
-from soundloom.library.scanner import Progress, Scan
+from soundloom.library.records import LibraryError, Root, ScanReport, SearchResults, SoundRecord
+from soundloom.library.scanner import Progress, Scan, ScanTask
 from soundloom.library.search import SEMANTIC_FLOOR, Facets, allowed, fetch, mix, rows_by_path, semantic_scores, text_hits
 from soundloom.library.semantic import MODEL, EmbeddingUnavailable, EngineEmbedder, matrix_of, to_blob
 from soundloom.library.similarity import check_weights, rank
 from soundloom.library.store import Store
-from soundloom.protocol.errors import ErrorCode, SoundloomError
+from soundloom.protocol.errors import ErrorCode
 
 log = logging.getLogger("soundloom.library")
 ROOTS_BACKUP = "library-roots.json"  # beside the index: the folders survive a rebuilt index
 SEMANTIC_CANDIDATES = 2000
-
-
-class LibraryError(SoundloomError, ValueError):
-    """A request the index cannot serve; `field` names the argument at fault."""
-
-    def __init__(self, field: str, message: str, code: ErrorCode = ErrorCode.INVALID_ARGUMENT):
-        super().__init__(code, message, field)
-
-
-class ScanTask:
-    """A scan running on its own thread: `wait()` returns its ScanReport; `cancel()` stops it after
-    the current file (what was done so far stays committed)."""
-
-    def __init__(self, scan: Scan, done: threading.Event):
-        self._scan, self._done = scan, done
-        self.error: BaseException | None = None
-
-    @property
-    def running(self) -> bool:
-        return not self._done.is_set()
-
-    def cancel(self) -> None:
-        self._scan.cancel.set()
-
-    def wait(self, timeout: float | None = None) -> ScanReport | None:
-        if not self._done.wait(timeout):
-            return None
-        if self.error is not None:
-            raise self.error
-        return self._scan.report
 
 
 class LibraryIndex:
@@ -336,7 +306,7 @@ class LibraryIndex:
                                            (key(path),)).fetchone()
             if row is not None and row["features"] is not None and row["features_version"] == feats.VERSION:
                 return feats.from_blobs([row["features"]])[0]
-        return features_of_file(path, region)
+        return feats.features_of_file(path, region)
 
     def _matrix(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         """(ids, matrix) of every stored vector in `column`, cached until a vector changes."""
@@ -413,29 +383,3 @@ class LibraryIndex:
     def delete_collection(self, name: str) -> None:
         with self._store.writing() as conn:
             conn.execute("DELETE FROM collections WHERE name = ?", (name,))
-
-
-def features_of_file(path: str, region: tuple[float, float] | None = None) -> np.ndarray:
-    """Features of a file (or of its `region` (start, end) in seconds), computed now."""
-    import soundfile as sf
-
-    try:
-        with open(path, "rb") as raw, sf.SoundFile(raw) as f:
-            rate, frames = f.samplerate, f.frames
-            if region is not None:
-                start, end = (float(x) for x in region)
-                if not (0 <= start < end) or start * rate >= frames:
-                    raise LibraryError("region", f"{start:g}–{end:g} s is not inside the sound (0–{frames / rate:g} s)")
-                f.seek(int(start * rate))
-                count = int(min(end * rate, frames, (start + feats.ANALYSIS_SECONDS) * rate) - int(start * rate))
-                seconds = min(end, frames / rate) - start
-            else:
-                count, seconds = int(min(frames, feats.ANALYSIS_SECONDS * rate)), frames / rate
-            samples = f.read(count, dtype="float32", always_2d=True)
-    except LibraryError:
-        raise
-    except Exception as exc:
-        raise LibraryError("path", f"{path} cannot be read ({(str(exc).splitlines() or [''])[0]})") from None
-    if samples.shape[0] == 0:
-        raise LibraryError("path", f"{path} holds no audio")
-    return feats.compute(samples, rate, seconds).vector

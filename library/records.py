@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from soundloom.protocol.errors import ErrorCode, SoundloomError
+
 
 @dataclass
 class SoundRecord:
@@ -93,3 +95,10 @@ class SearchResults(list):
         super().__init__(records)
         self.semantic = semantic
         self.notice = notice
+
+
+class LibraryError(SoundloomError, ValueError):
+    """A request the index cannot serve; `field` names the argument at fault."""
+
+    def __init__(self, field: str, message: str, code: ErrorCode = ErrorCode.INVALID_ARGUMENT):
+        super().__init__(code, message, field)

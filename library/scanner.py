@@ -169,3 +169,26 @@ class Scan:
             self.index._store.write_batch(self._pending)
             self._pending = []
         self._last_flush = time.monotonic()
+
+
+class ScanTask:
+    """A scan running on its own thread: `wait()` returns its ScanReport; `cancel()` stops it after
+    the current file (what was done so far stays committed)."""
+
+    def __init__(self, scan: Scan, done: threading.Event):
+        self._scan, self._done = scan, done
+        self.error: BaseException | None = None
+
+    @property
+    def running(self) -> bool:
+        return not self._done.is_set()
+
+    def cancel(self) -> None:
+        self._scan.cancel.set()
+
+    def wait(self, timeout: float | None = None) -> ScanReport | None:
+        if not self._done.wait(timeout):
+            return None
+        if self.error is not None:
+            raise self.error
+        return self._scan.report
