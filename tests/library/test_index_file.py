@@ -85,3 +85,21 @@ def test_an_index_of_an_older_schema_is_upgraded_in_place(tmp_path, library):
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     conn.close()
+
+
+def test_the_library_never_imports_torch_qt_or_the_engine(tmp_path, library):
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from soundloom.library import LibraryIndex\n"
+        f"index = LibraryIndex.open({str(tmp_path / 'i.sqlite3')!r}, connection_file={str(tmp_path / 'none.json')!r})\n"
+        f"index.add_root({str(library)!r}); index.scan(); index.search('door'); index.similar(index.search()[0].path)\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('torch', 'PyQt6', 'diffusers', 'transformers')"
+        " or m.startswith('soundloom.engine')]\n"
+        "print(bad)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"
