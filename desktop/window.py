@@ -9,24 +9,22 @@ import gc
 import os
 from pathlib import Path
 
-from PyQt6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl
-from PyQt6.QtGui import QAction, QActionGroup, QDesktopServices, QDrag, QKeySequence
-from PyQt6.QtWidgets import (QAbstractItemView, QApplication, QFileDialog, QHeaderView, QInputDialog, QLabel,
-                             QMainWindow, QMessageBox, QSlider, QSplitter, QTableView, QTreeView,
-                             QVBoxLayout, QWidget)
+from PyQt6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PyQt6.QtWidgets import (QAbstractItemView, QFileDialog, QHeaderView, QInputDialog, QLabel, QMainWindow,
+                             QMessageBox, QSlider, QSplitter, QTableView, QTreeView, QVBoxLayout, QWidget)
 
 from soundloom.desktop.audition import Audition
-from soundloom.desktop.detail import VIEWS, DetailPane
-from soundloom.desktop.export import RATES, SUBTYPES, ExportError, ExportFormat, drag_file, render
-from soundloom.desktop.mime import file_uri, mime_for_files
-from soundloom.desktop.output import AudioOutput, open_output, output_devices
+from soundloom.desktop.delivery import Delivery
+from soundloom.desktop.detail import DetailPane
+from soundloom.desktop.export import ExportFormat
+from soundloom.desktop.menus import build_menus
+from soundloom.desktop.output import AudioOutput, open_output
 from soundloom.desktop.paths import exports_dir, peaks_dir
 from soundloom.desktop.peaks import PeakCache
 from soundloom.desktop.query import FOLDER, Query, Scope
 from soundloom.desktop.results import column_index, display
 from soundloom.desktop.results_model import ResultsTableModel
 from soundloom.desktop.search_bar import SearchBar
-from soundloom.desktop.selection import Region
 from soundloom.desktop.sources_model import SourcesDelegate, SourcesModel
 from soundloom.desktop.tasks import LibraryService, Scanner, TaskRunner
 from soundloom.desktop.timeline import Timeline
@@ -67,12 +65,12 @@ class ResultsView(QTableView):
         self.horizontalHeader().setHighlightSections(False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setStretchLastSection(False)
+        self.setTabKeyNavigation(False)
 
     def setModel(self, model) -> None:
         super().setModel(model)
         # The name takes whatever width the other columns leave.
         self.horizontalHeader().setSectionResizeMode(column_index("name"), QHeaderView.ResizeMode.Stretch)
-        self.setTabKeyNavigation(False)
 
 
 class MainWindow(QMainWindow):
@@ -81,16 +79,13 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.library = library
         self.settings = settings
-        self.exports = Path(exports) if exports is not None else exports_dir()
         self.scanner = Scanner(library)
         self.workers = TaskRunner(2, "analysis")
         self.timeline = Timeline()
         self.audition = Audition(output, self.timeline, self)
         self.query = Query()
         self.roots: list = []
-        self.export_format = ExportFormat()
         self.last_scan = None
-        self.last_export: Path | None = None
         self._rescan_pending = False
         self._search_token = 0
         self.searching = False
@@ -104,7 +99,8 @@ class MainWindow(QMainWindow):
         self.sources_view.setMinimumWidth(150)
         self.sources_view.setItemDelegate(SourcesDelegate(self.sources_view))
         self.search_bar = SearchBar()
-        self.results = ResultsTableModel(self.mime_for_records, self)
+        self.delivery = Delivery(self, Path(exports) if exports is not None else exports_dir())
+        self.results = ResultsTableModel(self.delivery.mime_for_records, self)
         self.table = ResultsView()
         self.table.setModel(self.results)
         self.detail = DetailPane(self.timeline, self.workers, peak_cache or PeakCache(peaks_dir()))
@@ -129,7 +125,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.main_splitter)
 
         self._build_status_bar(output)
-        self._build_actions()
+        build_menus(self)
         self._connect()
         self._restore_settings()
 
@@ -175,102 +171,6 @@ class MainWindow(QMainWindow):
             self.output_label.setText(output.description)
             self.output_label.setStyleSheet("color: #e0a534;")
 
-    def _action(self, menu, text: str, slot, shortcut=None, checkable=False, tip=None, widgets=None) -> QAction:
-        """A menu entry with its shortcut: window-wide, or only while focus is in one of `widgets`
-        (for keys such as Return that mean something else in text fields)."""
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setCheckable(checkable)
-        if tip:
-            action.setStatusTip(tip)
-        if checkable:
-            action.toggled.connect(slot)
-        else:
-            action.triggered.connect(lambda _=False: slot())
-        menu.addAction(action)
-        if widgets:
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            for widget in widgets:
-                widget.addAction(action)
-        else:
-            self.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        bar = self.menuBar()
-        library = bar.addMenu("&Library")
-        self._action(library, "Add Library Folder…", self.add_library_folder, "Ctrl+O")
-        self._action(library, "Remove Library Folder", self.remove_library_folder)
-        self.rescan_action = self._action(library, "Rescan Libraries", self.rescan, "F5")
-        self._action(library, "Stop Indexing", self.scanner.cancel)
-        self._action(library, "Skipped Files…", self.show_skipped)
-        library.addSeparator()
-        self._action(library, "Quit", self.close, QKeySequence.StandardKey.Quit)
-
-        sound = bar.addMenu("&Sound")
-        self._action(sound, "Export", self.export, "Ctrl+E", tip="Render the sound or selection to the exports folder")
-        self._action(sound, "Export to Folder…", self.export_to_folder, "Ctrl+Shift+E")
-        formats = sound.addMenu("Export Format")
-        self.format_group = QActionGroup(self)
-        for fmt in [ExportFormat()] + [ExportFormat(rate, subtype) for rate in RATES for subtype in SUBTYPES]:
-            action = QAction(fmt.label(), self, checkable=True)
-            action.setData(fmt)
-            action.triggered.connect(lambda _=False, f=fmt: self.set_export_format(f))
-            self.format_group.addAction(action)
-            formats.addAction(action)
-        sound.addSeparator()
-        self._action(sound, "Copy Path", self.copy_path, "Ctrl+Shift+C")
-        self._action(sound, "Copy File", self.copy_file, "Ctrl+C", widgets=(self.table, self.detail.waveform))
-        self._action(sound, "Reveal in Folder", self.reveal, "Ctrl+R")
-        sound.addSeparator()
-        self._action(sound, "Favourite", self.toggle_favourite, "F")
-        rating = sound.addMenu("Rating")
-        for stars in range(6):
-            self._action(rating, "No rating" if not stars else "★" * stars, lambda s=stars: self.set_rating(s),
-                         str(stars))
-        self._action(sound, "Add to Collection…", self.add_to_collection, "Ctrl+K")
-        self._action(sound, "Edit Caption", self.edit_caption, "Ctrl+T")
-
-        playback = bar.addMenu("&Playback")
-        self._action(playback, "Play / Stop", self.toggle_play, "Space")
-        self._action(playback, "Audition", self.audition_current, "Return", widgets=(self.table,))
-        self.stop_action = self._action(playback, "Stop and Clear Selection", self.stop_and_clear, "Escape")
-        playback.addSeparator()
-        self.auto_play_action = self._action(playback, "Auto-play on Select", self._set_auto_play, "A", checkable=True)
-        self.loop_action = self._action(playback, "Loop", self._set_loop, "L", checkable=True)
-        self.selection_only_action = self._action(playback, "Play Selection Only", self._set_selection_only, "S",
-                                                  checkable=True)
-        playback.addSeparator()
-        self._action(playback, "Volume Up", lambda: self.volume.setValue(self.volume.value() + 5), "Ctrl+Up")
-        self._action(playback, "Volume Down", lambda: self.volume.setValue(self.volume.value() - 5), "Ctrl+Down")
-        devices = playback.addMenu("Output Device")
-        self.device_group = QActionGroup(self)
-        for index, name in [(None, "System default")] + output_devices():
-            action = QAction(name, self, checkable=True)
-            action.setData(index)
-            action.triggered.connect(lambda _=False, i=index, n=name: self.set_output_device(i, n))
-            self.device_group.addAction(action)
-            devices.addAction(action)
-
-        view = bar.addMenu("&View")
-        self._action(view, "Search", self.search_bar.focus_text, "/")
-        self._action(view, "Results", lambda: self.table.setFocus(), "Ctrl+L")
-        view.addSeparator()
-        for i, name in enumerate(VIEWS):
-            self._action(view, f"Show {name}" if i < 2 else "Show Waveform and Spectrogram",
-                         lambda i=i: self.detail.set_view(i), f"Ctrl+{i + 1}")
-        view.addSeparator()
-        self._action(view, "Zoom In", lambda: self.timeline.zoom(2.0), QKeySequence.StandardKey.ZoomIn)
-        self._action(view, "Zoom Out", lambda: self.timeline.zoom(0.5), QKeySequence.StandardKey.ZoomOut)
-        self._action(view, "Zoom to Fit", self.timeline.zoom_to_fit, "Ctrl+0")
-        self._action(view, "Zoom to Selection", self.timeline.zoom_to_selection, "Z")
-        self._action(view, "Select All of the Sound", lambda: self.timeline.select(0, self.timeline.duration),
-                     "Ctrl+Shift+A")
-
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "Search Syntax", self.show_search_help, "F1")
-
     def _connect(self) -> None:
         self.sources_view.selectionModel().currentChanged.connect(self._source_changed)
         self.search_bar.query_changed.connect(self._facets_changed)
@@ -283,7 +183,7 @@ class MainWindow(QMainWindow):
         self.detail.message.connect(self.show_error)
         self.detail.waveform.clicked.connect(self._cue)
         self.detail.spectrogram.clicked.connect(self._cue)
-        self.detail.waveform.drag_requested.connect(self.drag_region)
+        self.detail.waveform.drag_requested.connect(self.delivery.drag_region)
         self.audition.message.connect(self.show_message)
         self.volume.valueChanged.connect(self._volume_changed)
         self.scanner.progress.connect(self._scan_progress)
@@ -319,11 +219,11 @@ class MainWindow(QMainWindow):
         self.detail.set_view(int(s.value("view/mode", 2)))
         rate, subtype = s.value("export/rate", None), s.value("export/subtype", None)
         try:
-            self.export_format = ExportFormat(int(rate) if rate else None, subtype or None)
-        except ValueError:
-            self.export_format = ExportFormat()
-        for action in self.format_group.actions():
-            action.setChecked(action.data() == self.export_format)
+            self.delivery.export_format = ExportFormat(int(rate) if rate else None, subtype or None)
+        except ValueError:  # a settings file from another version, or edited by hand
+            self.delivery.export_format = ExportFormat()
+        for action in self.delivery.format_group.actions():
+            action.setChecked(action.data() == self.delivery.export_format)
         device = s.value("output/device", None)
         for action in self.device_group.actions():
             action.setChecked(action.text() == device if device else action.data() is None)
@@ -341,8 +241,8 @@ class MainWindow(QMainWindow):
         s.setValue("audition/selection_only", self.selection_only_action.isChecked())
         s.setValue("audition/volume", self.volume.value())
         s.setValue("view/mode", self.detail.view_mode)
-        s.setValue("export/rate", self.export_format.rate or "")
-        s.setValue("export/subtype", self.export_format.subtype or "")
+        s.setValue("export/rate", self.delivery.export_format.rate or "")
+        s.setValue("export/subtype", self.delivery.export_format.subtype or "")
         s.sync()
 
     def closeEvent(self, event) -> None:
@@ -557,87 +457,6 @@ class MainWindow(QMainWindow):
         records = [self.results.record(row) for row in rows]
         return [r for r in records if r is not None] or ([self.current_record()] if self.current_record() else [])
 
-    # ------------------------------------------------------------------ getting sounds out
-
-    def set_export_format(self, fmt: ExportFormat) -> None:
-        self.export_format = fmt
-        self.show_message(f"Export format: {fmt.label()}")
-
-    def file_for(self, record, region: Region | None) -> Path:
-        """The file a drag, a copy or an export of `record` (or its region) hands over; rendered if needed."""
-        return drag_file(record.path, region, self.export_format, self.is_generated(record), self.exports,
-                         _settings_of(record))
-
-    def mime_for_records(self, records: list):
-        """Mime data for dragging rows out of the table: whole sounds, files ready."""
-        try:
-            return mime_for_files([self.file_for(record, None) for record in records])
-        except ExportError as exc:
-            self.show_error(str(exc))
-            return None
-
-    def drag_region(self, region: Region) -> None:
-        record = self.current_record()
-        if record is None:
-            return
-        try:
-            path = self.file_for(record, region)
-        except ExportError as exc:
-            self.show_error(str(exc))
-            return
-        drag = QDrag(self.detail.waveform)
-        drag.setMimeData(mime_for_files([path]))
-        drag.exec(Qt.DropAction.CopyAction)
-
-    def export(self, folder: Path | None = None) -> None:
-        """Render the sound or its selected region into `folder` (default: the exports folder), off
-        the UI thread: a long region takes a while. `last_export` holds the file when it is done."""
-        record = self.current_record()
-        if record is None:
-            return
-        region, fmt, folder = self.timeline.selection, self.export_format, folder or self.exports
-        self.show_message(f"Exporting {display(record.name)}…", 0)
-
-        def done(path: Path) -> None:
-            self.last_export = path
-            self.show_message(f"Exported {display(path.name)} to {display(str(path.parent))}")
-
-        self.workers.submit(lambda: render(record.path, region, fmt, folder, _settings_of(record)), done,
-                            self.show_error)
-
-    def export_to_folder(self) -> None:
-        if self.current_record() is None:
-            return
-        folder = QFileDialog.getExistingDirectory(self, "Export to Folder", self.settings.value("export/folder", ""))
-        if folder:
-            self.settings.setValue("export/folder", folder)
-            self.export(Path(folder))
-
-    def copy_path(self) -> None:
-        record = self.current_record()
-        if record is not None:
-            QApplication.clipboard().setText(display(record.path))
-            self.show_message(f"Copied path of {display(record.name)}")
-
-    def copy_file(self) -> None:
-        """Put the file (or the rendered selection) on the clipboard, for pasting into a DAW or file
-        manager; rendering runs off the UI thread and the clipboard is filled when it is done."""
-        record = self.current_record()
-        if record is None:
-            return
-        region = self.timeline.selection
-
-        def done(path: Path) -> None:
-            QApplication.clipboard().setMimeData(mime_for_files([path]))
-            self.show_message(f"Copied file {display(path.name)}")
-
-        self.workers.submit(lambda: self.file_for(record, region), done, self.show_error)
-
-    def reveal(self) -> None:
-        record = self.current_record()
-        if record is not None:
-            QDesktopServices.openUrl(QUrl.fromEncoded(file_uri(os.path.dirname(record.path))))
-
     # ------------------------------------------------------------------ libraries and scanning
 
     def add_library_folder(self, folder: str | None = None) -> None:
@@ -749,12 +568,3 @@ class MainWindow(QMainWindow):
 
 def _bool(value) -> bool:
     return value in (True, "true", "1", 1)
-
-
-def _settings_of(record) -> dict | None:
-    """Generation settings for an export's metadata from the index; None has the export read them
-    from the file."""
-    if record.prompt is None:
-        return None
-    return {key: value for key, value in (("prompt", record.prompt), ("seed", record.seed), ("model", record.model))
-            if value is not None}

@@ -70,9 +70,9 @@ def test_awkward_files_in_a_read_only_library(qtbot, make_window, tmp_path):
         qtbot.waitUntil(lambda: window.detail.waveform.pyramid is not None, timeout=30_000)
         assert "\ufffd" in window.results.index(row, 0).data()
         window.timeline.select(0.2, 0.7)
-        window.export()
-        qtbot.waitUntil(lambda: window.last_export is not None, timeout=30_000)
-        assert os.fsencode(window.last_export.name) == b"porte claqu\xe9e_0.20-0.70s.wav"
+        window.delivery.export()
+        qtbot.waitUntil(lambda: window.delivery.last_export is not None, timeout=30_000)
+        assert os.fsencode(window.delivery.last_export.name) == b"porte claqu\xe9e_0.20-0.70s.wav"
     finally:
         for folder, _, _ in os.walk(root):
             os.chmod(folder, 0o755)
@@ -103,7 +103,7 @@ def test_a_sound_deleted_after_indexing(qtbot, make_window, small_library, fake_
     assert "cannot read this file" in window.detail.waveform.message
     message = window.statusBar().currentMessage()
     assert not window.audition.playing and "cannot" in message and "No such file" in message
-    window.copy_file()
+    window.delivery.copy_file()
     qtbot.waitUntil(lambda: "no longer exists" in window.statusBar().currentMessage(), timeout=10_000)
     window.table.selectRow(0)  # the next sound works as before
     qtbot.waitUntil(lambda: window.detail.waveform.pyramid is not None, timeout=10_000)

@@ -183,24 +183,24 @@ def test_export_copy_and_the_waveform_drag_file(qtbot, make_window, small_librar
     window.timeline.select(0.25, 0.75)
     qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     stem = os.path.splitext(record.name)[0]
-    exported = window.exports / f"{stem}_0.25-0.75s.wav"
-    qtbot.waitUntil(lambda: window.last_export == exported, timeout=30_000)
+    exported = window.delivery.exports / f"{stem}_0.25-0.75s.wav"
+    qtbot.waitUntil(lambda: window.delivery.last_export == exported, timeout=30_000)
     assert exported.is_file() and "Exported" in window.statusBar().currentMessage()
 
-    window.copy_file()
+    window.delivery.copy_file()
     qtbot.waitUntil(lambda: "Copied file" in window.statusBar().currentMessage(), timeout=30_000)
     mime = QApplication.clipboard().mimeData()
     assert [url.toLocalFile() for url in mime.urls()] == [str(exported)]
-    window.copy_path()
+    window.delivery.copy_path()
     assert QApplication.clipboard().text() == record.path
 
     # Dragging from the table hands over the library file itself, in place.
     mime = window.results.mimeData([window.results.index(0, 0)])
     assert [url.toLocalFile() for url in mime.urls()] == [record.path]
-    window.set_export_format(window.format_group.actions()[-1].data())
+    window.delivery.set_export_format(window.delivery.format_group.actions()[-1].data())
     mime = window.results.mimeData([window.results.index(0, 0)])
     rendered = mime.urls()[0].toLocalFile()
-    assert rendered.startswith(str(window.exports)) and os.path.isfile(rendered)
+    assert rendered.startswith(str(window.delivery.exports)) and os.path.isfile(rendered)
 
 
 def test_the_caption_edits_the_index_only(qtbot, make_window, small_library):
