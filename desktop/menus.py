@@ -70,6 +70,8 @@ def build_menus(window) -> None:
     for stars in range(6):
         _action(window, rating, "No rating" if not stars else "★" * stars, lambda s=stars: window.set_rating(s),
                      str(stars))
+    _action(window, sound, "Find Similar Sounds", window.find_similar, "Ctrl+M",
+            tip="Sounds most like this one, or like its selected region")
     _action(window, sound, "Add to Collection…", window.add_to_collection, "Ctrl+K")
     _action(window, sound, "Edit Caption", window.edit_caption, "Ctrl+T")
 

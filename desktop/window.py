@@ -298,7 +298,10 @@ class MainWindow(QMainWindow):
         """Search again with the same query, keeping the current sound selected."""
         self.run_search()
 
-    def _results_ready(self, token: int, records, keep: str | None) -> None:
+    def _results_ready(self, token: int, records, keep: str | None, drop_missing: bool = True) -> None:
+        """Show `records`, keeping `keep` selected; if it is not among them the detail pane is
+        cleared, unless `drop_missing` is False (the sound stays shown, e.g. as the reference of
+        a similarity search)."""
         if token != self._search_token:
             return
         self.searching = False
@@ -315,7 +318,7 @@ class MainWindow(QMainWindow):
             else:
                 self.detail.record = record
                 self.detail.metadata.show_record(record)
-        elif self.detail.record is not None and keep:
+        elif self.detail.record is not None and keep and drop_missing:
             self.detail.show_record(None)
             self.audition.stop()
         if self.query.text:
@@ -440,6 +443,28 @@ class MainWindow(QMainWindow):
     def edit_caption(self) -> None:
         self.detail.metadata.caption.setFocus()
         self.detail.metadata.caption.selectAll()
+
+    def find_similar(self) -> None:
+        """List the sounds most like the current one, or like its selected region (Sononym's
+        "more like this"); typing a search or picking a source goes back to searching."""
+        record = self.current_record()
+        if record is None:
+            return
+        region = self.timeline.selection
+        self._search_token += 1
+        token, path = self._search_token, record.path
+        bounds = (region.start, region.end) if region is not None else None
+        what = display(record.name) + (f" {region.start:.2f}-{region.end:.2f} s" if region is not None else "")
+        self.searching = True
+        self.show_message(f"Finding sounds like {what}…", 0)
+
+        def done(records) -> None:
+            if token == self._search_token:
+                self._results_ready(token, records, path, drop_missing=False)
+                self.show_message(f"Sounds like {what}: most alike first", 0)
+
+        self.library.call(lambda index: index.similar(path, region=bounds, limit=self.query.limit), done,
+                          self._search_failed)
 
     def add_to_collection(self) -> None:
         records = self.selected_records()

@@ -222,6 +222,21 @@ def test_the_caption_edits_the_index_only(qtbot, make_window, small_library):
     assert open(record.path, "rb").read() == before
 
 
+def test_find_similar_sounds(qtbot, make_window, sound_library):
+    window = make_window(sound_library)
+    row = next(i for i, r in enumerate(window.results.records) if r.name.startswith("DOORWood_Slam"))
+    window.table.selectRow(row)
+    qtbot.keyClick(window, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "Sounds like" in window.statusBar().currentMessage(), timeout=30_000)
+    scores = [r.score for r in window.results.records]
+    assert len(scores) == 29 and scores == sorted(scores, reverse=True)  # itself left out, most alike first
+    assert window.current_record().name.startswith("DOORWood_Slam")  # still selected, though not listed
+    window.timeline.select(0.0, 0.5)
+    window.find_similar()  # like a region: the sound itself may be listed
+    qtbot.waitUntil(lambda: "0.00-0.50 s" in window.statusBar().currentMessage(), timeout=30_000)
+    assert window.results.records
+
+
 def test_every_action_is_in_a_menu(make_window, small_library):
     window = make_window(small_library, wait=False)
     in_menus = set()
