@@ -91,3 +91,19 @@ def test_without_a_device_the_output_says_so():
     assert out.position is None and not out.playing
     named = open_output(7)
     assert not named.available and "7" in named.description
+
+
+def test_a_device_at_another_rate_gets_the_clip_resampled_as_it_plays():
+    from soundloom.desktop.output import _StreamResampler
+
+    rate, device_rate = 44100, 48000
+    tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(rate) / rate)).astype(np.float32)[:, None]
+    out = FakeOutput()
+    out.play(tone, rate)
+    resampler = _StreamResampler(out._pull, rate, device_rate, 1)
+    blocks = [resampler.pull(1024) for _ in range(40)]  # what the device callback asks for
+    assert all(block.shape == (1024, 1) for block in blocks)
+    played = np.concatenate(blocks)[2000:40000, 0]
+    spectrum = np.abs(np.fft.rfft(played * np.hanning(len(played))))
+    assert np.fft.rfftfreq(len(played), 1 / device_rate)[spectrum.argmax()] == pytest.approx(440, abs=2)
+    assert np.abs(played).max() == pytest.approx(0.5, abs=0.02)
