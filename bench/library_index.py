@@ -65,7 +65,8 @@ def synthesise(root: Path, count: int, seed: int = 0) -> float:
 
 def start_engine(folder: Path) -> tuple[subprocess.Popen, Path] | None:
     connection = folder / "run" / "engine.json"
-    connection.parent.mkdir(parents=True, mode=0o700)
+    connection.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    connection.unlink(missing_ok=True)  # left by an earlier run with --keep
     env = dict(os.environ, SOUNDLOOM_RUNTIME_DIR=str(connection.parent))
     log = open(folder / "engine.log", "wb")
     process = subprocess.Popen([sys.executable, "-m", "soundloom.engine", "serve", "--connection-file", str(connection),

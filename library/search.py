@@ -135,4 +135,6 @@ def semantic_scores(matrix: np.ndarray, ids: np.ndarray, vector: np.ndarray, top
 
 def rows_by_path(store: Store, limit: int) -> list:
     sql = f"SELECT {RECORD_COLUMNS} FROM {FROM_FILES} ORDER BY f.mtime_ns DESC LIMIT ?"
-    return [to_record(row) for row in store.conn.execute(sql, (limit,))]
+    cursor = store.conn.cursor()
+    cursor.row_factory = None
+    return [to_record(row) for row in cursor.execute(sql, (limit,))]
