@@ -115,8 +115,8 @@ class FinetuneRunner(threading.Thread):
         terminated = threading.Event()  # set when a cancel stopped the process before that
         threading.Thread(target=self._cancel_when_asked, args=(job, process, training, terminated), daemon=True).start()
         outcome = self._follow(job, process, training)
-        process.wait()
-        job.cancel_event.set()  # releases the cancel watcher
+        if not outcome:
+            process.wait()  # it ended without reporting: its exit status says how
         kept = holds_training(folder)
         if outcome.get("event") != "done" and not kept:
             # Nothing to resume or use: leaving the folder would only block the same name from
@@ -137,6 +137,10 @@ class FinetuneRunner(threading.Thread):
         else:
             message = f"the training process ended without a result (exit status {process.returncode}); see finetune.log"
             self._finish(job, error_content(SoundloomError(ErrorCode.INTERNAL, message)), "error")
+        # Only now: it wrote everything before reporting, and an interpreter holding torch can take
+        # seconds to exit, which someone waiting for the outcome (after Ctrl-C, say) need not wait.
+        process.wait()
+        job.cancel_event.set()  # releases the cancel watcher
 
     def _cancel_when_asked(self, job: Job, process: subprocess.Popen, training: threading.Event,
                            terminated: threading.Event) -> None:
