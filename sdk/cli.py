@@ -19,6 +19,7 @@ import re
 import shlex
 import signal
 import sys
+import threading
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -336,6 +337,33 @@ def _model_field(args: argparse.Namespace, client) -> str | None:
     return None if client.started_engine else str(folder)
 
 
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold Ctrl-C while a job is submitted and raise it once the command holds the job: pressed in
+    between, it would leave the engine running a job nobody can cancel. Submitting only sends the
+    request, so it is held for moments."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield  # Ctrl-C does not reach this thread, or is ignored or handled elsewhere: leave it so
+        return
+    pressed: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, _frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if pressed:
+        raise KeyboardInterrupt
+
+
+def _cancel_quietly(job) -> None:
+    """Ask the engine to cancel `job` after Ctrl-C; the command ends either way."""
+    try:
+        job.cancel()
+    except (SoundloomError, KeyboardInterrupt):  # gone already, or a second Ctrl-C: stop asking
+        return
+
+
 def run_on_engine(args: argparse.Namespace, fields: dict) -> list:
     """Run the operation on the engine daemon, starting one for this command if none runs."""
     from soundloom.sdk.client import Client
@@ -348,10 +376,16 @@ def run_on_engine(args: argparse.Namespace, fields: dict) -> list:
         extra = {"on_progress": bar}
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
+            job = None
             try:
                 prompt = fields.pop("prompt")
-                job = submit(audio, prompt, **fields, **extra) if audio[0] is not None else submit(prompt, **fields, **extra)
+                with _ctrl_c_held():
+                    job = submit(audio, prompt, **fields, **extra) if audio[0] is not None else submit(prompt, **fields, **extra)
                 result = job.result()
+            except KeyboardInterrupt:
+                if job is not None:  # else the engine would go on rendering a result nobody will receive
+                    _cancel_quietly(job)
+                raise
             finally:
                 bar.close()
         for warning in caught:
@@ -486,24 +520,6 @@ def _output_folder(folder: Path, field: str) -> Path:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"no permission to write in folder {folder}", field)
     return folder
-
-
-@contextmanager
-def _ctrl_c_held() -> Iterator[None]:
-    """Hold Ctrl-C while a job is submitted and raise it once the command holds the job: pressed in
-    between, it would leave the engine running a job nobody can cancel. Submitting only sends the
-    request, so it is held for moments."""
-    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        yield  # Ctrl-C is ignored or handled elsewhere: leave it so
-        return
-    pressed: list[int] = []
-    signal.signal(signal.SIGINT, lambda signum, _frame: pressed.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    if pressed:
-        raise KeyboardInterrupt
 
 
 def _finetune(args: argparse.Namespace, argv: list[str]) -> int:

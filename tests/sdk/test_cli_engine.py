@@ -1,6 +1,8 @@
 """The `soundloom` command against the engine daemon: results, status, stop, and starting one."""
 
 import os
+import signal
+import time
 
 import numpy as np
 import soundfile as sf
@@ -67,3 +69,26 @@ def test_train_and_eval_hand_over_to_the_engine_programs():
     for command, fragment in ((["train", "--help"], "--resume"), (["eval", "--help"], "--per-class")):
         done = subprocess.run([sys.executable, "-m", "soundloom.sdk.cli", *command], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0 and fragment in done.stdout
+
+
+def test_ctrl_c_cancels_the_engine_job_it_started(daemon, tmp_path):
+    from test_cli_finetune_cancel import start_cli
+
+    from soundloom.sdk import Client
+
+    # 1000 short steps: minutes of work on a CPU, and a cancel takes effect at the next step.
+    process = start_cli("generate", "rain", "--seconds", "5", "--steps", "1000", "-o", str(tmp_path / "o.wav"),
+                        "--connection-file", str(daemon.connection_file))
+    with Client.connect(daemon.connection_file, start=False) as client:
+        deadline = time.monotonic() + 120
+        while client.info()["queue_length"] == 0:
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 130 and err.strip().endswith("soundloom: cancelled")
+        deadline = time.monotonic() + 60
+        while client.info()["queue_length"] != 0:
+            assert time.monotonic() < deadline, "the engine went on with the job after Ctrl-C"
+            time.sleep(0.1)
+    assert list(tmp_path.iterdir()) == []
