@@ -24,6 +24,7 @@ import soundfile as sf
 import soxr
 
 from soundloom.desktop.selection import Region
+from soundloom.sdk.audio_file import new_file_mode
 
 RATES = (44100, 48000)
 SUBTYPES = {"PCM_16": "16-bit", "PCM_24": "24-bit", "FLOAT": "32-bit float"}
@@ -110,6 +111,8 @@ def render(source: str | Path, region: Region | None = None, fmt: ExportFormat =
         folder.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=folder, prefix=".export-", suffix=".wav")
         os.close(fd)
+        # mkstemp's file is private (0600); a DAW running as another user must be able to read the export.
+        os.chmod(temporary, new_file_mode())
     except OSError as exc:
         raise ExportError(f"cannot write to {os.fsdecode(folder)}: {exc.strerror or exc}") from exc
     temporary = Path(temporary)

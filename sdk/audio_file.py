@@ -180,12 +180,17 @@ def _umask() -> int:
     return mask
 
 
-def _mode_for(path: Path) -> int:
-    """The permissions any program would leave: those of the file it replaces, else 0666 less the umask."""
+def new_file_mode() -> int:
+    """The permissions any program gives a new file: 0666 less the umask."""
+    return 0o666 & ~_umask()
+
+
+def user_file_mode(path: Path) -> int:
+    """The permissions any program would leave at `path`: those of the file it replaces, else a new file's."""
     try:
         return stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
-        return 0o666 & ~_umask()
+        return new_file_mode()
 
 
 def write_audio(path: str | Path, samples: np.ndarray, rate: int, metadata: dict | None = None) -> Path:
@@ -220,7 +225,7 @@ def write_audio(path: str | Path, samples: np.ndarray, rate: int, metadata: dict
             out.write(encoded.getbuffer())
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(tmp, _mode_for(target))  # mkstemp's file is private (0600); a result is the user's to share
+        os.chmod(tmp, user_file_mode(target))  # mkstemp's file is private (0600); a result is the user's to share
         os.replace(tmp, target)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
