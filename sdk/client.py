@@ -11,7 +11,6 @@ do not call the Client from inside them.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import functools
 import inspect  # already loaded by asyncio
 import os
@@ -21,6 +20,9 @@ from typing import Any, Callable, Coroutine, Sequence
 from soundloom.sdk.async_client import AsyncAdapters, AsyncClient, AsyncModels
 from soundloom.sdk.errors import ClientClosedError
 from soundloom.sdk.job import Job
+
+
+CLEANUP_S = 10.0  # how long Ctrl-C waits for a cancelled call to clean up (an engine's shutdown grace and more)
 
 
 class _Portal:
@@ -42,15 +44,22 @@ class _Portal:
                 "a blocking Client call from the client's own I/O thread (e.g. inside on_progress) would "
                 "deadlock; use AsyncClient there"
             )
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        finished = threading.Event()
+
+        async def tracked():
+            try:
+                return await coro
+            finally:
+                finished.set()
+
+        future = asyncio.run_coroutine_threadsafe(tracked(), self.loop)
         try:
             return future.result()
         except KeyboardInterrupt:
+            # cancel() marks the future cancelled at once, before the coroutine has unwound; wait for
+            # its clean-up (cancelling the engine job, stopping an engine it was starting) to finish.
             future.cancel()
-            try:  # let the coroutine clean up (e.g. cancel the engine job) before re-raising
-                future.result(timeout=2.0)
-            except (concurrent.futures.CancelledError, concurrent.futures.TimeoutError, Exception):
-                pass
+            finished.wait(CLEANUP_S)
             raise
 
     def call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
