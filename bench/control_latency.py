@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import warnings
@@ -25,22 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
+from engine_process import start_engine  # bench/ is the script folder, so first on sys.path
+
 warnings.filterwarnings("ignore")
 LONG_JOB = dict(seconds=2.0, steps=1000, guidance=3.0)  # minutes of work: always cancelled, never finished
-
-
-def start_engine(model: Path, root: Path) -> tuple[subprocess.Popen, Path]:
-    connection = root / "engine.json"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "soundloom.engine", "serve", "--model", str(model), "--data-dir", str(root / "data"),
-         "--connection-file", str(connection), "--log-level", "WARNING"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    while not connection.exists():
-        if process.poll() is not None:
-            raise SystemExit(f"the engine exited with code {process.returncode}")
-        time.sleep(0.05)
-    return process, connection
 
 
 def summary(samples: list[float]) -> str:

@@ -19,8 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -31,24 +29,14 @@ from typing import Callable
 import numpy as np
 import zmq
 
+from engine_process import start_engine  # bench/ is the script folder, so first on sys.path
+
 warnings.filterwarnings("ignore")
 QUICK = dict(seconds=1.0, steps=10, guidance=3.0)
 
 
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q))
-
-
-def start_engine(model: Path, root: Path) -> tuple[subprocess.Popen, Path]:
-    connection = root / "engine.json"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "soundloom.engine", "serve", "--model", str(model), "--data-dir", str(root / "data"),
-         "--connection-file", str(connection), "--log-level", "WARNING"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    while not connection.exists():
-        time.sleep(0.05)
-    return process, connection
 
 
 class BarePair:
