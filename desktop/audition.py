@@ -56,7 +56,7 @@ class Audition(QObject):
         try:
             source = FileSource(path)
         except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-            self.message.emit(f"cannot play {os.fsdecode(os.path.basename(path))}: {getattr(exc, 'error_string', exc)}")
+            self.message.emit(f"cannot play {os.fsdecode(os.path.basename(path))}: {_reason(path, exc)}")
             return False
         region = self.timeline.selection
         bounds = (region.start, region.end) if region is not None and self.selection_only else None
@@ -97,3 +97,13 @@ class Audition(QObject):
             self.stop()
             return
         self.timeline.set_playhead(position)
+
+
+def _reason(path: str, error: Exception) -> str:
+    """Why a file cannot be played. libsndfile says only "System error." for a file that is gone or
+    unreadable; the operating system's own reason ("No such file or directory") tells the user more."""
+    try:
+        open(path, "rb").close()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return getattr(error, "error_string", None) or str(error)
