@@ -10,6 +10,8 @@ APT_RUNTIME := libportaudio2 libsndfile1
 # Only for building the starter corpus (and its tests); running a model needs none of these.
 APT_CORPUS := fluidsynth fluid-soundfont-gm hydrogen-drumkits hydrogen-drumkits-effects hedgewars-data \
               sound-theme-freedesktop espeak-ng
+# Only for the DAW bridge's tests: REAPER's scripts run under lua5.4, Ardour runs headless.
+APT_BRIDGE := lua5.4 ardour
 DEMO_MODEL := .cache/models/untrained-audioldm
 STARTER := engine/weights/starter
 
@@ -26,11 +28,11 @@ demo: system-deps $(VENV)/.engine-installed
 	  $(VENV)/bin/soundloom generate "soft rain on a window" --model $(DEMO_MODEL) --seconds 4 --steps 20 --seed 1 -o out/demo.wav; \
 	fi
 
-test: APT_PACKAGES = $(APT_RUNTIME) $(APT_CORPUS)
+test: APT_PACKAGES = $(APT_RUNTIME) $(APT_CORPUS) $(APT_BRIDGE)
 test: system-deps $(VENV)/.dev-installed
 	$(VENV)/bin/pytest
 
-test-slow: APT_PACKAGES = $(APT_RUNTIME) $(APT_CORPUS)
+test-slow: APT_PACKAGES = $(APT_RUNTIME) $(APT_CORPUS) $(APT_BRIDGE)
 test-slow: system-deps $(VENV)/.dev-installed
 	$(VENV)/bin/pytest -m slow
 
