@@ -21,7 +21,11 @@ demo: system-deps $(VENV)/.engine-installed
 	@mkdir -p out
 	@if [ -f $(STARTER)/model_index.json ]; then \
 	  $(PY) -c "import json; t = json.load(open('$(STARTER)/training.json')); print(f\"starter model: {t['unet_steps']} of {t['recipe']['unet']['steps']} training steps; see $(STARTER)/README.md\")" >&2; \
-	  $(PY) examples/first_sounds.py out; \
+	  $(PY) examples/first_sounds.py out && \
+	  printf '%s\n' "made three sounds in out/ (WAV with their settings inside, spectrograms beside them). Try next:" \
+	    "  $(VENV)/bin/soundloom generate \"a heavy wooden door creaking open\" -o out/door.wav" \
+	    "  $(VENV)/bin/soundloom inpaint out/rain.wav --region 1:2 \"a thunder clap\" -o out/thunder.wav" \
+	    "  $(VENV)/bin/pip install -e '.[desktop]' && $(VENV)/bin/soundloom desktop" >&2; \
 	else \
 	  test -d $(DEMO_MODEL) || $(PY) -m soundloom.engine.models.untrained $(DEMO_MODEL) --preset realistic >/dev/null; \
 	  echo "note: no trained model is installed, so this uses an UNTRAINED random-weight model: expect noise." >&2; \
