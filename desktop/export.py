@@ -13,8 +13,6 @@ import datetime
 import filecmp
 import json
 import os
-import shutil
-import struct
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +23,7 @@ import soxr
 
 from soundloom.desktop.selection import Region
 from soundloom.sdk.audio_file import new_file_mode
+from soundloom.sdk.bwf import add_bext
 
 RATES = (44100, 48000)
 SUBTYPES = {"PCM_16": "16-bit", "PCM_24": "24-bit", "FLOAT": "32-bit float"}
@@ -211,68 +210,11 @@ def _origination(source: Path) -> datetime.datetime:
         return datetime.datetime(1970, 1, 1)
 
 
-def bext_chunk(description: str, when: datetime.datetime, originator: str = "soundloom") -> bytes:
-    """A version-1 `bext` chunk (EBU Tech 3285), header included. Text fields are ASCII by the
-    standard; characters outside it become `?`."""
-
-    def text(value: str, size: int) -> bytes:
-        return value.encode("ascii", "replace")[:size].ljust(size, b"\0")
-
-    body = b"".join([
-        text(description, 256),
-        text(originator, 32),
-        text("", 32),
-        text(when.strftime("%Y-%m-%d"), 10),
-        text(when.strftime("%H:%M:%S"), 8),
-        struct.pack("<IIH", 0, 0, 1),  # time reference (low, high), version
-        bytes(64),                     # UMID
-        bytes(10),                     # loudness fields (version 2): not given
-        bytes(180),                    # reserved
-    ])
-    return b"bext" + struct.pack("<I", len(body)) + body
-
-
 def _add_bext(path: Path, description: str, when: datetime.datetime) -> None:
-    """Rewrite a WAV with a `bext` chunk right after `fmt ` (where BWF readers look first)."""
-    chunk = bext_chunk(description, when)
-    rewritten = path.with_name(path.name + ".bwf")
     try:
-        with open(path, "rb") as src, open(rewritten, "wb") as dst:
-            riff, _, wave = struct.unpack("<4sI4s", src.read(12))
-            if riff != b"RIFF" or wave != b"WAVE":
-                raise ExportError(f"{path.name}: not a RIFF WAVE file")
-            dst.write(b"RIFF\0\0\0\0WAVE")
-            while header := src.read(8):
-                if len(header) < 8:
-                    break
-                name, size = struct.unpack("<4sI", header)
-                padded = size + (size & 1)
-                if name == b"bext":
-                    src.seek(padded, os.SEEK_CUR)
-                    continue
-                dst.write(header)
-                shutil.copyfileobj(_Limited(src, padded), dst)
-                if name == b"fmt ":
-                    dst.write(chunk)
-            total = dst.tell()
-            dst.seek(4)
-            dst.write(struct.pack("<I", total - 8))
-        os.replace(rewritten, path)
-    finally:
-        rewritten.unlink(missing_ok=True)
-
-
-class _Limited:
-    """A file-like view of the next `size` bytes of `f`, for copying one chunk."""
-
-    def __init__(self, f, size: int):
-        self.f, self.left = f, size
-
-    def read(self, n: int = -1) -> bytes:
-        n = self.left if n < 0 else min(n, self.left)
-        data = self.f.read(n)
-        self.left -= len(data)
-        return data
+        add_bext(path, description, when)
+    except ValueError as exc:
+        raise ExportError(str(exc)) from exc
 
 
 def _place(rendered: Path, wanted: Path) -> Path:
