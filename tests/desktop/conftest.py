@@ -90,3 +90,38 @@ def make_window(qtbot, tmp_path, settings, fake_output):
     for window, library in made:
         window.close()
         library.close()
+
+
+# ---------------------------------------------------------------------- a real engine for the app
+
+
+@pytest.fixture(scope="session")
+def desktop_engine(tiny_model_path, tmp_path_factory):
+    """A real engine daemon (the tiny model) shared by the desktop tests that talk to an engine.
+
+    `desktop_engine.connection_file` is where it listens; `desktop_engine.library_root` is a folder
+    it accepts for library previews and fine-tuning (put sound folders below it).
+    """
+    from tests.conftest import Daemon
+
+    root = tmp_path_factory.mktemp("desktop-engine")
+    library_root = root / "libraries"
+    library_root.mkdir()
+    engine = Daemon(root, tiny_model_path, "--library-root", str(library_root))
+    engine.library_root = library_root
+    engine.start()
+    yield engine
+    engine.stop()
+
+
+@pytest.fixture
+def link(qtbot, desktop_engine):
+    """An EngineLink connected to `desktop_engine` (it never starts an engine of its own); stopped
+    after the test. Waits until it is connected and has listed the engine's models."""
+    from soundloom.desktop.engine_link import EngineLink
+
+    engine_link = EngineLink(desktop_engine.connection_file, start_engine=False)
+    engine_link.start()
+    qtbot.waitUntil(lambda: engine_link.status.connected and bool(engine_link.models), timeout=120_000)
+    yield engine_link
+    engine_link.stop()
