@@ -57,9 +57,18 @@ def splice(original: np.ndarray, generated: np.ndarray, spans: list[tuple[int, i
     audio and back out; an edge at the very start or end of the clip has nothing to fade from.
     """
     out = original.copy()
+    splice_into(out, original, generated, 0, spans, fade)
+    return out
+
+
+def splice_into(
+    out: np.ndarray, original: np.ndarray, generated: np.ndarray, offset: int, spans: list[tuple[int, int]], fade: int
+) -> None:
+    """`splice` in place: write each span of `out` from `generated`, which holds samples from `offset`
+    on (it must cover the spans), crossfading against `original` as `splice` does."""
     length = original.shape[-1]
     for start, end in spans:
-        out[:, start:end] = generated[:, start:end]
+        out[:, start:end] = generated[:, start - offset : end - offset]
         n = min(fade, (end - start) // 2)
         if n <= 0:
             continue
@@ -67,8 +76,7 @@ def splice(original: np.ndarray, generated: np.ndarray, spans: list[tuple[int, i
         fade_in, fade_out = np.sin(theta).astype(np.float32), np.cos(theta).astype(np.float32)
         if start > 0:
             head = slice(start, start + n)
-            out[:, head] = original[:, head] * fade_out + generated[:, head] * fade_in
+            out[:, head] = original[:, head] * fade_out + generated[:, start - offset : start - offset + n] * fade_in
         if end < length:
             tail = slice(end - n, end)
-            out[:, tail] = original[:, tail] * fade_in + generated[:, tail] * fade_out
-    return out
+            out[:, tail] = original[:, tail] * fade_in + generated[:, end - n - offset : end - offset] * fade_out

@@ -156,7 +156,10 @@ FINETUNE_RANGES: dict[str, tuple[float, float]] = {
 }
 MAX_VALIDATION_PROMPTS = 8
 ADAPTER_NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
-MAX_CLIP_SECONDS = 60.0  # no input or output clip may be longer, extend included
+MAX_CLIP_SECONDS = 60.0  # no input or output clip may be longer, extend included; inpaint's input excepted:
+# an inpainted clip may be a whole take, since inpainting costs what its regions need, not what the clip is long.
+MAX_INPAINT_CLIP_SECONDS = 600.0
+MAX_INPAINT_AUDIO_SECONDS = MAX_CLIP_SECONDS * RANGES["variations"][1]  # clip length × variations: bounds a reply's size
 CROSSFADE_SECONDS = 0.020  # equal-power crossfade inside each inpainted region's edges
 MAX_REGIONS = 64  # regions in one inpaint request; regions closer than the crossfade are joined
 # Text limits, in characters. The text encoders read far less than a prompt may hold (MiniLM 256

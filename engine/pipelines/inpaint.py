@@ -7,14 +7,17 @@ import math
 import numpy as np
 import torch
 
-from soundloom.engine.audio import fit_length, resample, splice, to_model_input
+from soundloom.engine.audio import fit_length, resample, splice_into, to_model_input
 from soundloom.engine.models.base import AudioModel
 from soundloom.engine.pipelines import common
 from soundloom.engine.pipelines.requests import ClipRequest, InpaintRequest
 from soundloom.engine.pipelines.result import Result
 from soundloom.engine.pipelines.sampling import KnownLatents, StepCallback, denoise
 from soundloom.engine.pipelines.schedulers import make_scheduler
+from soundloom.engine.pipelines.windows import Window, plan_windows, training_frames
 from soundloom.protocol.messages import CROSSFADE_SECONDS
+
+RESAMPLE_MARGIN_DIVISOR = 20  # read 1/20 s of the clip beyond a window on each side when resampling
 
 
 def regenerate(
@@ -23,43 +26,108 @@ def regenerate(
     clip: np.ndarray,
     regions: list[tuple[float, float]],
     on_step: StepCallback | None,
+    window_frames: int | None = None,
 ) -> tuple[list[np.ndarray], list[str]]:
     """Inpaint `regions` (seconds) of `clip` ([channels, samples] at request.sample_rate).
 
-    The model works on a mono mix at its own rate; what it makes for each region is resampled to
-    the clip's rate, copied to every channel and spliced in, so the clip keeps its rate, channels
-    and every sample outside the regions.
+    The model works on a mono mix at its own rate, one window of latent frames around each group
+    of regions at a time (see `windows`: the cost follows the regions, not the clip's length);
+    what it makes for each region is resampled to the clip's rate, copied to every channel and
+    spliced in, so the clip keeps its rate, channels and every sample outside the regions.
+    `window_frames` overrides the model's training length as the window length (in frames).
     """
     rate = request.sample_rate
     seed = request.resolved_seed()
-    mono = to_model_input(clip, rate, model.sample_rate)
-    frames = common.latent_frames(model, len(mono))
-    gens = common.generators(seed, request.variations, model.device)
+    length = clip.shape[1]
+    model_length = math.ceil(length * model.sample_rate / rate)
+    total = common.latent_frames(model, model_length)
+    per_frame = model.samples_per_latent_frame / model.sample_rate  # seconds
+    frames = [(math.floor(s / per_frame), math.ceil(e / per_frame)) for s, e in regions]
+    multiple = model.time_multiple
+    window_length = window_frames or training_frames(model.unet.config.sample_size, multiple)
+    plan = plan_windows(frames, total, window_length, multiple)
+    cond = common.conditioning(model, request)
+    progress = _WindowProgress(on_step, len(plan))
+
+    spans = [(round(s * rate), min(round(e * rate), length)) for s, e in regions]
+    fade = round(CROSSFADE_SECONDS * rate)
+    out = [clip.copy() for _ in range(request.variations)]
+    for window in plan:
+        generated, offset = _denoise_window(model, request, clip, window, seed, cond, progress.for_next_window())
+        inside = [span for span, (a, b) in zip(spans, frames) if window.start <= a and b <= window.stop]
+        for target, row in zip(out, generated):
+            splice_into(target, clip, np.repeat(row[np.newaxis], clip.shape[0], axis=0), offset, inside, fade)
+    return out, cond.warnings
+
+
+def _window_generators(seed: int, start: int, count: int, device: torch.device) -> list[torch.Generator]:
+    """One generator per variation for the window starting at frame `start`: its noise depends on
+    the seed and the window's place only (a window at frame 0 draws what a whole-clip run did)."""
+    return [torch.Generator(device).manual_seed(common.variation_seed(seed, i) + (start << 32)) for i in range(count)]
+
+
+def _window_input(model: AudioModel, clip: np.ndarray, rate: int, first: int, last: int) -> np.ndarray:
+    """Mono samples [first, last) at the model's rate of `clip` (at `rate`), read from the clip
+    near that span only; zeros past the clip's end."""
+    model_rate = model.sample_rate
+    if rate == model_rate:
+        return clip[:, first:last].mean(axis=0, dtype=np.float32)
+    # Start on a clip sample that falls exactly on a model-rate sample, with a margin that keeps
+    # the resampler's edge out of the span.
+    step = rate // math.gcd(rate, model_rate)
+    margin = rate // RESAMPLE_MARGIN_DIVISOR
+    begin = max(0, (first * rate // model_rate - margin) // step * step)
+    stop = min(clip.shape[1], math.ceil(last * rate / model_rate) + margin)
+    mono = to_model_input(clip[:, begin:stop], rate, model_rate)
+    skip = begin * model_rate // rate
+    return mono[first - skip : last - skip]
+
+
+def _denoise_window(
+    model: AudioModel, request: ClipRequest, clip: np.ndarray, window: Window, seed: int, cond, on_step
+) -> tuple[np.ndarray, int]:
+    """Generated audio for `window` at the clip's rate, [variations, samples], and the clip sample it starts at."""
+    rate = request.sample_rate
+    frames = window.stop - window.start
+    per_frame = model.samples_per_latent_frame
+    first = window.start * per_frame
+    mono = _window_input(model, clip, rate, first, window.stop * per_frame)
+    gens = _window_generators(seed, window.start, request.variations, model.device)
     scheduler = make_scheduler(request.scheduler, model.scheduler_config)
     scheduler.set_timesteps(request.steps, device=model.device)
-    cond = common.conditioning(model, request)
 
     known = common.encode_mono(model, mono, frames).repeat(request.variations, 1, 1, 1)
     mask = torch.zeros((1, 1, frames, 1), device=model.device, dtype=known.dtype)
-    per_frame = model.samples_per_latent_frame / model.sample_rate  # seconds
-    for start, end in regions:
-        mask[:, :, math.floor(start / per_frame) : math.ceil(end / per_frame)] = 1.0
+    for a, b in window.regions:
+        mask[:, :, a - window.start : b - window.start] = 1.0
     start_noise = common.noise(model, frames, gens)
     latents = start_noise * scheduler.init_noise_sigma
     latents = denoise(
         model, scheduler, latents, scheduler.timesteps, cond, request.guidance, gens, on_step,
         known=KnownLatents(latents=known, mask=mask, noise=start_noise),
     )
-    generated = common.decode(model, latents, len(mono))
+    generated = common.decode(model, latents, frames * per_frame)
+    offset = round(first * rate / model.sample_rate)
+    covered = min(clip.shape[1], round(window.stop * per_frame * rate / model.sample_rate)) - offset
+    return fit_length(resample(generated, model.sample_rate, rate), covered), offset
 
-    length = clip.shape[1]
-    spans = [(round(s * rate), min(round(e * rate), length)) for s, e in regions]
-    fade = round(CROSSFADE_SECONDS * rate)
-    out = []
-    for row in generated:
-        at_clip_rate = fit_length(resample(row[np.newaxis], model.sample_rate, rate), length)
-        out.append(splice(clip, np.repeat(at_clip_rate, clip.shape[0], axis=0), spans, fade))
-    return out, cond.warnings
+
+class _WindowProgress:
+    """Reports the steps of all windows as one run: (step, steps × windows)."""
+
+    def __init__(self, on_step: StepCallback | None, windows: int):
+        self.on_step, self.windows, self.done = on_step, windows, 0
+
+    def for_next_window(self) -> StepCallback | None:
+        if self.on_step is None:
+            return None
+        before = self.done
+
+        def report(step: int, total: int) -> None:
+            self.done = before + step
+            self.on_step(self.done, total * self.windows)
+
+        return report
 
 
 def join_close_regions(regions: list[tuple[float, float]]) -> tuple[list[tuple[float, float]], list[str]]:

@@ -14,7 +14,15 @@ import numpy as np
 from soundloom.engine.audio import as_clip
 from soundloom.engine.pipelines.schedulers import SCHEDULERS
 from soundloom.protocol.errors import ErrorCode, SoundloomError, out_of_range
-from soundloom.protocol.messages import DEFAULTS, MAX_CLIP_SECONDS, MAX_PROMPT_CHARS, MAX_REGIONS, RANGES
+from soundloom.protocol.messages import (
+    DEFAULTS,
+    MAX_CLIP_SECONDS,
+    MAX_INPAINT_AUDIO_SECONDS,
+    MAX_INPAINT_CLIP_SECONDS,
+    MAX_PROMPT_CHARS,
+    MAX_REGIONS,
+    RANGES,
+)
 
 MAX_SECONDS = MAX_CLIP_SECONDS
 MIN_SECONDS, _ = RANGES["seconds"]
@@ -105,8 +113,13 @@ class ClipRequest(Sampling):
         super().validate(max_seconds)
         check_number("sample_rate", self.sample_rate, 1000, 384000, "1000 to 384000 Hz", integer=True)
         self.audio = as_clip(self.audio)
-        if not 0.1 <= self.clip_seconds <= max_seconds:
-            raise out_of_range("audio", f"{self.clip_seconds:.3f} s", f"clips of 0.1 to {max_seconds:g} seconds")
+        longest = self.longest_clip(max_seconds)
+        if not 0.1 <= self.clip_seconds <= longest:
+            raise out_of_range("audio", f"{self.clip_seconds:.3f} s", f"clips of 0.1 to {longest:g} seconds")
+
+    def longest_clip(self, max_seconds: float) -> float:
+        """The longest input clip accepted, in seconds."""
+        return max_seconds
 
 
 @dataclass(kw_only=True)
@@ -115,8 +128,16 @@ class InpaintRequest(ClipRequest):
 
     regions: list[tuple[float, float]]
 
+    def longest_clip(self, max_seconds: float) -> float:
+        # Only the regions and their context are denoised, so a clip may be a whole take.
+        return max(max_seconds, MAX_INPAINT_CLIP_SECONDS)
+
     def validate(self, max_seconds: float = MAX_SECONDS) -> None:
         super().validate(max_seconds)
+        if self.clip_seconds * self.variations > MAX_INPAINT_AUDIO_SECONDS:
+            most = max(1, int(MAX_INPAINT_AUDIO_SECONDS // self.clip_seconds))
+            raise out_of_range("variations", self.variations, f"1 to {most} for a {self.clip_seconds:.1f} s clip "
+                               f"(clip length × variations ≤ {MAX_INPAINT_AUDIO_SECONDS:g} s)")
         if not isinstance(self.regions, (list, tuple)) or not self.regions:
             raise SoundloomError(ErrorCode.INVALID_ARGUMENT, "give at least one region (start, end) in seconds", "regions")
         if len(self.regions) > MAX_REGIONS:
@@ -140,6 +161,9 @@ class InpaintRequest(ClipRequest):
             if start_b < end_a:
                 raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"overlaps {name_a}; regions must not overlap", name_b)
         self.regions = [(s, e) for s, e, _ in spans]
+        regenerated = sum(e - s for s, e in self.regions)
+        if regenerated > max_seconds:
+            raise out_of_range("regions", f"{regenerated:.2f} s in all", f"regions of at most {max_seconds:g} seconds in all")
 
 
 @dataclass(kw_only=True)
