@@ -19,6 +19,8 @@ HERE = Path(__file__).resolve().parent
 
 def lua_literal(value) -> str:
     """A Python value as Lua source (the scenario table the fake REAPER is built from)."""
+    if value is None:
+        return "nil"
     if value is True:
         return "true"
     if value is False:
