@@ -37,7 +37,10 @@ CANCEL_WAIT_S = 8.0
 
 
 class _Parser(argparse.ArgumentParser):
+    last_error: str | None = None  # the latest usage error, for a progress file to report
+
     def error(self, message: str) -> None:  # one line, not argparse's usage block
+        _Parser.last_error = f"{self.prog}: {message}"
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
@@ -173,16 +176,20 @@ def library_alias(argv: list[str]) -> list[str]:
     return argv
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The `soundloom` parser; `argv`, when given, lets `bridge …` build only what it needs."""
+    from soundloom.bridge.cli import add_generate_options, add_parsers as add_bridge_parsers
+
     parser = _Parser(prog="soundloom", description="Local generative sound: text to audio, inpainting, style transfer.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     common = _sampling_options()
 
     p = commands.add_parser("generate", parents=[common], help="make a sound from a text prompt")
     p.add_argument("prompt")
-    p.add_argument("--seconds", type=float, default=5.0, help="length, 0.5–60 s (default 5)")
+    p.add_argument("--seconds", type=float, help="length, 0.5–60 s (default 5; or --bars with --bpm)")
     p.add_argument("--no-tune", dest="tune", action="store_const", const=False,
                    help="keep the model's own pitch when the prompt names a note (default: tune to it)")
+    add_generate_options(p)
 
     clip = _clip_options()
     p = commands.add_parser("inpaint", parents=[common, clip], help="regenerate regions of a clip")
@@ -196,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_finetune_parser(commands)
     _add_library_parsers(commands)
+    add_bridge_parsers(commands, argv)
 
     p = commands.add_parser("serve", help="run the engine as a local service (all options: soundloom serve --help)",
                             add_help=False)
@@ -259,10 +267,12 @@ def checked_output_paths(args: argparse.Namespace) -> list[Path]:
 class _ProgressBar:
     """A tqdm bar on stderr that appears with the first step, so a rejected request prints only its error."""
 
-    def __init__(self, label: str):
-        self.label, self.bar = label, None
+    def __init__(self, label: str, listener=None):
+        self.label, self.bar, self.listener = label, None, listener
 
     def __call__(self, step: int, total: int, *_eta, loss: float | None = None) -> None:
+        if self.listener is not None:  # e.g. a progress file a DAW polls
+            self.listener(step, total)
         if self.bar is None:
             from tqdm import tqdm
 
@@ -284,7 +294,7 @@ class _ProgressBar:
             self.bar.close()
 
 
-def run_local(args: argparse.Namespace, fields: dict) -> list:
+def run_local(args: argparse.Namespace, fields: dict, listener=None) -> list:
     """Run the operation in this process (imports the engine, so torch, only now)."""
     if args.adapter_scale is not None:
         raise SoundloomError(
@@ -301,7 +311,7 @@ def run_local(args: argparse.Namespace, fields: dict) -> list:
     request.validate()  # fail on bad input before spending seconds loading a model
     engine = Engine(device=args.device)
     engine.load(args.model)
-    bar = _ProgressBar(args.command)
+    bar = _ProgressBar(args.command, listener)
     try:
         result = engine.run(args.command, request, model=args.model, on_step=bar)
     finally:
@@ -364,14 +374,14 @@ def _cancel_quietly(job) -> None:
         return
 
 
-def run_on_engine(args: argparse.Namespace, fields: dict) -> list:
+def run_on_engine(args: argparse.Namespace, fields: dict, listener=None) -> list:
     """Run the operation on the engine daemon, starting one for this command if none runs."""
     from soundloom.sdk.client import Client
 
     with Client.connect(args.connection_file, engine_args=_engine_args(args)) as client:
         fields["model"] = _model_field(args, client)
         audio = fields.pop("audio", None), fields.pop("sample_rate", None)
-        bar = _ProgressBar(args.command)
+        bar = _ProgressBar(args.command, listener)
         submit = getattr(client, f"submit_{args.command}")
         extra = {"on_progress": bar}
         with warnings.catch_warnings(record=True) as caught:
@@ -617,6 +627,39 @@ def _serve(engine_args: list[str]) -> int:
     return _exec_engine("soundloom.engine", ["serve", *engine_args])
 
 
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = build_parser(argv)
+    if argv[:1] != ["regen"]:
+        return parser.parse_args(library_alias(argv))
+    # regen's PROMPT may follow its options, which argparse leaves over for an optional positional.
+    from soundloom.bridge.cli import finish_regen_args
+
+    args, extras = parser.parse_known_args(argv)
+    problem = finish_regen_args(args, extras)
+    if problem:
+        parser._subparsers._group_actions[0].choices["regen"].error(problem)
+    return args
+
+
+def _usage_error_to_progress_file(argv: list[str], message: str | None = None) -> None:
+    """A command line that did not parse still ends its progress file, if one was named."""
+    from soundloom.bridge.progress_file import ProgressFile
+
+    path = None
+    for i, word in enumerate(argv):
+        if word == "--progress-file" and i + 1 < len(argv):
+            path = argv[i + 1]
+        elif word.startswith("--progress-file="):
+            path = word.split("=", 1)[1]
+    if not path:
+        return
+    try:
+        ProgressFile(path).failed(message or _Parser.last_error or "bad command line", EXIT_USAGE,
+                                  {"code": ErrorCode.INVALID_ARGUMENT.value, "field": None})
+    except (SoundloomError, OSError):
+        pass  # the progress file's folder itself is unusable: stderr has the error
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["serve"]:
@@ -626,9 +669,26 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["desktop"]:  # a Qt program with its own options
         return _exec_engine("soundloom.desktop.app", argv[1:])
     try:
-        args = build_parser().parse_args(library_alias(argv))
+        args = _parse(argv)
     except SystemExit as exit_:  # usage errors and --help: report the code instead of exiting
+        if exit_.code:
+            _usage_error_to_progress_file(argv)
         return int(exit_.code or 0)
+    if args.command in ("regen", "bridge"):
+        from soundloom.bridge.cli import run as run_bridge_command
+
+        return run_bridge_command(args)
+    if args.command == "generate":
+        from soundloom.bridge.cli import run_generate, uses_bridge_options
+
+        if args.bars is not None and args.seconds is not None:
+            print("soundloom: error: bars: give --seconds or --bars, not both", file=sys.stderr)
+            _usage_error_to_progress_file(argv, "bars: give --seconds or --bars, not both")
+            return EXIT_USAGE
+        if uses_bridge_options(args):
+            return run_generate(args)
+        if args.seconds is None:
+            args.seconds = 5.0
     try:
         if args.command == "status":
             return _status(args)
