@@ -5,6 +5,15 @@
     soundloom desktop --screenshot out.png --library DIR [--select QUERY]
                                                        render the window offscreen with DIR indexed
                                                        (in a throwaway index) and write a PNG
+    soundloom desktop --edit FILE                      the external sample editor for a DAW: regenerate
+                                                       selections of FILE and save the chosen take back
+                                                       over it (WAV, AIFF or FLAC; a backup first)
+    soundloom desktop --edit FILE --screenshot out.png --region 0.5:1.2 --prompt TEXT
+                                                       regenerate that region offscreen, compare the
+                                                       first take, write a PNG
+
+In a DAW, make `soundloom desktop --edit` its external sample editor (in its preferences); after
+"Save Back" the DAW reloads the clip from the file.
 """
 
 from __future__ import annotations
@@ -31,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--select", metavar="QUERY", help="with --screenshot: search for this and select the first result")
     parser.add_argument("--size", default=f"{SCREENSHOT_SIZE[0]}x{SCREENSHOT_SIZE[1]}", metavar="WxH",
                         help="with --screenshot: window size in pixels")
+    parser.add_argument("--edit", type=Path, metavar="FILE",
+                        help="open FILE in the external sample editor (what a DAW's \"open in external editor\" runs)")
+    parser.add_argument("--region", metavar="S:E", help="with --edit --screenshot: the region to regenerate, in seconds")
+    parser.add_argument("--prompt", help="with --edit --screenshot: what the region should become")
+    parser.add_argument("--steps", type=int, default=25, help="with --edit --screenshot: denoising steps")
     return parser
 
 
@@ -38,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if args.edit is not None:
+        from soundloom.desktop.edit_app import run_editor
+
+        return run_editor(args)
     from PyQt6.QtCore import QSettings
     from PyQt6.QtWidgets import QApplication
 
@@ -71,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.screenshot is not None:
             code = screenshot(app, window, args.screenshot, args.select, _size(args.size))
         else:
+            window.start_engine()
             window.show()
             code = app.exec()
         window.close()
