@@ -21,6 +21,7 @@ from collections import OrderedDict
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
+import blake3
 import msgpack
 import numpy as np
 import zmq
@@ -29,12 +30,22 @@ from soundloom.protocol.errors import ErrorCode, SoundloomError
 
 DELIMITER = b"<IDS|MSG>"
 ERROR_REPLY = "error_reply"  # answers a message whose type does not end in "_request"
-PROTOCOL_VERSION = "5.3"
+PROTOCOL_VERSION = "5.4"  # 5.4: buffers digested with BLAKE3 (SHA-256 still accepted)
 SIGNATURE_SCHEME = "hmac-sha256"
 HEADER_FIELDS = ("msg_id", "msg_type", "username", "session", "date", "version")
 DICT_FRAMES = ("header", "parent_header", "metadata", "content")
 MAX_HEADER_FIELD_CHARS = 1024
 AUDIO_DTYPE = "<f4"  # little-endian IEEE float32, whatever the host's byte order
+
+# Buffer digests, by name: the metadata key that lists them and the hex digest of one buffer.
+# BLAKE3 is the default (about ten times faster than SHA-256 here, which let the receiver's check
+# dominate a large transfer); SHA-256 stays accepted for clients such as jupyter_client's.
+DIGESTS = {
+    "blake3": ("buffer_blake3", lambda view: blake3.blake3(view).hexdigest()),
+    "sha256": ("buffer_sha256", lambda view: hashlib.sha256(view).hexdigest()),
+}
+DEFAULT_DIGEST = "blake3"
+DIGEST_REQUEST_KEY = "buffer_digest"  # request metadata: the digest its reply's buffers should use
 
 DEFAULT_MAX_MESSAGE_BYTES = 512 * 1024 * 1024  # 16 variations x 60 s x 48 kHz stereo fit in ~370 MB
 DEFAULT_DIGEST_HISTORY = 2**16
@@ -114,6 +125,7 @@ class Session:
             "metadata": dict(metadata or {}),
             "content": dict(content or {}),
             "buffers": list(buffers or []),
+            "digest": reply_digest(parent),
         }
 
     # ------------------------------------------------------------------ bytes
@@ -130,20 +142,24 @@ class Session:
     def serialize(self, msg: dict[str, Any], identities: Sequence[bytes | str] = ()) -> list[Any]:
         """The frames of `msg`, ready for `send_multipart`; buffer digests are added to metadata.
 
-        A buffer wrapped in `Digested` brings its digest along, so a result sent many times is
-        hashed once.
+        Buffers are digested with `msg["digest"]` (a name in DIGESTS; default BLAKE3). A buffer
+        wrapped in `Digested` brings its digest along, so a result sent many times is hashed once.
         """
         _check_header(msg.get("header"))
         raw = list(msg.get("buffers") or [])
         buffers = [_byte_view(getattr(buf, "data", buf), f"buffers[{i}]") for i, buf in enumerate(raw)]
         metadata = dict(msg.get("metadata") or {})
+        for key, _ in DIGESTS.values():
+            metadata.pop(key, None)
         # Digests of the buffers ride in metadata, so the HMAC over metadata covers the audio.
         if buffers:
-            metadata["buffer_sha256"] = [
-                getattr(buf, "sha256", None) or hashlib.sha256(view).hexdigest() for buf, view in zip(raw, buffers)
+            name = msg.get("digest") or DEFAULT_DIGEST
+            if name not in DIGESTS:
+                raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"unknown digest {name!r}; allowed: {', '.join(DIGESTS)}", "digest")
+            key, digest = DIGESTS[name]
+            metadata[key] = [
+                buf.digest(name) if isinstance(buf, Digested) else digest(view) for buf, view in zip(raw, buffers)
             ]
-        else:
-            metadata.pop("buffer_sha256", None)
         dicts = (msg["header"], msg.get("parent_header") or {}, metadata, msg.get("content") or {})
         parts = [_pack(value, name) for value, name in zip(dicts, DICT_FRAMES)]
         frames: list[Any] = [_identity(i) for i in identities]
@@ -312,13 +328,41 @@ class Session:
 
 
 class Digested:
-    """A buffer with its sha256 computed once, for payloads that are sent more than once."""
+    """A buffer whose digests are computed once each, for payloads that are sent more than once.
 
-    __slots__ = ("data", "sha256")
+    The default digest is computed at once (off the sending thread, where it is made); another
+    one the first time a message asks for it.
+    """
+
+    __slots__ = ("data", "_digests")
 
     def __init__(self, data: Any):
         self.data = data
-        self.sha256 = hashlib.sha256(_byte_view(data, "buffer")).hexdigest()
+        self._digests: dict[str, str] = {}
+        self.digest(DEFAULT_DIGEST)
+
+    def digest(self, name: str) -> str:
+        """The hex digest named `name` (a key of DIGESTS) of the buffer's bytes."""
+        if name not in self._digests:
+            self._digests[name] = DIGESTS[name][1](_byte_view(self.data, "buffer"))
+        return self._digests[name]
+
+
+def reply_digest(parent: dict[str, Any] | None) -> str:
+    """The digest for buffers answering `parent`: the one it asks for in metadata `buffer_digest`,
+    else SHA-256 when its own buffers came with SHA-256 digests only, else the default.
+
+    So a client that digests with SHA-256 (jupyter_client) gets replies it can check the same way.
+    """
+    metadata = (parent or {}).get("metadata") if isinstance(parent, dict) and "header" in parent else None
+    if not isinstance(metadata, dict):
+        return DEFAULT_DIGEST
+    asked = metadata.get(DIGEST_REQUEST_KEY)
+    if asked in DIGESTS:
+        return asked
+    if DIGESTS["sha256"][0] in metadata and DIGESTS["blake3"][0] not in metadata:
+        return "sha256"
+    return DEFAULT_DIGEST
 
 
 def attach_audio(msg: dict[str, Any], samples: Any, sample_rate: int, field: str = "audio") -> dict[str, Any]:
@@ -505,20 +549,25 @@ def _check_header(header: Any) -> None:
 
 
 def _check_digests(metadata: dict[str, Any], buffers: list[memoryview]) -> None:
-    digests = metadata.get("buffer_sha256", [])
-    field = "metadata.buffer_sha256"
-    if not isinstance(digests, list) or len(digests) != len(buffers):
+    """Every digest list present (BLAKE3, SHA-256) must match the buffers; with buffers, at least one must be."""
+    present = [(name, key, digest) for name, (key, digest) in DIGESTS.items() if key in metadata]
+    if not present and buffers:
+        key = DIGESTS[DEFAULT_DIGEST][0]
         raise SoundloomError(
             ErrorCode.BUFFER_DIGEST_MISMATCH,
-            f"must list one sha256 hex digest per buffer ({len(buffers)} buffers)",
-            field,
+            f"must list one hex digest per buffer ({len(buffers)} buffers), as {key} or {DIGESTS['sha256'][0]}",
+            f"metadata.{key}",
         )
-    for index, (digest, buffer) in enumerate(zip(digests, buffers)):
-        # Plain equality is enough: digests are not secret, and the HMAC already vouches for them.
-        if digest != hashlib.sha256(buffer).hexdigest():
+    for name, key, digest in present:
+        digests, field = metadata[key], f"metadata.{key}"
+        if not isinstance(digests, list) or len(digests) != len(buffers):
             raise SoundloomError(
-                ErrorCode.BUFFER_DIGEST_MISMATCH, f"buffer {index} does not match its digest", field
+                ErrorCode.BUFFER_DIGEST_MISMATCH, f"must list one {name} hex digest per buffer ({len(buffers)} buffers)", field
             )
+        for index, (expected, buffer) in enumerate(zip(digests, buffers)):
+            # Plain equality is enough: digests are not secret, and the HMAC already vouches for them.
+            if expected != digest(buffer):
+                raise SoundloomError(ErrorCode.BUFFER_DIGEST_MISMATCH, f"buffer {index} does not match its digest", field)
 
 
 def _find_delimiter(views: list[memoryview]) -> int:

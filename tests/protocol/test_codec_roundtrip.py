@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from datetime import datetime, timezone
 
+import blake3
 import numpy as np
 import pytest
 import zmq
@@ -20,7 +20,7 @@ from soundloom.protocol import (
     extract_audio,
     reply_type,
 )
-from soundloom.protocol.codec import HEADER_FIELDS
+from soundloom.protocol.codec import HEADER_FIELDS, PROTOCOL_VERSION
 
 KEY = "0123456789abcdef" * 4
 
@@ -34,7 +34,7 @@ def test_header_has_every_jupyter_field():
     assert tuple(header) == HEADER_FIELDS
     assert header["msg_type"] == "ping_request"
     assert header["username"] == "ada" and header["session"] == "s1"
-    assert header["version"] == "5.3"
+    assert header["version"] == PROTOCOL_VERSION == "5.4"
     assert header["date"].endswith("Z")
     parsed = datetime.strptime(header["date"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
     assert abs((datetime.now(timezone.utc) - parsed).total_seconds()) < 5
@@ -114,7 +114,7 @@ def test_audio_roundtrip(samples):
     assert got.dtype == np.dtype("<f4")
     assert got.shape == expected.shape == tuple(descriptor["shape"])
     np.testing.assert_array_equal(got, expected)
-    assert out["metadata"]["buffer_sha256"] == [hashlib.sha256(expected.astype("<f4").tobytes()).hexdigest()]
+    assert out["metadata"]["buffer_blake3"] == [blake3.blake3(expected.astype("<f4").tobytes()).hexdigest()]
 
 
 def test_several_buffers_keep_their_order():
@@ -242,8 +242,6 @@ def test_reply_type_naming():
 
 
 def test_a_digested_buffer_is_sent_with_its_precomputed_digest():
-    import hashlib
-
     import numpy as np
 
     from soundloom.protocol.codec import Digested, Session
@@ -252,5 +250,5 @@ def test_a_digested_buffer_is_sent_with_its_precomputed_digest():
     audio = np.arange(1000, dtype="<f4")
     msg = sender.msg("x_reply", {"n": 1}, buffers=[Digested(audio)])
     received = receiver.deserialize(sender.serialize(msg))
-    assert received["metadata"]["buffer_sha256"] == [hashlib.sha256(audio.tobytes()).hexdigest()]
+    assert received["metadata"]["buffer_blake3"] == [blake3.blake3(audio.tobytes()).hexdigest()]
     assert bytes(received["buffers"][0]) == audio.tobytes()

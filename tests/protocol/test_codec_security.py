@@ -76,7 +76,7 @@ def test_buffers_without_digests_are_rejected_even_when_signed():
     with pytest.raises(SoundloomError) as info:
         Session(KEY).deserialize(frames)
     assert info.value.code is ErrorCode.BUFFER_DIGEST_MISMATCH
-    assert info.value.field == "metadata.buffer_sha256"
+    assert info.value.field == "metadata.buffer_blake3"
 
 
 def test_wrong_key_is_rejected():
