@@ -49,6 +49,31 @@ def build_menus(window) -> None:
     library.addSeparator()
     _action(window, library, "Quit", window.close, QKeySequence.StandardKey.Quit)
 
+    edit = bar.addMenu("&Edit")
+    window.undo_action = window.undo_stack.createUndoAction(window, "Undo")
+    window.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
+    window.redo_action = window.undo_stack.createRedoAction(window, "Redo")
+    window.redo_action.setShortcut(QKeySequence("Ctrl+Shift+Z"))
+    for action in (window.undo_action, window.redo_action):
+        edit.addAction(action)
+        window.addAction(action)
+    edit.addSeparator()
+    _action(window, edit, "Rename Sound…", window.rename_current, "F2",
+            tip="Rename the file in its folder (never replaces another file)")
+    _action(window, edit, "Forget Sound", window.forget_selected, "Delete", widgets=(window.table,),
+            tip="Leave the selected sounds out of the library; the files stay on disk")
+
+    generate = bar.addMenu("&Generate")
+    _action(window, generate, "Prompt", window.focus_prompt, "Ctrl+G", tip="Type what to generate")
+    _action(window, generate, "Generate Search Text", lambda: window.generate_query(window.search_bar.text.text().strip()),
+            "Ctrl+Shift+G", tip="Generate a sound from what is typed in the search box")
+    _action(window, generate, "Cancel Selected Job", window.jobs_panel.cancel_selected)
+    _action(window, generate, "Refresh Models", window.link.refresh_models,
+            tip="Ask the engine for its models and fine-tuned variants again")
+    generate.addSeparator()
+    generate.addAction(window.jobs_dock.toggleViewAction())
+    window.generate_menu = generate
+
     sound = bar.addMenu("&Sound")
     _action(window, sound, "Export", window.delivery.export, "Ctrl+E", tip="Render the sound or selection to the exports folder")
     _action(window, sound, "Export to Folder…", window.delivery.export_to_folder, "Ctrl+Shift+E")

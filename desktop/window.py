@@ -1,6 +1,12 @@
 """The main window: sources on the left, search and results in the middle, the selected sound below.
 
-The window wires the parts together; each part (models, views, audition, export) is its own module.
+The window wires the parts together; each part (models, views, audition, export, the engine link,
+the prompt bar, the jobs panel, undo) is its own module. Above everything sits the prompt bar; the
+jobs run in a dock; the engine's state is in the status bar.
+
+Other parts of the app (docks) build on these, and they stay stable: `link` (EngineLink),
+`current_record()`, `selection()`, `undo_stack`, `library` (LibraryService), `audition`,
+`show_message(text)`, `show_error(text)`, `add_generated(paths, group_with=None)`.
 """
 
 from __future__ import annotations
@@ -10,17 +16,26 @@ import os
 from pathlib import Path
 
 from PyQt6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PyQt6.QtWidgets import (QAbstractItemView, QFileDialog, QHeaderView, QInputDialog, QLabel, QMainWindow,
-                             QMessageBox, QSlider, QSplitter, QTableView, QTreeView, QVBoxLayout, QWidget)
+from PyQt6.QtGui import QUndoStack
+from PyQt6.QtWidgets import (QAbstractItemView, QDockWidget, QFileDialog, QHeaderView, QInputDialog, QLabel,
+                             QMainWindow, QMessageBox, QSlider, QSplitter, QTableView, QTreeView, QVBoxLayout, QWidget)
 
 from soundloom.desktop.audition import Audition
 from soundloom.desktop.delivery import Delivery
 from soundloom.desktop.detail import DetailPane
+from soundloom.desktop.engine_link import ENGINE_INSTALL_HINT, EngineLink, EngineStatus
+from soundloom.desktop.engine_status import EngineStatusLabel
 from soundloom.desktop.export import ExportFormat
+from soundloom.desktop.generate_offer import GenerateOffer, nothing_good
+from soundloom.desktop.generation import Generation
+from soundloom.desktop.jobs_model import JobsModel
+from soundloom.desktop.jobs_panel import JobsPanel
+from soundloom.desktop.library_edits import Forgotten, index_files
 from soundloom.desktop.menus import build_menus
 from soundloom.desktop.output import AudioOutput, open_output
 from soundloom.desktop.paths import exports_dir, peaks_dir
 from soundloom.desktop.peaks import PeakCache
+from soundloom.desktop.prompt_bar import PromptBar
 from soundloom.desktop.query import FOLDER, Query, Scope
 from soundloom.desktop.results import column_index, display
 from soundloom.desktop.results_model import ResultsTableModel
@@ -28,6 +43,7 @@ from soundloom.desktop.search_bar import SearchBar
 from soundloom.desktop.sources_model import SourcesDelegate, SourcesModel
 from soundloom.desktop.tasks import LibraryService, Scanner, TaskRunner
 from soundloom.desktop.timeline import Timeline
+from soundloom.desktop.undo import ForgetCommand, RenameCommand
 
 ORGANISATION, APPLICATION = "soundloom", "desktop"
 REFRESH_DURING_SCAN_MS = 2000  # new sounds show up in the results while a scan runs
@@ -75,9 +91,18 @@ class ResultsView(QTableView):
 
 class MainWindow(QMainWindow):
     def __init__(self, library: LibraryService, output: AudioOutput, settings: QSettings,
-                 peak_cache: PeakCache | None = None, exports: Path | None = None, scan_on_start: bool = True):
+                 peak_cache: PeakCache | None = None, exports: Path | None = None, scan_on_start: bool = True,
+                 link: EngineLink | None = None):
+        """`link`: the engine connection to use; None makes one (started by `start_engine()`,
+        stopped when the window closes)."""
         super().__init__()
         self.library = library
+        self.link = link if link is not None else EngineLink(parent=self)
+        self._owns_link = link is None
+        self.undo_stack = QUndoStack(self)
+        self.forgotten = Forgotten(Path(library.db_path).expanduser().parent if library.db_path else _data_dir())
+        self._now_playing: str | None = None
+        self._generated_shown_for_takes = False  # Generated was opened by new takes, not by the user
         self.settings = settings
         self.scanner = Scanner(library)
         self.workers = TaskRunner(2, "analysis")
@@ -104,12 +129,18 @@ class MainWindow(QMainWindow):
         self.table = ResultsView()
         self.table.setModel(self.results)
         self.detail = DetailPane(self.timeline, self.workers, peak_cache or PeakCache(peaks_dir()))
+        self.prompt_bar = PromptBar(self.link)
+        self.generate_offer = GenerateOffer()
+        self.jobs_model = JobsModel(self.link, self)
+        self.jobs_panel = JobsPanel(self.jobs_model)
+        self.generation = Generation(self)
 
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
         centre_layout.setSpacing(0)
         centre_layout.addWidget(self.search_bar)
+        centre_layout.addWidget(self.generate_offer)
         centre_layout.addWidget(self.table, 1)
         self.right = QSplitter(Qt.Orientation.Vertical)
         self.right.addWidget(centre)
@@ -122,7 +153,18 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(1, 1)
         self.main_splitter.setSizes([210, 990])
         self.right.setSizes([330, 390])
-        self.setCentralWidget(self.main_splitter)
+        outer = QWidget()
+        outer_layout = QVBoxLayout(outer)
+        outer_layout.setContentsMargins(0, 0, 0, 0)
+        outer_layout.setSpacing(0)
+        outer_layout.addWidget(self.prompt_bar)
+        outer_layout.addWidget(self.main_splitter, 1)
+        self.setCentralWidget(outer)
+        self.jobs_dock = QDockWidget("Jobs", self)
+        self.jobs_dock.setObjectName("jobsDock")  # saveState() keys docks by name
+        self.jobs_dock.setWidget(self.jobs_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.jobs_dock)
+        self.resizeDocks([self.jobs_dock], [300], Qt.Orientation.Horizontal)
 
         self._build_status_bar(output)
         build_menus(self)
@@ -153,10 +195,12 @@ class MainWindow(QMainWindow):
         self.search_mode = QLabel()  # whether meaning took part in the last search, and why not
         self.search_mode.setObjectName("dim")
         self.output_label = QLabel()
+        self.engine_status = EngineStatusLabel(self.link)
         self.volume = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100)
         self.volume.setFixedWidth(90)
         self.volume.setToolTip("Volume (Ctrl+Up / Ctrl+Down)")
         status.addPermanentWidget(self.progress)
+        status.addPermanentWidget(self.engine_status)
         status.addPermanentWidget(self.search_mode)
         status.addPermanentWidget(self.count_label)
         status.addPermanentWidget(self.volume)
@@ -189,6 +233,12 @@ class MainWindow(QMainWindow):
         self.scanner.progress.connect(self._scan_progress)
         self.scanner.finished.connect(self._scan_finished)
         self.scanner.failed.connect(self._scan_failed)
+        self.prompt_bar.generate_requested.connect(self.generation.generate)
+        self.generate_offer.requested.connect(self.generate_query)
+        self.jobs_panel.cancel_requested.connect(self.cancel_job)
+        self.link.status_changed.connect(self._engine_status)
+        self.link.job_failed.connect(lambda _id, reason: self.show_error(f"a job failed: {reason}"))
+        self._engine_status(self.link.status)
 
     # ------------------------------------------------------------------ settings
 
@@ -247,6 +297,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.save_settings()
+        self.generation.close()
+        if self._owns_link:
+            self.link.stop()
         self.audition.stop()
         self.detail.cancel()
         self.scanner.cancel()
@@ -278,11 +331,20 @@ class MainWindow(QMainWindow):
     def _source_changed(self, current, _previous) -> None:
         scope = self.sources.data(current, SourcesModel.ScopeRole)
         if scope is not None and scope != self.query.scope:
+            self._generated_shown_for_takes = False
             self.query = self.query.with_(scope=scope)
             self.run_search()
 
     def _facets_changed(self, query: Query) -> None:
-        self.query = query.with_(scope=self.query.scope, limit=self.query.limit)
+        scope = self.query.scope
+        if self._generated_shown_for_takes and query.text and query.text != self.query.text:
+            # The Generated list was opened to show new takes, not picked: a new search covers everything.
+            scope = Scope()
+            self.sources_view.selectionModel().blockSignals(True)
+            self.sources_view.setCurrentIndex(self.sources.index_of_scope(scope))
+            self.sources_view.selectionModel().blockSignals(False)
+        self._generated_shown_for_takes = False
+        self.query = query.with_(scope=scope, limit=self.query.limit)
         self.run_search()
 
     def run_search(self, keep: str | None = None) -> None:
@@ -306,7 +368,14 @@ class MainWindow(QMainWindow):
             return
         self.searching = False
         notice = getattr(records, "notice", None)
+        records = self.forgotten.filter(records)
+        if self._showing_generated() and not self.query.text:
+            records = sorted(records, key=lambda r: r.modified or 0.0, reverse=True)  # newest takes first
         self.results.set_records(records)
+        if nothing_good(records, self.query.text):
+            self.generate_offer.offer(self.query.text, bool(records))
+        else:
+            self.generate_offer.withdraw()
         row = self.results.row_of(keep) if keep else -1
         if row >= 0:
             self.table.selectionModel().blockSignals(True)
@@ -359,11 +428,26 @@ class MainWindow(QMainWindow):
         record = self.results.record(current.row())
         if record is None or (self.detail.record is not None and record.path == self.detail.record.path):
             return
+        if self.audition.playing and record.path == self._now_playing:
+            self.detail.show_record(record)  # a new take already playing: show it, don't restart it
+            return
         self.audition.stop()
         self.audition.cue = 0.0
         self.detail.show_record(record)
         if self.auto_play_action.isChecked():
-            self.audition.play(record.path)
+            self.play(record.path)
+
+    def play(self, path: str) -> bool:
+        """Play a file from the cue point (False, with a message, when it cannot be played)."""
+        self._now_playing = path
+        return self.audition.play(path)
+
+    def selection(self) -> tuple[float, float] | None:
+        """The selected region of the current sound, (start_s, end_s), or None."""
+        region = self.timeline.selection
+        if region is None or self.current_record() is None:
+            return None
+        return (region.start, region.end)
 
     def is_generated(self, record) -> bool:
         generated = [r.path for r in self.roots if r.kind == "generated"]
@@ -372,10 +456,12 @@ class MainWindow(QMainWindow):
     def audition_current(self) -> None:
         record = self.current_record()
         if record is not None:
-            self.audition.play(record.path)
+            self.play(record.path)
 
     def toggle_play(self) -> None:
         record = self.current_record()
+        if record is not None and not self.audition.playing:
+            self._now_playing = record.path
         self.audition.toggle(record.path if record is not None else None)
 
     def stop_and_clear(self) -> None:
@@ -385,7 +471,7 @@ class MainWindow(QMainWindow):
     def _cue(self, seconds: float) -> None:
         self.audition.set_cue(seconds)
         if self.audition.playing and self.current_record() is not None:
-            self.audition.play(self.current_record().path)
+            self.play(self.current_record().path)
 
     def _set_auto_play(self, on: bool) -> None:
         self.settings.setValue("audition/auto_play", on)
@@ -563,6 +649,127 @@ class MainWindow(QMainWindow):
                               QMessageBox.StandardButton.Ok, self)
             box.open()
 
+    # ------------------------------------------------------------------ generating
+
+    def start_engine(self) -> None:
+        """Connect to the engine in the background (starting one when none runs)."""
+        self.link.start()
+
+    def _engine_status(self, status: EngineStatus) -> None:
+        reason = "" if not status.engine_missing else \
+            f"No engine: install it with {ENGINE_INSTALL_HINT}, or start one on this machine"
+        self.prompt_bar.set_enabled_reason(reason)
+        self.generate_offer.set_enabled_reason(reason)
+
+    def generated_folder(self) -> Path:
+        """Where new takes are saved: the index's Generated folder."""
+        index = self.library.index
+        if index is not None:
+            return Path(index.generated)
+        from soundloom.library.paths import generated_folder
+
+        return generated_folder()
+
+    def generate_query(self, text: str) -> None:
+        """“Generate it”: generate the search text with the prompt bar's settings."""
+        self.prompt_bar.set_prompt(text)
+        self.prompt_bar.generate()
+
+    def focus_prompt(self) -> None:
+        self.prompt_bar.prompt.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.prompt_bar.prompt.selectAll()
+
+    def cancel_job(self, job_id: str) -> None:
+        self.jobs_model.mark_cancelling(job_id)
+        self.link.cancel(job_id)
+
+    def _showing_generated(self) -> bool:
+        scope = self.query.scope
+        return scope.kind == FOLDER and any(r.kind == "generated" and r.path == scope.value for r in self.roots)
+
+    def show_generated(self, keep: str | None = None) -> None:
+        """List the Generated folder, newest first, selecting `keep`; the search text is cleared."""
+        folder = next((r.path for r in self.roots if r.kind == "generated"), str(self.generated_folder()))
+        self.search_bar.text.blockSignals(True)
+        self.search_bar.text.clear()
+        self.search_bar.text.blockSignals(False)
+        self.query = self.search_bar.query().with_(scope=Scope(FOLDER, folder), limit=self.query.limit)
+        found = self.sources.index_of_scope(self.query.scope)
+        if found.isValid():
+            self.sources_view.selectionModel().blockSignals(True)
+            self.sources_view.setCurrentIndex(found)
+            self.sources_view.selectionModel().blockSignals(False)
+        self._generated_shown_for_takes = True
+        self.run_search(keep=keep)
+
+    def add_generated(self, paths: list, group_with: Path | None = None) -> None:
+        """Index new files (in Generated or a library folder) and show them: the Generated list,
+        newest first, or with `group_with`, as a group beside that source sound."""
+        paths = [os.fspath(p) for p in paths]
+        if not paths:
+            return
+
+        def done(records) -> None:
+            self.refresh_sources()
+            if group_with is not None:
+                self._show_group(os.fspath(group_with), [r for r in records if r is not None])
+            else:
+                self.show_generated(keep=paths[0])
+
+        self.library.call(lambda index: index_files(index, paths), done, self.show_error)
+
+    def _show_group(self, source: str, records: list) -> None:
+        self._search_token += 1
+        token = self._search_token
+
+        def shown(found) -> None:
+            group = ([found] if found is not None else []) + records
+            self._results_ready(token, group, records[0].path if records else source, drop_missing=False)
+            self.show_message(f"{len(records)} new take(s) of {display(os.path.basename(source))}", 0)
+
+        self.searching = True
+        self.library.call(lambda index: index.get(source), shown, self._search_failed)
+
+    # ------------------------------------------------------------------ forgetting and renaming (undoable)
+
+    def forget_selected(self) -> None:
+        """Leave the selected sounds out of the library (the files stay on disk); Edit ▸ Undo brings them back."""
+        records = self.selected_records()
+        if records:
+            self.undo_stack.push(ForgetCommand(self, [r.path for r in records]))
+
+    def rename_current(self) -> None:
+        record = self.current_record()
+        if record is None:
+            return
+        name, ok = QInputDialog.getText(self, "Rename Sound", "New file name (same folder):",
+                                        text=os.path.basename(record.path))
+        if ok:
+            self.rename(record.path, name)
+
+    def rename(self, path: str, name: str) -> bool:
+        """Rename the file `path` to `name` (undoable); a bad or taken name is refused with a message."""
+        try:
+            command = RenameCommand.checked(self, path, name)
+        except Exception as exc:  # noqa: BLE001 — LibraryError or an OS error: one line for the user
+            self.show_error(str(exc))
+            return False
+        self.undo_stack.push(command)
+        return True
+
+    def renamed(self, old: str, record) -> None:
+        """A rename finished: the row and the detail pane show the new name."""
+        if record is None:
+            self.refresh()
+            return
+        row = self.results.row_of(old)
+        if row >= 0:
+            self.results.records[row] = record
+            self.results.update_record(record)
+        if self.detail.record is not None and self.detail.record.path == old:
+            self.detail.show_record(record)
+        self.show_message(f"Renamed to {display(record.name)}")
+
     # ------------------------------------------------------------------ messages
 
     def show_message(self, text: str, timeout: int = 6000) -> None:
@@ -589,6 +796,12 @@ class MainWindow(QMainWindow):
             not detail.peaks_loaded or (detail.spectrogram.isVisible() and not detail.spectrogram_loaded
                                         and detail.waveform.pyramid is not None and detail.waveform.pyramid.frames))
         return not (self.scanner.running or self.searching or self.library.pending or drawing)
+
+
+def _data_dir() -> Path:
+    from soundloom.library.paths import data_dir
+
+    return data_dir()
 
 
 def _bool(value) -> bool:

@@ -65,16 +65,18 @@ def settings(tmp_path):
 
 @pytest.fixture
 def make_window(qtbot, tmp_path, settings, fake_output):
-    """make_window(*folders, output=None, settings=None) → a MainWindow over a fresh index with
-    `folders` added and scanned; waits until the first scan's results are shown."""
+    """make_window(*folders, output=None, settings=None, link=None) → a MainWindow over a fresh index
+    with `folders` added and scanned; waits until the first scan's results are shown. Without
+    `link` the window's own engine link is never started (no engine is launched)."""
     from soundloom.desktop.tasks import LibraryService
     from soundloom.desktop.window import MainWindow
 
     made = []
 
-    def _make(*folders, output=None, settings_=None, index_path=None, wait=True):
+    def _make(*folders, output=None, settings_=None, index_path=None, wait=True, link=None):
         library = LibraryService(index_path or tmp_path / "data" / "library.sqlite3")
-        window = MainWindow(library, output or fake_output, settings_ or settings, scan_on_start=not folders)
+        window = MainWindow(library, output or fake_output, settings_ or settings, scan_on_start=not folders,
+                            link=link)
         made.append((window, library))
         qtbot.addWidget(window)
         if not (settings_ or settings).contains("window/geometry"):
