@@ -54,9 +54,7 @@ def host_window(make_window, link, *folders):
 
     from soundloom.desktop.finetune_dock import FinetuneDock
 
-    window = make_window(*folders)
-    if getattr(window, "link", None) is not link:
-        window.link = link  # the engine of the test, not one the app would start
+    window = make_window(*folders, link=link)
     dock = FinetuneDock(window)
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
     dock.show()
