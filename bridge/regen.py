@@ -31,15 +31,15 @@ from soundloom.bridge.provenance import adapter_of
 from soundloom.bridge.regions import Region, as_region, check_regions, join_close
 from soundloom.bridge.takes import _check_folder, next_take_path, replace_in_place, write_take
 from soundloom.protocol.errors import ErrorCode
-from soundloom.protocol.messages import MAX_CLIP_SECONDS
+from soundloom.protocol.messages import MAX_CLIP_SECONDS, MAX_INPAINT_AUDIO_SECONDS, MAX_INPAINT_CLIP_SECONDS
 from soundloom.sdk.audio_file import check_output_path, resample, write_audio
 
 ProgressCallback = Callable[[float, str], None]
 MAX_VARIATIONS = 16
 SEED_MODULUS = 2**32
-# Audio sent around the regions of a long file, each side, for the model to hear what surrounds
-# them; the engine's work grows with the length it is sent.
-CONTEXT_SECONDS = 10.0
+# Audio sent around the regions of a file longer than a plain clip, each side: more than the
+# engine's own window of context around a region, so a long take need not travel whole.
+CONTEXT_SECONDS = 20.0
 _ENGINE_SHARE = (0.05, 0.9)  # the part of the progress bar the engine's steps fill
 
 
@@ -63,18 +63,21 @@ def _report(on_progress: ProgressCallback | None, fraction: float, message: str)
         on_progress(fraction, message)
 
 
-def _window(regions: list[Region], fmt: ClipFormat) -> tuple[int, int]:
-    """[first, stop) frames of the source sent to the engine: the whole file when it fits, else the
-    regions with up to CONTEXT_SECONDS around them, within the engine's clip limit."""
+def _window(regions: list[Region], fmt: ClipFormat, variations: int) -> tuple[int, int]:
+    """[first, stop) frames of the source sent to the engine: the whole file when it is no longer
+    than the engine's plain clip limit, else the regions with up to CONTEXT_SECONDS around them (the
+    engine regenerates each region from a window of context anyway, so a long take need not travel)."""
     rate = fmt.samplerate
-    if fmt.seconds <= 2 * CONTEXT_SECONDS + (regions[-1].end - regions[0].start) and fmt.seconds <= MAX_CLIP_SECONDS:
+    if fmt.seconds <= MAX_CLIP_SECONDS:
         return 0, fmt.frames
+    longest = min(MAX_INPAINT_CLIP_SECONDS, MAX_INPAINT_AUDIO_SECONDS / variations)
     span = regions[-1].end - regions[0].start
-    if span > MAX_CLIP_SECONDS:
+    if span > longest:
         raise BridgeError(f"the regions span {span:.2f} s from the first start to the last end; allowed: up to "
-                          f"{MAX_CLIP_SECONDS:g} s in one regen (split it in several)", "region", ErrorCode.OUT_OF_RANGE)
-    context = min(CONTEXT_SECONDS, (MAX_CLIP_SECONDS - span) / 2)
-    length = min(math.ceil((span + 2 * context) * rate), int(MAX_CLIP_SECONDS * rate), fmt.frames)
+                          f"{longest:g} s in one regen with {variations} variation(s) (split it in several)", "region",
+                          ErrorCode.OUT_OF_RANGE)
+    context = min(CONTEXT_SECONDS, (longest - span) / 2)
+    length = min(math.ceil((span + 2 * context) * rate), int(longest * rate), fmt.frames)
     # Near an end of the file, the context lost on that side goes to the other.
     first = min(max(0, math.floor((regions[0].start - context) * rate)), fmt.frames - length)
     return first, first + length
@@ -139,7 +142,7 @@ def regen(source, regions, prompt: str, *, variations: int = 1, seed: int | None
     if _original is not None and read_format(original) != fmt:
         raise BridgeError(f"the saved original {original} no longer matches {source.name}'s format", "again")
     done = join_close(asked)
-    first, stop = _window(done, fmt)
+    first, stop = _window(done, fmt, variations)
     offset = first / fmt.samplerate
     clip = read_float(original)[:, first:stop]
     sent_seconds = (stop - first) / fmt.samplerate

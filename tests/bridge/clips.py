@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import subprocess
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import soundfile as sf
@@ -31,3 +35,22 @@ def native(path: str | Path) -> np.ndarray:
     info = sf.info(str(path))
     dtype = {"FLOAT": "float32", "DOUBLE": "float64"}.get(info.subtype, "int32")
     return sf.read(str(path), dtype=dtype, always_2d=True)[0]
+
+
+@contextlib.contextmanager
+def read_only_folder(folder: str | Path) -> Iterator[Path]:
+    """Make `folder` unwritable for this process while the block runs: by permissions, and when the
+    process may write anyway (root), by the file system's immutable flag (chattr +i)."""
+    folder = Path(folder)
+    os.chmod(folder, 0o555)
+    immutable = False
+    try:
+        if os.access(folder, os.W_OK):
+            immutable = subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode == 0
+        if os.access(folder, os.W_OK):
+            raise RuntimeError(f"cannot make {folder} read-only here (neither permissions nor chattr +i hold)")
+        yield folder
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+        os.chmod(folder, 0o755)
