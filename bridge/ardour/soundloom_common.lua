@@ -611,14 +611,14 @@ function M.embed_take (path)
 	return M.find_whole_file_region (path)
 end
 
--- For one region: the bridge run described by `opts` (soundloom, prompt,
--- negative, seed, next_variation) over `source`, then the take placed over
+-- For one region: the bridge run described by `opts` (soundloom, source,
+-- region, prompt, negative, seed, steps, next_variation), then the take placed over
 -- the region. Returns the take's path, or nil and a one-line reason.
 function M.regenerate_region (session, region, opts)
 	local job = M.new_job ()
 	local argv = M.regen_argv ({
 		soundloom = opts.soundloom, source = opts.source, region = opts.region,
-		prompt = opts.prompt, negative = opts.negative, seed = opts.seed,
+		prompt = opts.prompt, negative = opts.negative, seed = opts.seed, steps = opts.steps,
 		next_variation = opts.next_variation, progress_file = job.progress,
 	})
 	local takes, why = M.run_with_progress (job, argv, opts.title or "soundloom")

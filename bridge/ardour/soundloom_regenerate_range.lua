@@ -83,6 +83,7 @@ function factory (params) return function ()
 		{ type = "entry", key = "prompt", title = "Prompt (what the range should become)", default = "" },
 		{ type = "entry", key = "negative", title = "Negative prompt (optional)", default = "" },
 		{ type = "entry", key = "seed", title = "Seed (empty: random)", default = "" },
+		{ type = "entry", key = "steps", title = "Sampling steps (empty: the engine's default)", default = "" },
 		{ type = "radio", key = "mode", title = "Original region",
 			values = { ["Keep it, muted under the take"] = "mute", ["Replace it with the take"] = "replace" },
 			default = "Keep it, muted under the take" },
@@ -104,11 +105,21 @@ function factory (params) return function ()
 		end
 	end
 
+	local steps
+	local steps_text = (answer["steps"] or ""):gsub ("%s", "")
+	if steps_text ~= "" then
+		steps = tonumber (steps_text)
+		if not steps or steps ~= math.floor (steps) or steps < 1 or steps > 1000 then
+			lib.message ("steps: a whole number 1–1000, or empty for the engine's default", true)
+			return
+		end
+	end
+
 	local soundloom = lib.command (params, lib.folder)
 	for _, job in ipairs (jobs) do
 		local take, why = lib.regenerate_region (Session, job.region, {
 			soundloom = soundloom, source = job.source, region = lib.region_arg (job.s0, job.s1),
-			prompt = prompt, negative = answer["negative"], seed = seed, mode = answer["mode"],
+			prompt = prompt, negative = answer["negative"], seed = seed, steps = steps, mode = answer["mode"],
 			title = "soundloom: " .. lib.basename (job.source), command = "soundloom: regenerate",
 		})
 		if not take then
