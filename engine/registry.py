@@ -12,6 +12,7 @@ from pathlib import Path
 
 from soundloom.engine.adapters import variant_name
 from soundloom.engine.files import is_within
+from soundloom.engine.models.settings import FALLBACK_STEPS, read_settings
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
 
@@ -23,6 +24,7 @@ class ModelEntry:
     sample_rate: int = 0  # Hz of its output; 0 when the folder does not say
     base: str | None = None  # for a fine-tuned variant, the model it adapts
     adapter: Path | None = None  # for a fine-tuned variant, its adapter folder (peft format)
+    default_steps: int = FALLBACK_STEPS  # sampling steps when a request leaves them unset
 
 
 def _sample_rate_of(path: Path) -> int:
@@ -33,6 +35,13 @@ def _sample_rate_of(path: Path) -> int:
         except (OSError, ValueError, TypeError):
             continue
     return 0
+
+
+def _default_steps_of(path: Path) -> int:
+    try:
+        return read_settings(path).default_steps
+    except SoundloomError:
+        return FALLBACK_STEPS  # loading the model reports what is wrong with its soundloom.json
 
 
 def _family_of(path: Path) -> str | None:
@@ -67,7 +76,8 @@ class ModelRegistry:
         name = folder.name
         if name in self._entries and self._entries[name].path != folder:
             name = f"{folder.parent.name}/{folder.name}"
-        entry = ModelEntry(name, folder, _family_of(folder) or "unknown", _sample_rate_of(folder))
+        entry = ModelEntry(name, folder, _family_of(folder) or "unknown", _sample_rate_of(folder),
+                           default_steps=_default_steps_of(folder))
         self._entries[name] = entry
         return entry
 

@@ -186,11 +186,17 @@ class EngineService:
             "protocol_version": PROTOCOL_VERSION,
             "device": str(self.engine.device),
             "default_model": self.registry.default or "",
+            "default_steps": self._default_steps(),
             "models_loaded": [self._name_of(model.path)] if model is not None else [],
             "queue_length": self.board.queue_length(),
             "pid": os.getpid(),
             "worker": self.supervisor.health(),
         }, []
+
+    def _default_steps(self) -> int | None:
+        """Sampling steps the default model runs when a request leaves them unset (None: no default model)."""
+        entries = [e for e in self.registry.entries() if e.name == self.registry.default]
+        return entries[0].default_steps if entries else None
 
     def _name_of(self, path) -> str:
         return next((e.name for e in self.registry.entries() if e.path == path), path.name)
@@ -199,7 +205,7 @@ class EngineService:
         loaded = self.engine.model.path if self.engine.model is not None else None
         models = [
             {"name": e.name, "family": e.family, "sample_rate": e.sample_rate, "channels": 1, "loaded": e.path == loaded,
-             "path": str(e.path), "base": e.base}
+             "path": str(e.path), "base": e.base, "default_steps": e.default_steps}
             for e in self.registry.entries()
         ]
         return {"status": "ok", "default_model": self.registry.default or "", "models": models}, []

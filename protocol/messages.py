@@ -125,7 +125,7 @@ class Priority(str, Enum):
 # Request defaults and inclusive ranges of the audio operations (seconds, steps, unitless).
 DEFAULTS: dict[str, Any] = {
     "negative_prompt": "",
-    "steps": 25,
+    "steps": None,  # None: the model's own default (models_list `default_steps`; 25 when its folder names none)
     "guidance": 3.0,
     "seed": None,  # None: the engine draws one and reports it in the reply's metadata
     "variations": 1,

@@ -488,7 +488,7 @@ class AsyncClient:
         *,
         seconds: float = 5.0,
         negative_prompt: str = "",
-        steps: int = 25,
+        steps: int | None = None,
         guidance: float = 3.0,
         seed: int | None = None,
         variations: int = 1,
@@ -501,7 +501,8 @@ class AsyncClient:
     ) -> AsyncJob:
         """Start text-to-audio generation; returns its AsyncJob at once.
 
-        `seconds` is each clip's length (0.5–60 s); `steps` denoising steps (1–1000); `guidance`
+        `seconds` is each clip's length (0.5–60 s); `steps` denoising steps (1–1000; None: the
+        model's own default, its `default_steps` in `models.list()`); `guidance`
         the classifier-free guidance scale (0–30, ≤ 1 disables it); `seed` 0–2**32−1 (None: the
         engine draws one; variation i uses seed + i); `variations` 1–16 clips; `scheduler` ddim,
         dpmpp or euler; `model` a name from `models.list()` (None: the engine's default), which
@@ -524,7 +525,7 @@ class AsyncClient:
         *,
         seconds: float = 5.0,
         negative_prompt: str = "",
-        steps: int = 25,
+        steps: int | None = None,
         guidance: float = 3.0,
         seed: int | None = None,
         variations: int = 1,
@@ -555,7 +556,7 @@ class AsyncClient:
         regions: Sequence[tuple[float, float]],
         *,
         negative_prompt: str = "",
-        steps: int = 25,
+        steps: int | None = None,
         guidance: float = 3.0,
         seed: int | None = None,
         variations: int = 1,
@@ -583,7 +584,7 @@ class AsyncClient:
         regions: Sequence[tuple[float, float]],
         *,
         negative_prompt: str = "",
-        steps: int = 25,
+        steps: int | None = None,
         guidance: float = 3.0,
         seed: int | None = None,
         variations: int = 1,
@@ -609,7 +610,7 @@ class AsyncClient:
         strength: float = 0.5,
         *,
         negative_prompt: str = "",
-        steps: int = 25,
+        steps: int | None = None,
         guidance: float = 3.0,
         seed: int | None = None,
         variations: int = 1,
@@ -636,7 +637,7 @@ class AsyncClient:
         strength: float = 0.5,
         *,
         negative_prompt: str = "",
-        steps: int = 25,
+        steps: int | None = None,
         guidance: float = 3.0,
         seed: int | None = None,
         variations: int = 1,
@@ -662,7 +663,7 @@ class AsyncClient:
         seconds: float = 5.0,
         *,
         negative_prompt: str = "",
-        steps: int = 25,
+        steps: int | None = None,
         guidance: float = 3.0,
         seed: int | None = None,
         variations: int = 1,
@@ -688,7 +689,7 @@ class AsyncClient:
         seconds: float = 5.0,
         *,
         negative_prompt: str = "",
-        steps: int = 25,
+        steps: int | None = None,
         guidance: float = 3.0,
         seed: int | None = None,
         variations: int = 1,
@@ -835,7 +836,8 @@ class AsyncModels:
         self._client = client
 
     async def list(self) -> list[dict[str, Any]]:
-        """Every model the engine knows: name, family, sample_rate (Hz), channels, loaded, path, base."""
+        """Every model the engine knows: name, family, sample_rate (Hz), channels, loaded, path, base,
+        default_steps (the sampling steps a request that leaves `steps` unset runs)."""
         content = await self._client._request(Channel.SHELL, Action.MODELS_LIST)
         return list(content.get("models", []))
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import torch
 
+from soundloom.engine.models.settings import FALLBACK_STEPS
+
 
 @dataclass
 class Conditioning:
@@ -53,6 +55,7 @@ class AudioModel(ABC):
     """A loaded model: a denoising UNet plus its family's text and waveform↔latent paths."""
 
     family: str = ""
+    default_steps: int = FALLBACK_STEPS  # sampling steps when a request leaves them unset (the folder's soundloom.json)
 
     def __init__(self, path: Path, unet: torch.nn.Module, scheduler_config: dict[str, Any]):
         self.path = path

@@ -16,6 +16,7 @@ from soundloom.engine.models.audioldm import AudioLDMModel
 from soundloom.engine.models.base import AudioModel
 from soundloom.engine.models.griffin_lim import GriffinLim
 from soundloom.engine.models.mel import MelConfig
+from soundloom.engine.models.settings import read_settings
 from soundloom.engine.models.starter import TEXT_PACKAGE, StarterModel
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
@@ -113,6 +114,7 @@ def load_model(path: str | Path, device: str = "cpu") -> AudioModel:
     path = Path(path).expanduser().resolve()
     index = read_model_index(path)
     family = family_of(index, path)
+    settings = read_settings(path)
     missing = missing_components(index, path, family.components)
     if missing:
         raise SoundloomError(
@@ -130,6 +132,7 @@ def load_model(path: str | Path, device: str = "cpu") -> AudioModel:
                 ErrorCode.MODEL_INCOMPLETE, f"{path}: component {name} could not be loaded ({exc})", "model"
             ) from exc
     model = family(path, parts)
+    model.default_steps = settings.default_steps
     for module in model.modules().values():
         module.eval().requires_grad_(False)
     return model.to(device)

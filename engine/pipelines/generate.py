@@ -34,6 +34,7 @@ def generate_batch(
     """
     for request in requests:
         request.validate()
+        request.resolve_steps(model.default_steps)
     if len({batch_key(r) for r in requests}) != 1:
         raise ValueError("requests in one batch must share seconds, steps, scheduler and guidance")
     first = requests[0]

@@ -38,6 +38,7 @@ def regenerate(
     """
     rate = request.sample_rate
     seed = request.resolved_seed()
+    request.resolve_steps(model.default_steps)
     length = clip.shape[1]
     model_length = math.ceil(length * model.sample_rate / rate)
     total = common.latent_frames(model, model_length)

@@ -51,7 +51,7 @@ class Sampling:
 
     prompt: str
     negative_prompt: str = DEFAULTS["negative_prompt"]
-    steps: int = DEFAULTS["steps"]
+    steps: int | None = DEFAULTS["steps"]  # None: the model's default, set by `resolve_steps` when it runs
     guidance: float = DEFAULTS["guidance"]
     seed: int | None = None  # None: a random seed, reported in the result so it can be replayed
     variations: int = DEFAULTS["variations"]  # variation i uses seed + i
@@ -66,7 +66,8 @@ class Sampling:
         for name in ("prompt", "negative_prompt"):
             if len(getattr(self, name)) > MAX_PROMPT_CHARS:
                 raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{len(getattr(self, name))} characters; at most {MAX_PROMPT_CHARS}", name)
-        _ranged("steps", self.steps, integer=True)
+        if self.steps is not None:
+            _ranged("steps", self.steps, integer=True)
         _ranged("guidance", self.guidance)
         if self.seed is not None:
             _ranged("seed", self.seed, integer=True)
@@ -76,6 +77,12 @@ class Sampling:
             raise SoundloomError(
                 ErrorCode.INVALID_ARGUMENT, f"unknown scheduler {self.scheduler!r}; allowed: {', '.join(SCHEDULERS)}", "scheduler"
             )
+
+    def resolve_steps(self, default: int) -> int:
+        """The steps to run: the request's, else (and from now on) the model's `default`."""
+        if self.steps is None:
+            self.steps = default
+        return self.steps
 
     def resolved_seed(self) -> int:
         if self.seed is None:

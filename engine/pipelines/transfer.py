@@ -20,6 +20,7 @@ def transfer(model: AudioModel, request: TransferRequest, on_step: StepCallback 
     1 starts from pure noise and equals `generate` with the same seed.
     """
     request.validate()
+    request.resolve_steps(model.default_steps)
     seed = request.resolved_seed()
     mono = to_model_input(request.audio, request.sample_rate, model.sample_rate)
     frames = common.latent_frames(model, len(mono))

@@ -13,7 +13,10 @@ QUICK = {"seconds": 0.5, "steps": 2, "guidance": 1.0}
 def test_info_and_ping_answer(peer, daemon):
     info = peer.request("info_request")["content"]
     assert info["status"] == "ok" and info["pid"] == daemon.process.pid
-    assert info["default_model"] == "tiny-audioldm" and info["protocol_version"] == "5.3"
+    assert info["default_model"] == "tiny-audioldm" and info["protocol_version"] == "5.4"
+    assert info["default_steps"] == 25  # the tiny model's folder declares none
+    (listed,) = peer.request("models_list_request")["content"]["models"]
+    assert (listed["name"], listed["default_steps"]) == ("tiny-audioldm", 25)
     assert peer.request("ping_request", channel="control")["content"] == {"status": "ok"}
 
 
