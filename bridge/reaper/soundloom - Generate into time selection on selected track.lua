@@ -1,6 +1,6 @@
 -- @description soundloom: generate into the time selection on the selected track
 -- @about
---   Asks for a prompt, generates a sound exactly as long as the time selection into the
+--   Asks for a prompt (and optional command options such as --steps 10), generates a sound exactly as long as the time selection into the
 --   project's media folder, and places it as a new item on the selected track at the start of
 --   the time selection (one undo point). Needs soundloom_bridge.lua in the same folder.
 
@@ -29,7 +29,7 @@ local function main()
   end
   local track = reaper.GetSelectedTrack(0, 0)
 
-  local prompt = soundloom.ask_prompt("generate into the time selection")
+  local prompt, options = soundloom.ask_prompt("generate into the time selection")
   if not prompt then return end
 
   local media_folder = reaper.GetProjectPath("")
@@ -37,9 +37,9 @@ local function main()
   local output = output_path(media_folder, prompt)
   local length = finish - start
   soundloom.run("generating " .. soundloom.seconds(length) .. " s", "generate",
-    { "--seconds", soundloom.seconds(length), "-o", output }, { prompt },
+    { "--seconds", soundloom.seconds(length), "-o", output, table.unpack(options) }, { prompt },
     function(takes)
-      soundloom.add_item(track, takes[1], start, length, prompt, "soundloom: generate " .. prompt)
+      soundloom.add_item(track, takes, start, length, prompt, "soundloom: generate " .. prompt)
     end)
 end
 

@@ -13,9 +13,9 @@ local function main()
   local take, why = soundloom.selected_audio_take()
   if not take then return soundloom.error_box(why) end
   soundloom.run("next variation of " .. soundloom.basename(take.file), "regen",
-    { "--next-variation", "--json" }, { take.file },
+    { "--next-variation" }, { take.file },
     function(takes)
-      soundloom.add_take(take.item, takes[1], take, "soundloom: next variation")
+      soundloom.add_takes(take.item, takes, take, "soundloom: next variation")
     end)
 end
 

@@ -1,9 +1,10 @@
 -- @description soundloom: regenerate the time selection in the selected item
 -- @about
---   Asks for a prompt, regenerates the part of the selected item's active take that lies under
---   the time selection, and adds the result as a new active take of the same item (one undo
---   point). The original file is never changed; the new take is a file beside it, identical
---   outside the regenerated seconds. Needs soundloom_bridge.lua in the same folder.
+--   Asks for a prompt (and optional command options such as --steps 10 or -n 3), regenerates
+--   the part of the selected item's active take that lies under the time selection, and adds
+--   the result as a new active take of the same item (one take per variation, one undo point).
+--   The original file is never changed; a new take is a file beside it, identical outside the
+--   regenerated seconds. Needs soundloom_bridge.lua in the same folder.
 
 local folder = debug.getinfo(1, "S").source:match("^@(.*[/\\])")
   or ({ reaper.get_action_context() })[2]:match("^(.*[/\\])")
@@ -17,15 +18,16 @@ local function main()
   local region, outside = soundloom.source_region(take, start, finish)
   if not region then return soundloom.error_box(outside) end
 
-  local prompt = soundloom.ask_prompt("regenerate the time selection")
+  local prompt, options = soundloom.ask_prompt("regenerate the time selection")
   if not prompt then return end
   for _, note in ipairs(region.notes) do soundloom.note(note) end
 
   local span = soundloom.seconds(region.start) .. ":" .. soundloom.seconds(region.finish)
-  soundloom.run("regenerating " .. span .. " s", "regen",
-    { "--region", span, "--json" }, { take.file, prompt },
+  table.insert(options, 1, "--region")
+  table.insert(options, 2, span)
+  soundloom.run("regenerating " .. span .. " s", "regen", options, { take.file, prompt },
     function(takes)
-      soundloom.add_take(take.item, takes[1], take, "soundloom: regenerate " .. span .. " s")
+      soundloom.add_takes(take.item, takes, take, "soundloom: regenerate " .. span .. " s")
     end)
 end
 

@@ -250,6 +250,19 @@ local function remove_job_files(job)
   end
 end
 
+-- The command reports "done" a moment before it exits, and on POSIX its exit status is written
+-- after that; the job's files are removed once it is there (or after a minute, if it never is).
+local function remove_job_files_after_exit(job)
+  local since = reaper.time_precise()
+  local function check()
+    if M.is_windows() or M.read_file(job.status) or reaper.time_precise() - since > 60 then
+      return remove_job_files(job)
+    end
+    reaper.defer(check)
+  end
+  check()
+end
+
 --- Runs `soundloom <subcommand> <options…> -- <positionals…>` in the background with a progress
 --- file, shows its progress, and calls on_done(takes) with the result paths when it succeeds.
 --- A failure shows the command's one-line error. Returns at once; the rest runs in reaper.defer.
@@ -277,7 +290,7 @@ function M.run(title, subcommand, options, positionals, on_done)
   local function finish(state, exit_status)
     window:close()
     local log = M.read_file(job.log)
-    remove_job_files(job)
+    remove_job_files_after_exit(job)
     if state and state.state == "done" then
       local takes = type(state.takes) == "table" and state.takes or {}
       if #takes == 0 then
@@ -324,18 +337,61 @@ end
 ---------------------------------------------------------------------------------------------------
 -- Asking
 
---- The prompt the user typed (the last one is offered again), or nil when cancelled or empty.
+-- Options the scripts set themselves; typed into the options field they would contradict them.
+local RESERVED_OPTIONS = {
+  ["--progress-file"] = true, ["--json"] = true, ["--region"] = true, ["--prompt"] = true,
+  ["--seconds"] = true, ["--bars"] = true, ["-o"] = true, ["--output"] = true, ["--in-place"] = true,
+  ["--again"] = true, ["--next-variation"] = true, ["--"] = true,
+}
+
+--- The words of an options line, split at spaces; "double quotes" keep spaces in one word.
+--- Returns the list, or nil and a one-line reason.
+function M.split_options(text)
+  local words, current, quoted, have = {}, {}, false, false
+  for c in (text .. " "):gmatch(".") do
+    if c == '"' then
+      quoted, have = not quoted, true
+    elseif c:match("%s") and not quoted then
+      if have then words[#words + 1] = table.concat(current) end
+      current, have = {}, false
+    else
+      current[#current + 1] = c
+      have = true
+    end
+  end
+  if quoted then return nil, "options: a double quote is not closed" end
+  for _, word in ipairs(words) do
+    local name = word:match("^([^=]+)=") or word
+    if RESERVED_OPTIONS[name] then
+      return nil, string.format("options: %s is set by the script; leave it out (allowed: --steps, --seed, "
+        .. "--model, --negative, -n and the other options of the command)", name)
+    end
+  end
+  return words
+end
+
+--- Asks for a prompt and extra command options (both offered again next time).
+--- Returns the prompt and the list of option words, or nil when cancelled or invalid.
 function M.ask_prompt(title)
-  local ok, answer = reaper.GetUserInputs(M.NAME .. ": " .. title, 1, "Prompt:,extrawidth=360",
-    reaper.GetExtState(EXT, "last_prompt"))
+  local defaults = reaper.GetExtState(EXT, "last_prompt") .. "\n" .. reaper.GetExtState(EXT, "options")
+  local ok, answer = reaper.GetUserInputs(M.NAME .. ": " .. title, 2,
+    "Prompt:,Options (e.g. --steps 10 --seed 7):,separator=\n,extrawidth=360", defaults)
   if not ok then return nil end
-  local prompt = answer:match("^%s*(.-)%s*$")
+  local prompt, options = answer:match("^(.-)\n(.*)$")
+  if not prompt then prompt, options = answer, "" end
+  prompt, options = prompt:match("^%s*(.-)%s*$"), options:match("^%s*(.-)%s*$")
   if prompt == "" then
     M.error_box("prompt: describe the sound to make (1 to 2000 characters)")
     return nil
   end
+  local words, why = M.split_options(options)
+  if not words then
+    M.error_box(why)
+    return nil
+  end
   reaper.SetExtState(EXT, "last_prompt", prompt, true)
-  return prompt
+  reaper.SetExtState(EXT, "options", options, true)
+  return prompt, words
 end
 
 ---------------------------------------------------------------------------------------------------
@@ -464,51 +520,64 @@ end
 ---------------------------------------------------------------------------------------------------
 -- Changing the project (each change is one undo point)
 
---- Adds `file` as the new active take of `item`, lined up like `like` (from selected_audio_take).
---- Returns true, or false after telling the user why not.
-function M.add_take(item, file, like, undo_label)
+--- Adds each of `files` as a new take of `item`, lined up like `like` (from selected_audio_take);
+--- the first becomes the active take. Returns true, or false after telling the user why not.
+function M.add_takes(item, files, like, undo_label)
   if not reaper.ValidatePtr2(0, item, "MediaItem*") then
-    M.error_box("the item was removed while soundloom worked; the new take is saved as " .. file)
+    M.error_box("the item was removed while soundloom worked; the new take is saved as " .. table.concat(files, ", "))
     return false
   end
-  local source = reaper.PCM_Source_CreateFromFile(file)
-  if not source then
-    M.error_box("REAPER could not open the new take " .. file)
-    return false
+  local sources = {}
+  for i, file in ipairs(files) do
+    sources[i] = reaper.PCM_Source_CreateFromFile(file)
+    if not sources[i] then
+      M.error_box("REAPER could not open the new take " .. file)
+      return false
+    end
   end
   reaper.Undo_BeginBlock()
-  local take = reaper.AddTakeToMediaItem(item)
-  reaper.SetMediaItemTake_Source(take, source)
-  -- The new file is a full-length copy of the take's file, so the same offset and rate line it up.
-  reaper.SetMediaItemTakeInfo_Value(take, "D_STARTOFFS", like.offset)
-  for _, name in ipairs(COPIED_TAKE_VALUES) do
-    reaper.SetMediaItemTakeInfo_Value(take, name, like.values[name])
+  local first
+  for i, file in ipairs(files) do
+    local take = reaper.AddTakeToMediaItem(item)
+    first = first or take
+    reaper.SetMediaItemTake_Source(take, sources[i])
+    -- A new file is a full-length copy of the take's file, so the same offset and rate line it up.
+    reaper.SetMediaItemTakeInfo_Value(take, "D_STARTOFFS", like.offset)
+    for _, name in ipairs(COPIED_TAKE_VALUES) do
+      reaper.SetMediaItemTakeInfo_Value(take, name, like.values[name])
+    end
+    reaper.GetSetMediaItemTakeInfo_String(take, "P_NAME", M.basename(file), true)
   end
-  reaper.GetSetMediaItemTakeInfo_String(take, "P_NAME", M.basename(file), true)
-  reaper.SetActiveTake(take)
+  reaper.SetActiveTake(first)
   reaper.Undo_EndBlock(undo_label, -1)
   reaper.UpdateArrange()
   return true
 end
 
---- Adds a new item on `track` at `position` of exactly `length` seconds playing `file`.
-function M.add_item(track, file, position, length, name, undo_label)
+--- Adds a new item on `track` at `position` of exactly `length` seconds playing `files[1]` (any
+--- further files become more takes of it). Returns true, or false after telling the user why not.
+function M.add_item(track, files, position, length, name, undo_label)
   if not reaper.ValidatePtr2(0, track, "MediaTrack*") then
-    M.error_box("the track was removed while soundloom worked; the sound is saved as " .. file)
+    M.error_box("the track was removed while soundloom worked; the sound is saved as " .. table.concat(files, ", "))
     return false
   end
-  local source = reaper.PCM_Source_CreateFromFile(file)
-  if not source then
-    M.error_box("REAPER could not open the new sound " .. file)
-    return false
+  local sources = {}
+  for i, file in ipairs(files) do
+    sources[i] = reaper.PCM_Source_CreateFromFile(file)
+    if not sources[i] then
+      M.error_box("REAPER could not open the new sound " .. file)
+      return false
+    end
   end
   reaper.Undo_BeginBlock()
   local item = reaper.AddMediaItemToTrack(track)
   reaper.SetMediaItemInfo_Value(item, "D_POSITION", position)
   reaper.SetMediaItemInfo_Value(item, "D_LENGTH", length)
-  local take = reaper.AddTakeToMediaItem(item)
-  reaper.SetMediaItemTake_Source(take, source)
-  reaper.GetSetMediaItemTakeInfo_String(take, "P_NAME", name, true)
+  for i, source in ipairs(sources) do
+    local take = reaper.AddTakeToMediaItem(item)
+    reaper.SetMediaItemTake_Source(take, source)
+    reaper.GetSetMediaItemTakeInfo_String(take, "P_NAME", i == 1 and name or M.basename(files[i]), true)
+  end
   reaper.Undo_EndBlock(undo_label, -1)
   reaper.UpdateArrange()
   return true

@@ -42,14 +42,16 @@ def main() -> int:
         return 2
     report(progress, state="running", progress=0.5, message="step 1 of 2")
     positionals = args[args.index("--") + 1:]
+    results = []
     if args[0] == "regen":
         source = Path(positionals[0])
-        result = source.with_name(f"{source.stem}.take-1{source.suffix}")
-        shutil.copyfile(source, result)
+        for k in range(1, 1 + (int(value_after(args, "-n")) if "-n" in args else 1)):
+            results.append(source.with_name(f"{source.stem}.take-{k}{source.suffix}"))
+            shutil.copyfile(source, results[-1])
     else:
-        result = Path(value_after(args, "-o"))
-        result.write_bytes(b"RIFF")
-    report(progress, state="done", progress=1.0, message="done", takes=[str(result.resolve())])
+        results.append(Path(value_after(args, "-o")))
+        results[-1].write_bytes(b"RIFF")
+    report(progress, state="done", progress=1.0, message="done", takes=[str(r.resolve()) for r in results])
     return 0
 
 

@@ -204,9 +204,10 @@ def test_an_empty_prompt_is_refused(run_script, scenario, bridge_env):
 
 def test_the_last_prompt_is_offered_again(run_script, scenario, bridge_env):
     env, _, _ = bridge_env
-    run = run_script(REGENERATE, scenario(ext_state={**scenario()["ext_state"], "soundloom/last_prompt": "rain"},
+    run = run_script(REGENERATE, scenario(ext_state={**scenario()["ext_state"], "soundloom/last_prompt": "rain",
+                                                     "soundloom/options": "--steps 5"},
                                           user_inputs=[[True]]), env)
-    assert run.calls("GetUserInputs")[0]["args"][3] == "rain"
+    assert run.calls("GetUserInputs")[0]["args"][3] == "rain\n--steps 5"
     assert run["ext_state"]["soundloom/last_prompt"] == "rain"
 
 
@@ -230,3 +231,37 @@ def test_the_job_files_are_removed_afterwards(run_script, scenario, bridge_env, 
     run_script(REGENERATE, scenario(), env)
     run_script(REGENERATE, scenario(), {**env, "FAKE_BRIDGE_MODE": "fail"})
     assert list(tmp_path.glob("soundloom-*")) == []
+
+
+def test_options_typed_with_the_prompt_reach_the_command_and_are_offered_again(run_script, scenario, bridge_env):
+    env, argv, _ = bridge_env
+    run = run_script(REGENERATE, scenario(user_inputs=[[True, 'rain\n--steps 10 --negative "thunder, wind"']]), env)
+    words = argv()
+    assert words[words.index("--steps") + 1] == "10"
+    assert words[words.index("--negative") + 1] == "thunder, wind"
+    assert words[-1] == "rain"
+    assert run["ext_state"]["soundloom/options"] == '--steps 10 --negative "thunder, wind"'
+    # The dialog has two fields split by a newline, so commas in a prompt are safe.
+    dialog = run.calls("GetUserInputs")[0]["args"]
+    assert dialog[1] == 2 and "separator=\n" in dialog[2]
+
+
+def test_variations_become_takes_of_the_item_in_one_undo_point(run_script, scenario, bridge_env, clip):
+    env, _, _ = bridge_env
+    run = run_script(REGENERATE, scenario(user_inputs=[[True, "rain\n-n 3"]]), env)
+    item = run.item("item1")
+    assert [t["file"] for t in item["takes"][1:]] == [str(clip.with_name(f"door slam.take-{k}.wav")) for k in (1, 2, 3)]
+    assert item["active_take"] == item["takes"][1]["id"]
+    assert len(run["undo_points"]) == 1 and run["changes_outside_undo"] == []
+
+
+@pytest.mark.parametrize("options, reason", [
+    ("--in-place", "options: --in-place is set by the script"),
+    ("--region=0:1", "options: --region is set by the script"),
+    ('--negative "wind', "options: a double quote is not closed"),
+])
+def test_options_the_script_sets_itself_are_refused(run_script, scenario, bridge_env, options, reason):
+    env, _, record = bridge_env
+    run = run_script(REGENERATE, scenario(user_inputs=[[True, "rain\n" + options]]), env)
+    assert len(run.messages()) == 1 and run.messages()[0].startswith(reason)
+    assert not record.exists()
