@@ -52,3 +52,43 @@ def test_the_script_adds_a_take_identical_to_its_source_outside_the_selection(ru
     assert np.array_equal(regenerated[end:], original[end:])
     assert not np.array_equal(regenerated[start:end], original[start:end])
     assert list(tmp_path.glob("soundloom-*")) == [], "the job's progress files are cleaned up"
+
+
+GENERATE = REGENERATE.with_name("soundloom - Generate into time selection on selected track.lua")
+
+
+def test_generate_puts_a_sound_of_exactly_the_selection_on_the_track(run_script, bridge_engine, tmp_path):
+    media = tmp_path / "Project Media"
+    run = run_script(GENERATE, {
+        "os": "Linux",
+        "time_selection": [12.0, 13.25],
+        "tracks": [{"name": "Ambience", "selected": True}],
+        "user_inputs": [[True, "distant traffic\n--steps 2 --guidance 1"]],
+        "project_path": str(media),
+        "ext_state": {"soundloom/command": str(SOUNDLOOM)},
+        "max_iterations": 30000,
+    }, {"SOUNDLOOM_RUNTIME_DIR": str(bridge_engine.runtime)}, timeout=900)
+
+    assert run.messages() == []
+    [item] = run["items"]
+    assert (item["position"], item["length"], item["track"]) == (12.0, 1.25, "track1")
+    sound = Path(item["takes"][0]["file"])
+    assert sound == media / "soundloom-distant-traffic.wav"
+    info = sf.info(str(sound))
+    assert info.frames == round(1.25 * info.samplerate)
+
+
+def test_a_failure_of_the_real_command_shows_its_one_line(run_script, bridge_engine, tmp_path):
+    not_audio = tmp_path / "notes.wav"
+    not_audio.write_text("these are words, not samples")
+    run = run_script(REGENERATE, {
+        "os": "Linux",
+        "time_selection": [0.0, 0.5],
+        "items": [{"position": 0.0, "length": 1.0, "takes": [
+            {"source": {"type": "WAVE", "file": str(not_audio), "length": 1.0}}]}],
+        "user_inputs": [[True, "hum"]],
+        "ext_state": {"soundloom/command": str(SOUNDLOOM)},
+    }, {"SOUNDLOOM_RUNTIME_DIR": str(bridge_engine.runtime)}, timeout=300)
+    [message] = run.messages()
+    assert "notes.wav" in message and "\n" not in message
+    assert run["items"][0]["takes"][1:] == [] and run["undo_points"] == []
