@@ -1,5 +1,6 @@
 """The detail pane: the selected sound's waveform and spectrogram (switchable or stacked), its region
-fields, and its metadata with an editable caption.
+fields, and its metadata with an editable caption. A generated sound also shows where it came from:
+prompt, seed, model, adapter, and for a regenerated take the file and regions it was made from.
 
 Peaks and spectrograms are computed on worker threads; a result that arrives after another sound
 was selected is dropped.
@@ -7,7 +8,9 @@ was selected is dropped.
 
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (QButtonGroup, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QScrollBar,
@@ -88,7 +91,7 @@ class MetadataPanel(QWidget):
     caption_edited = pyqtSignal(str, str)  # path, caption
 
     ROWS = ("Length", "Format", "Loudness", "Peak", "Category", "Tags", "Rating", "Prompt", "Seed", "Model",
-            "Modified", "Folder")
+            "Adapter", "Made from", "Modified", "Folder")
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -130,6 +133,15 @@ class MetadataPanel(QWidget):
             text = facts.get(row) or ""
             label.setText(text)
             self.form.setRowVisible(label, bool(text) or row in ("Length", "Format", "Loudness"))
+
+    def show_provenance(self, rows: dict[str, str]) -> None:
+        """Fill the rows read from the file's own metadata (adapter, lineage)."""
+        for row, text in rows.items():
+            label = self.values.get(row)
+            if label is not None and text:
+                label.setText(text)
+                label.setToolTip(text)
+                self.form.setRowVisible(label, True)
 
     def _caption_done(self) -> None:
         text = self.caption.text().strip()
@@ -268,6 +280,9 @@ class DetailPane(QWidget):
         self.waveform.set_message("reading peaks…")
         self.spectrogram.set_spectrogram(None, "")
         token, cancel, path = self._token, self._cancel, record.path
+        if record.prompt or record.parent or record.model:
+            self.runner.submit(lambda: provenance_rows(path),
+                               lambda rows: self.metadata.show_provenance(rows) if token == self._token else None)
         self.runner.submit(lambda: _peaks_or_none(self.peak_cache, path, cancel),
                            lambda pyramid: self._peaks_ready(token, pyramid),
                            lambda error: self._peaks_failed(token, error))
@@ -347,3 +362,44 @@ def _peaks_or_none(cache: PeakCache, path: str, cancel: threading.Event):
         return cache.pyramid(path, cancel.is_set)
     except Cancelled:
         return None  # another sound was selected meanwhile
+
+
+def _regions_text(regions) -> str:
+    try:
+        return ", ".join(f"{float(start):.2f}–{float(end):.2f} s" for start, end in regions or [])
+    except (TypeError, ValueError):
+        return ""
+
+
+def provenance_rows(path: str) -> dict[str, str]:
+    """"Adapter" and "Made from" of a generated file, from its own metadata and its parents':
+    e.g. {"Adapter": "my-kicks ×0.8", "Made from": "take.wav 1.20–2.45 s ← door.wav"}. Runs on a worker."""
+    from soundloom.sdk.audio_file import read_metadata
+
+    try:
+        metadata = read_metadata(path)
+    except Exception:  # noqa: BLE001 — no readable settings: nothing to show
+        metadata = {}
+    rows: dict[str, str] = {}
+    model = str(metadata.get("model") or "")
+    adapter = metadata.get("adapter") or (model.split("+", 1)[1] if "+" in model else None)
+    if adapter:
+        scale = metadata.get("adapter_scale")
+        rows["Adapter"] = str(adapter) + (f" ×{float(scale):g}" if isinstance(scale, (int, float)) else "")
+    try:
+        from soundloom.bridge.provenance import lineage
+    except ImportError:  # an install without the bridge: the file's own parent only
+        lineage = None
+    steps = []
+    if lineage is not None:
+        try:
+            chain = lineage(path)
+        except Exception:  # noqa: BLE001 — damaged metadata ends the chain
+            chain = []
+        for child, parent in zip(chain, chain[1:]):
+            steps.append(f"{Path(parent['path']).name} {_regions_text(child.get('regions'))}".strip())
+    elif metadata.get("parent"):
+        steps.append(f"{os.path.basename(str(metadata['parent']))} {_regions_text(metadata.get('regions'))}".strip())
+    if steps:
+        rows["Made from"] = " ← ".join(steps)
+    return rows
