@@ -152,7 +152,13 @@ def interrupt_on_sigterm() -> Iterator[None]:
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
+    """The error on one line; an engine's log excerpt shrinks to its last line (the reason)."""
+    text = str(exc)
+    head, marker, tail = text.partition(", ending:\n")
+    if marker:
+        lines = [line.strip() for line in tail.splitlines() if line.strip()]
+        text = f"{head}; its last words: {lines[-1]}" if lines else head
+    return " ".join(text.split())
 
 
 def report_failure(exc: BaseException, progress: ProgressFile | None, as_json: bool) -> int:
@@ -204,26 +210,11 @@ class _Reporter:
 
 
 def _regen_takes(args: argparse.Namespace, reporter: _Reporter):
-    from soundloom.bridge.regen import again, next_variation, regen
+    from soundloom.bridge.regen import _last_entry, again, next_variation, regen
     from soundloom.sdk.cli import _engine_args, _model_field
     from soundloom.sdk.client import Client
 
     repeat = args.again or args.next_variation
-    if repeat:
-        given = [name for name, value in (("--region", args.region), ("PROMPT", args.prompt), ("--seed", args.seed),
-                                          ("--bpm", args.bpm), ("--in-place", args.in_place),
-                                          ("-n", args.variations != 1)) if value]
-        if given:
-            flag = "--again" if args.again else "--next-variation"
-            raise BridgeError(f"{flag} repeats the last take's settings; drop {', '.join(given)}",
-                              "again" if args.again else "next_variation")
-    else:
-        if not args.region:
-            raise BridgeError("give at least one --region START:END (or --again / --next-variation)", "region")
-        if not args.prompt or not args.prompt.strip():
-            raise BridgeError("give a PROMPT: what the regions should become", "prompt")
-    from soundloom.bridge.regen import _last_entry
-
     if repeat:  # before an engine is started for nothing
         _last_entry(args.file, args.output_dir, "again" if args.again else "next_variation")
     with Client.connect(args.connection_file, engine_args=_engine_args(args)) as client:
@@ -244,9 +235,23 @@ def _check_regen_inputs(args: argparse.Namespace) -> None:
 
     from soundloom.bridge.takes import _check_folder
 
+    repeat = args.again or args.next_variation
+    if repeat:
+        given = [name for name, value in (("--region", args.region), ("PROMPT", args.prompt), ("--seed", args.seed),
+                                          ("--bpm", args.bpm), ("--in-place", args.in_place),
+                                          ("-n", args.variations != 1)) if value]
+        if given:
+            flag = "--again" if args.again else "--next-variation"
+            raise BridgeError(f"{flag} repeats the last take's settings; drop {', '.join(given)}",
+                              "again" if args.again else "next_variation")
+    else:
+        if not args.region:
+            raise BridgeError("give at least one --region START:END (or --again / --next-variation)", "region")
+        if not args.prompt or not args.prompt.strip():
+            raise BridgeError("give a PROMPT: what the regions should become", "prompt")
     fmt = read_format(args.file)
     _check_folder(args.output_dir if args.output_dir is not None else args.file.parent)
-    if args.again or args.next_variation:
+    if repeat:
         return
     if args.bpm is not None:
         check_bpm(args.bpm)
