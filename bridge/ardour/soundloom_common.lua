@@ -289,18 +289,6 @@ function M.region_arg (s0, s1)
 	return string.format ("%.9f:%.9f", s0, s1)
 end
 
--- The track whose current playlist holds the region.
-function M.track_for_region (session, region)
-	local id = region:to_stateful ():id ()
-	for route in session:get_tracks ():iter () do
-		local track = route:to_track ()
-		if not track:isnil () and not track:playlist ():region_by_id (id):isnil () then
-			return track
-		end
-	end
-	return nil
-end
-
 -- The whole-file region Ardour made when the take was imported or embedded
 -- (Editor:do_embed / do_import with ImportAsRegion): the newest one whose
 -- first source is the take's file.
