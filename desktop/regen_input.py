@@ -3,7 +3,8 @@ naming the field and what is allowed. Qt-free."""
 
 from __future__ import annotations
 
-from soundloom.protocol.messages import CROSSFADE_SECONDS, MAX_CLIP_SECONDS, MAX_PROMPT_CHARS
+from soundloom.protocol.messages import (CROSSFADE_SECONDS, MAX_CLIP_SECONDS, MAX_INPAINT_AUDIO_SECONDS,
+                                         MAX_INPAINT_CLIP_SECONDS, MAX_PROMPT_CHARS)
 
 MIN_REGION_SECONDS = 2 * CROSSFADE_SECONDS + 0.01  # both edge crossfades and something between them
 MIN_CLIP_SECONDS = 0.1
@@ -23,10 +24,18 @@ def check_prompt(text: str) -> str:
     return prompt
 
 
-def check_clip(duration: float) -> None:
-    if not MIN_CLIP_SECONDS <= duration <= MAX_CLIP_SECONDS:
-        raise InputError(f"sound: {duration:.2f} s long; the engine works on sounds of "
-                         f"{MIN_CLIP_SECONDS:g} to {MAX_CLIP_SECONDS:g} s")
+def check_clip(duration: float, regions: bool = False, takes: int = 1) -> None:
+    """The sound's length (seconds) against what the engine takes: longer sounds for regenerating
+    a selection (`regions`), where also length × takes is bounded."""
+    longest = MAX_INPAINT_CLIP_SECONDS if regions else MAX_CLIP_SECONDS
+    if not MIN_CLIP_SECONDS <= duration <= longest:
+        what = "regenerates selections of" if regions else "re-imagines and extends"
+        raise InputError(f"sound: {duration:.2f} s long; the engine {what} sounds of "
+                         f"{MIN_CLIP_SECONDS:g} to {longest:g} s")
+    if regions and duration * takes > MAX_INPAINT_AUDIO_SECONDS:
+        most = max(1, int(MAX_INPAINT_AUDIO_SECONDS // duration))
+        raise InputError(f"takes: {takes} of a {duration:.1f} s sound; at most {most} at a time "
+                         f"(length × takes ≤ {MAX_INPAINT_AUDIO_SECONDS:g} s)")
 
 
 def check_selection(selection: tuple[float, float] | None, duration: float) -> tuple[tuple[float, float], str]:

@@ -206,7 +206,9 @@ class RegenPanel(QWidget):
         layout.addWidget(self.tabs)
         layout.addLayout(progress_row)
         layout.addWidget(self.engine_label)
-        layout.addWidget(_heading("Takes"))
+        self.list_title = _heading("Takes")
+        self.list_title.setWordWrap(True)
+        layout.addWidget(self.list_title)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.take_view)
         layout.addLayout(ab_row)
@@ -375,7 +377,7 @@ class RegenPanel(QWidget):
             params["seed"] = int(text)
         return params
 
-    def _source(self) -> tuple[object, Path, float]:
+    def _source(self, regions: bool = False) -> tuple[object, Path, float]:
         record = self.host.current_record()
         if record is None:
             raise InputError("sound: none selected — pick a sound first")
@@ -385,7 +387,7 @@ class RegenPanel(QWidget):
         except (sf.LibsndfileError, RuntimeError, OSError) as exc:
             raise InputError(f"sound: cannot read {display(path.name)}: {exc}") from exc
         duration = info.frames / info.samplerate
-        check_clip(duration)
+        check_clip(duration, regions, self.count.value())
         return record, path, duration
 
     def _guarded(self, build) -> str | None:
@@ -403,7 +405,7 @@ class RegenPanel(QWidget):
     def regenerate(self) -> str | None:
         """Regenerate the selected region after the prompt: N takes, written in the takes folder."""
         def build():
-            record, path, duration = self._source()
+            record, path, duration = self._source(regions=True)
             region, note = check_selection(self.host.selection(), duration)
             prompt = check_prompt(self.prompt.text())
             params = self._common()
@@ -475,6 +477,7 @@ class RegenPanel(QWidget):
     # ------------------------------------------------------------------ the takes list
 
     def _refresh_list(self) -> None:
+        self._title_list()
         self.list.blockSignals(True)
         self.list.clear()
         for take in self.takes.takes:
@@ -491,6 +494,22 @@ class RegenPanel(QWidget):
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
         self._update_buttons()
+
+    def _title_list(self) -> None:
+        source = self.takes.source
+        if source is None:
+            self.list_title.setText("Takes")
+            return
+        name = display(source.name)
+        if self.takes.takes:
+            self.list_title.setText(f"Takes of {name}")
+            return
+        kept = self.takes.kept_as(source)
+        if kept is not None:
+            self.list_title.setText(f"This is {kept.label().split(' · ')[0]} of {display(kept.source.name)}, kept. "
+                                    f"Select {display(kept.source.name)} to see its other takes.")
+        else:
+            self.list_title.setText(f"Takes of {name}: none yet")
 
     def _item_changed(self, current, _previous) -> None:
         if current is None:

@@ -81,6 +81,10 @@ class TakesModel:
     def kept(self) -> list[Take]:
         return [t for t in self._takes if t.state == KEPT]
 
+    def kept_as(self, path: Path) -> Take | None:
+        """The take that was kept as the file `path`, if any."""
+        return next((t for t in self._takes if t.state == KEPT and t.kept == Path(path)), None)
+
     def of(self, source: Path) -> list[Take]:
         """Every take of `source` made this session, discarded ones included."""
         return [t for t in self._takes if t.source == Path(source)]

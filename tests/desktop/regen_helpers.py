@@ -47,10 +47,9 @@ def open_editor(qtbot, path, output, link, timeout=60_000):
     return window
 
 
-def regenerate(qtbot, window, region, prompt="glass shatter", takes=2, steps=2, seed=3, timeout=180_000):
-    """Select `region`, regenerate it into `takes` takes, and wait for their files."""
-    panel = window.panel
-    window.timeline.select(*region)
+def regenerate(qtbot, panel, timeline, region, prompt="glass shatter", takes=2, steps=2, seed=3, timeout=180_000):
+    """Select `region` on `timeline`, regenerate it with `panel` into `takes` takes, and wait for their files."""
+    timeline.select(*region)
     panel.prompt.setText(prompt)
     panel.count.setValue(takes)
     panel.steps.setValue(steps)

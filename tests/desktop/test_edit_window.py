@@ -15,7 +15,7 @@ def test_save_back_keeps_the_format_and_a_restorable_backup(qtbot, tmp_path, lin
     original_bytes = clip.read_bytes()
     window = open_editor(qtbot, clip, fake_output, link)
     region = (0.3, 0.6)
-    take = regenerate(qtbot, window, region)[0]
+    take = regenerate(qtbot, window.panel, window.timeline, region)[0]
     assert take.path.parent.name == "takes" and take.path.parent != clip.parent
     assert clip.read_bytes() == original_bytes  # a take is a new file; the clip is untouched until saved back
 
