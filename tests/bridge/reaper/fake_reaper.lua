@@ -462,7 +462,8 @@ function fake.install(scenario)
         if not ok then world.errors[#world.errors + 1] = err end
       end
       -- A background program is doing the work; give it real time as REAPER's timer would.
-      if #world.deferred > 0 then os.execute("sleep " .. (scenario.sleep_s or 0.02)) end
+      local pause = scenario.sleep_s or 0.02
+      if #world.deferred > 0 and pause > 0 then os.execute("sleep " .. pause) end
     end
   end
 

@@ -199,3 +199,23 @@ def test_on_windows_the_command_starts_through_exec_process_without_waiting(run_
     assert argv[-2:] == [str(clip), prompt]
     # ExecProcess answering nil means the program could not be started at all.
     assert run.messages() == [f"could not start {command}"]
+
+
+def test_on_windows_a_command_that_never_reports_is_given_up_after_two_minutes(run_script, tmp_path):
+    clip = tmp_path / "a.wav"
+    clip.write_bytes(b"RIFF")
+    command = tmp_path / "soundloom.exe"
+    command.write_bytes(b"MZ")
+    run = run_script(REGENERATE, {
+        "os": "Win64",
+        "time_selection": [0.0, 1.0],
+        "items": [{"position": 0.0, "length": 2.0, "takes": [
+            {"source": {"type": "WAVE", "file": str(clip), "length": 2.0}}]}],
+        "user_inputs": [[True, "hum"]],
+        "ext_state": {"soundloom/command": str(command)},
+        "exec_process_result": "0\n",  # started; it just never writes its progress file
+        "sleep_s": 0,  # nothing runs in the background, so REAPER's clock needs no real time
+    })
+    assert run.messages() == [f"soundloom did not report progress within 120 s; check the command path ({command})"]
+    assert 120 * 30 <= run["iterations"] < 125 * 30
+    assert run["windows"][0]["closed"] and run["undo_points"] == []
