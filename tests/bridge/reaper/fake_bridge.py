@@ -6,7 +6,8 @@ an engine, so those scenarios stay fast. The end-to-end test runs the real comma
 
 Environment:
   FAKE_BRIDGE_RECORD  path: the argument list it was given is written there as JSON
-  FAKE_BRIDGE_MODE    done (default) | fail (reports a one-line error, exit 2)
+  FAKE_BRIDGE_MODE    done (default) | fail (reports a one-line error, exit 2; the error is
+                      FAKE_BRIDGE_MESSAGE if set, written with JSON's \\u escapes)
                       | crash (prints a traceback and exits 1 without a progress report)
 """
 
@@ -38,7 +39,8 @@ def main() -> int:
     progress = Path(value_after(args, "--progress-file"))
     report(progress, state="starting", message="connecting to the engine")
     if mode == "fail":
-        report(progress, state="failed", message="region: 9.5:12 ends after the clip (0 to 4.0 s)")
+        message = os.environ.get("FAKE_BRIDGE_MESSAGE", "region: 9.5:12 ends after the clip (0 to 4.0 s)")
+        report(progress, state="failed", message=message)
         return 2
     report(progress, state="running", progress=0.5, message="step 1 of 2")
     positionals = args[args.index("--") + 1:]

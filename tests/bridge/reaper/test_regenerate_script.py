@@ -170,6 +170,13 @@ def test_a_bridge_failure_shows_its_one_line_and_changes_nothing(run_script, sce
     assert run["windows"][0]["closed"]
 
 
+def test_an_error_with_quotes_and_non_ascii_reaches_the_message_box_intact(run_script, scenario, bridge_env):
+    env, _, _ = bridge_env
+    message = 'prompt: "pluie d\'été" — 夜の雨 🌧 \\ is 2001 characters; allowed: 1 to 2000 [out_of_range]'
+    run = run_script(REGENERATE, scenario(), {**env, "FAKE_BRIDGE_MODE": "fail", "FAKE_BRIDGE_MESSAGE": message})
+    assert run.messages() == [message]
+
+
 def test_a_command_that_dies_without_reporting_shows_its_last_error_line(run_script, scenario, bridge_env):
     env, _, _ = bridge_env
     run = run_script(REGENERATE, scenario(), {**env, "FAKE_BRIDGE_MODE": "crash"})
