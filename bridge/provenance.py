@@ -1,10 +1,10 @@
 """Where a take came from: the one-line `bext` description, and the chain of parents back to the
 original recording.
 
-A take's settings travel in two places: inside the file (the SDK's JSON in the WAV INFO comment or
-FLAC Vorbis comment, plus this description in the BWF `bext` chunk of WAV takes) and in the
-folder's sidecar (see sidecar.py). The file wins when both exist; the sidecar is what is left when
-a format keeps no comment (AIFF) or a program stripped it.
+A take's settings travel in two places: inside the file (the SDK's JSON in the WAV INFO comment, AIFF
+comment or FLAC Vorbis comment, plus this description in the BWF `bext` chunk of WAV takes) and
+in the folder's sidecar (see sidecar.py). The file wins when both exist; the sidecar is what is
+left when a format keeps no comment (Wave64) or a program stripped it.
 """
 
 from __future__ import annotations

@@ -34,6 +34,10 @@ from soundloom.sdk.bwf import add_bext, bext_time_reference, read_chunks
 BACKUP_FOLDER = ".soundloom-backups"
 _TAKE = re.compile(r"^(?P<base>.*)\.take-(?P<k>\d+)$")
 _RIFF_FORMATS = {"WAV", "WAVEX"}  # where a bext chunk goes (RF64 and Wave64 have other layouts)
+# WAV chunks of the source a take keeps as they are: production notes (iXML), markers and loop
+# points (cue, smpl), tempo and key (acid), root note (inst). Positions in them stay valid, since a
+# take has the source's length and rate.
+_KEPT_CHUNKS = (b"iXML", b"cue ", b"smpl", b"acid", b"inst")
 # Strings of the source that carry over to a take; title and comment describe the take itself.
 _KEPT_STRINGS = ("artist", "copyright", "album", "license", "genre", "date", "tracknumber")
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
@@ -189,15 +193,16 @@ def _json(metadata: dict) -> str:
 
 def _add_provenance(target: Path, fmt: ClipFormat, metadata: dict, source: Path) -> None:
     """The bext description on WAV takes, with the source's timeline position (bext time reference)
-    and its iXML chunk kept, so a DAW places the take where the source was."""
+    and its iXML, markers, loop points and tempo kept, so a DAW places and treats the take as it did
+    the source."""
     if fmt.format not in _RIFF_FORMATS:
         return
     try:
-        chunks = read_chunks(source)
+        chunks = read_chunks(source, (b"bext", *_KEPT_CHUNKS))
     except OSError:
         chunks = {}
     reference = bext_time_reference(chunks[b"bext"]) if b"bext" in chunks else 0
-    extra = [(b"iXML", chunks[b"iXML"])] if b"iXML" in chunks else []
+    extra = [(name, chunks[name]) for name in _KEPT_CHUNKS if name in chunks]
     add_bext(target, provenance.describe(metadata), datetime.datetime.now(), time_reference=reference,
              extra_chunks=extra)
 

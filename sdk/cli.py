@@ -637,7 +637,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     args, extras = parser.parse_known_args(argv)
     problem = finish_regen_args(args, extras)
     if problem:
-        parser._subparsers._group_actions[0].choices["regen"].error(problem)
+        parser.error(f"regen: {problem}")
     return args
 
 

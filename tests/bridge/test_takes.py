@@ -164,16 +164,18 @@ def test_takes_carry_their_settings_and_a_bext_description(tmp_path):
     assert read_metadata(write_take(flac, read_float(flac), 48000, [Region(0.1, 0.2)], META)) == META
 
 
-def test_the_sources_timeline_position_and_ixml_carry_over(tmp_path):
+def test_the_sources_timeline_position_ixml_markers_and_tempo_carry_over(tmp_path):
     source = write_clip(tmp_path / "rec.wav", 0.3, 48000, 1, "PCM_24")
     ixml = b"<?xml version=\"1.0\"?><BWFXML><SCENE>12</SCENE></BWFXML>"
+    cue = struct.pack("<I", 1) + struct.pack("<II4sIII", 1, 4800, b"data", 0, 0, 4800)  # one marker at 0.1 s
+    acid = struct.pack("<IHHfIHHf", 0x1, 60, 0x8000, 0.0, 4, 4, 4, 120.0)  # a loop at 120 BPM, 4/4
     add_bext(source, "recorded", datetime.datetime(2026, 1, 2, 3, 4, 5), time_reference=48000 * 3600 * 5 + 7,
-             extra_chunks=[(b"iXML", ixml)])
+             extra_chunks=[(b"iXML", ixml), (b"cue ", cue), (b"acid", acid)])
     samples_before = native(source)
     take = write_take(source, read_float(source), 48000, [Region(0.1, 0.2)], META)
-    chunks = read_chunks(take)
+    chunks = read_chunks(take, (b"bext", b"iXML", b"cue ", b"acid"))
     assert bext_time_reference(chunks[b"bext"]) == 48000 * 3600 * 5 + 7
-    assert chunks[b"iXML"] == ixml
+    assert (chunks[b"iXML"], chunks[b"cue "], chunks[b"acid"]) == (ixml, cue, acid)
     assert np.array_equal(native(take), samples_before)  # nothing was regenerated: all samples equal
 
 
