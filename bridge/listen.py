@@ -49,7 +49,8 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=int, metavar="N", help="denoising steps for new takes and clips (1-1000)")
     p.add_argument("--guidance", type=float, metavar="G",
                    help="classifier-free guidance for new takes and clips (0-30; <= 1 turns it off)")
-    p.add_argument("--model", metavar="NAME", help="model for new takes and clips (default: the engine's)")
+    p.add_argument("--model", metavar="NAME", help="model for new takes and clips, by the name the engine lists (soundloom status; default: "
+                        "the engine's)")
     p.add_argument("--connection-file", type=Path, help="the engine to talk to (default: the user's engine)")
 
 

@@ -73,18 +73,21 @@ class ActionWorker:
         self.last_source: Path | None = None  # the clip of the last take made here
         self._last_clip: _LastClip | None = None
         self._last_was_clip = False
+        self._busy = 0  # 1 while an action runs
 
     def start(self) -> None:
         self._thread.start()
 
-    def submit(self, action: Action, reply: Reply, progress: Progress | None = None) -> int:
-        """Queue `action`; returns how many actions are ahead of it. `reply` gets its Outcome on the worker thread."""
+    def pending(self) -> int:
+        """How many actions wait or run now."""
+        return self._queue.qsize() + self._busy
+
+    def submit(self, action: Action, reply: Reply, progress: Progress | None = None) -> None:
+        """Queue `action`; `reply` gets its Outcome on the worker thread, `progress` fractions 0–1 while it runs."""
         if self._stopping.is_set():
-            reply(Outcome(action, error="the listener is stopping"))
-            return 0
-        ahead = self._queue.qsize()
+            _deliver(reply, Outcome(action, error="the listener is stopping"))
+            return
         self._queue.put((action, reply, progress))
-        return ahead
 
     def close(self, timeout: float = 30.0) -> None:
         """Stop: a running job is abandoned (its client call ends), queued ones are answered with an error."""
@@ -108,7 +111,11 @@ class ActionWorker:
             item = self._queue.get()
             if item is None or self._stopping.is_set():
                 break
-            self._answer(*item)
+            self._busy = 1
+            try:
+                self._answer(*item)
+            finally:
+                self._busy = 0
         while True:  # answer what is still queued, so no sender waits forever
             try:
                 item = self._queue.get_nowait()

@@ -51,7 +51,7 @@ def open_midi_input(name: str, callback: Callable[[mido.Message], None], *, api:
     try:
         inputs = backend.get_input_names()
     except Exception as exc:  # rtmidi raises its own error types when, e.g., there is no ALSA sequencer
-        raise BridgeError(f"this machine offers no MIDI ports ({_reason(exc)})", "midi", ErrorCode.INTERNAL,
+        raise BridgeError(f"cannot reach the MIDI system, so no port can be opened ({_reason(exc)})", "midi", ErrorCode.INTERNAL,
                           bad_input=False) from None
     matches = [n for n in inputs if n == name] or [n for n in inputs if name.lower() in n.lower()]
     if len(matches) > 1:
@@ -99,8 +99,9 @@ class MidiListener:
             return
         if action is None:
             return
-        ahead = self.worker.submit(action, self._done)
+        ahead = self.worker.pending()
         self.report(f"MIDI {describe(action)}" + (f" (queued, {ahead} ahead)" if ahead else ""))
+        self.worker.submit(action, self._done)
 
     def _done(self, outcome: Outcome) -> None:
         if outcome.error is not None:

@@ -101,9 +101,10 @@ class OscListener:
             log.exception("%s", address)
             self._refuse(sender, address, f"internal error: {_one_line(exc)}")
             return
-        ahead = self.worker.submit(action, lambda outcome: self._reply(sender, address, outcome),
-                                   lambda fraction: self.send(sender, "/soundloom/progress", fraction))
+        ahead = self.worker.pending()
         self.report(f"OSC {describe(action)} from {sender[0]}:{sender[1]}" + (f" (queued, {ahead} ahead)" if ahead else ""))
+        self.worker.submit(action, lambda outcome: self._reply(sender, address, outcome),
+                           lambda fraction: self.send(sender, "/soundloom/progress", fraction))
 
     def _unknown(self, sender: tuple, address: str, *args) -> None:
         if address.startswith(PREFIX):  # someone else's messages are not ours to answer
