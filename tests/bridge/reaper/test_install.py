@@ -140,3 +140,12 @@ def test_the_installed_scripts_run_from_the_installed_folder(tmp_path, run_scrip
     }, {"FAKE_BRIDGE_RECORD": str(record), "PATH": "/usr/bin:/bin"})
     assert json.loads(record.read_text())[0] == "generate"
     assert run["inputs_used"] == 1 and len(run["items"]) == 1
+
+
+def test_without_a_soundloom_program_to_record_the_scripts_will_ask_for_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(install, "soundloom_command", lambda: None)
+    parser = __import__("argparse").ArgumentParser()
+    install.configure_parser(parser)
+    assert install.run(parser.parse_args(["reaper", "--resource-path", str(tmp_path)])) == 0
+    assert not (tmp_path / "Scripts" / "soundloom" / install.COMMAND_FILE).exists()
+    assert "the scripts will ask for its full path once" in capsys.readouterr().out
