@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -144,7 +145,7 @@ def test_the_installed_scripts_run_from_the_installed_folder(tmp_path, run_scrip
 
 def test_without_a_soundloom_program_to_record_the_scripts_will_ask_for_it(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(install, "soundloom_command", lambda: None)
-    parser = __import__("argparse").ArgumentParser()
+    parser = argparse.ArgumentParser()
     install.configure_parser(parser)
     assert install.run(parser.parse_args(["reaper", "--resource-path", str(tmp_path)])) == 0
     assert not (tmp_path / "Scripts" / "soundloom" / install.COMMAND_FILE).exists()
