@@ -53,9 +53,10 @@ class EditSession:
 
     def save_back(self, take: Path, regions=(), *, overwrite_changed: bool = False) -> Backup:
         """Back the file up, then replace it by `take`'s content. `regions`: where the take may
-        differ from the file (checked again first, so a take made from an earlier version of the
-        file is refused). FileChangedError when the file changed since it was opened, unless
-        `overwrite_changed` (the changed file is what gets backed up)."""
+        differ from the file (checked again first, so a damaged take, or one made from an earlier
+        version of the file, is refused). FileChangedError when the file changed since it was
+        opened, unless `overwrite_changed`: then the user chose to replace the changed version,
+        which is backed up, and the take is not compared with it."""
         from soundloom.bridge.errors import BridgeError
         from soundloom.bridge.takes import replace_in_place, verify_untouched
 
@@ -63,7 +64,7 @@ class EditSession:
         if reason and not overwrite_changed:
             raise FileChangedError(reason)
         try:
-            if regions:
+            if regions and not reason:
                 verify_untouched(self.path, take, list(regions))
         except BridgeError as exc:
             raise EditError(f"{Path(take).name} was not saved back: {exc.message}") from exc
