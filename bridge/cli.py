@@ -266,14 +266,14 @@ def run_regen(args: argparse.Namespace) -> int:
         progress = _progress_file(args)
         reporter = _Reporter(progress, "regen")
         try:
-            with interrupt_on_sigterm():
+            with interrupt_on_sigterm():  # until the final state is written, so SIGTERM never skips it
                 _check_regen_inputs(args)
                 takes = _regen_takes(args, reporter)
+                paths = [str(take.path.resolve()) for take in takes]
+                progress.done(paths, f"wrote {len(paths)} take(s)", seeds=[take.seed for take in takes])
         finally:
             reporter.close()
-        paths = [str(take.path.resolve()) for take in takes]
         backups = [str(take.backup) for take in takes if take.backup is not None]
-        progress.done(paths, f"wrote {len(paths)} take(s)", seeds=[take.seed for take in takes])
         if args.json:
             first = takes[0]
             print(json.dumps({
@@ -371,9 +371,9 @@ def run_generate(args: argparse.Namespace) -> int:
                 if args.bars is not None:
                     metadata.update(bars=args.bars, bpm=args.bpm, time_signature=args.time_signature)
                 written.append(write_audio(path, samples, rate, metadata))
-        paths = [str(Path(p).resolve()) for p in written]
-        seeds = [clip.metadata.get("seed") for clip in clips]
-        progress.done(paths, f"wrote {len(paths)} file(s)", seeds=seeds)
+            paths = [str(Path(p).resolve()) for p in written]
+            seeds = [clip.metadata.get("seed") for clip in clips]
+            progress.done(paths, f"wrote {len(paths)} file(s)", seeds=seeds)
         if args.json:
             print(json.dumps({"outputs": paths, "takes": paths, "seed": seeds[0] if seeds else None, "seeds": seeds,
                               "seconds": seconds, "frames": round(seconds * rate), "sample_rate": rate,

@@ -258,3 +258,16 @@ def test_sigterm_cancels_and_writes_the_final_state(clip_folder, bridge_engine):
     state = progress_of(progress)
     assert state["state"] == "failed" and state["message"] == "cancelled" and state["exit_code"] == 130
     assert sorted(p.name for p in clip_folder.iterdir()) == ["long.wav"]
+
+
+def test_regen_works_when_a_bridge_command_cannot_be_loaded(tmp_path, capsys, monkeypatch):
+    """`bridge install|listen` load their modules only when used; one that fails to import is
+    reported when it runs and never stops `regen`."""
+    from soundloom.bridge import cli as bridge_cli
+
+    monkeypatch.setitem(bridge_cli.BRIDGE_COMMANDS, "install", "soundloom.bridge.no_such_module")
+    assert main(["bridge", "install", "reaper"]) == 1
+    assert "bridge install is not available (ModuleNotFoundError" in capsys.readouterr().err
+    source = write_clip(tmp_path / "a.wav", 0.5, 16000, 1)
+    assert main(["regen", str(source), "--region", "0.4:0.6", "x"]) == 2
+    assert "region[0]: 0.4:0.6 ends past the clip" in capsys.readouterr().err

@@ -146,3 +146,28 @@ def test_the_loop_crossfade_removes_the_click_of_a_cut():
     assert wrap_jump(plain) > 10
     assert wrap_jump(looped) < 1.5
     assert looped.shape == (1, frames)
+
+
+def test_a_file_longer_than_a_clip_sends_only_the_regions_and_their_context(clip_folder, bridge_client):
+    from soundloom.bridge import regen as regen_module
+
+    source = write_clip(clip_folder / "long-take.wav", 75.0, 8000, 1, "PCM_16")
+    sent = []
+    real_inpaint = bridge_client.inpaint
+
+    def recording(audio, prompt, regions, **options):
+        sent.append((audio[0].shape[1] / audio[1], list(regions)))
+        return real_inpaint(audio, prompt, regions, **options)
+
+    bridge_client.inpaint = recording  # records what travels; the real engine does the work
+    try:
+        [take] = regen(source, ["70:71"], "thunder", seed=1, client=bridge_client, **FAST)
+    finally:
+        del bridge_client.inpaint
+    [(seconds, regions)] = sent
+    # The region and 20 s of context each side; the file ends 4 s after the region, so the context
+    # missing there comes from before it: 34–75 s of the file, the region at 36–37 s of that.
+    assert regen_module.CONTEXT_SECONDS == 20.0
+    assert seconds == pytest.approx(41.0)
+    assert regions == [(pytest.approx(36.0), pytest.approx(37.0))]
+    assert_take(source, take.path, [Region(70.0, 71.0)])

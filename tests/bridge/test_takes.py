@@ -257,3 +257,27 @@ def test_add_bext_replaces_an_existing_bext_and_keeps_the_samples(tmp_path):
     assert struct.unpack("<I", data[4:8])[0] == len(data) - 8
     assert bext_description(read_chunks(source)[b"bext"]) == "second"
     assert np.array_equal(native(source), samples)
+
+
+def test_takes_written_at_the_same_moment_get_different_names(tmp_path):
+    import threading
+
+    source = write_clip(tmp_path / "a.wav", 0.3, 16000, 1)
+    audio = read_float(source)
+    made, errors = [], []
+
+    def one():
+        try:
+            made.append(write_take(source, audio, 16000, [Region(0.1, 0.2)], META))
+        except Exception as exc:  # noqa: BLE001 — reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    assert sorted(p.name for p in made) == [f"a.take-{k}.wav" for k in range(1, 7)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.take-1.wav", "a.take-2.wav", "a.take-3.wav",
+                                                          "a.take-4.wav", "a.take-5.wav", "a.take-6.wav", "a.wav"]
