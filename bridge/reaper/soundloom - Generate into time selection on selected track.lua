@@ -33,6 +33,9 @@ local function main()
   if not prompt then return end
 
   local media_folder = reaper.GetProjectPath("")
+  if media_folder == "" then
+    return soundloom.error_box("the project has no media folder: set one in Project settings > Media")
+  end
   reaper.RecursiveCreateDirectory(media_folder, 0)
   local output = output_path(media_folder, prompt)
   local length = finish - start

@@ -103,6 +103,7 @@ def test_generate_never_names_an_existing_file(run_script, fake_bridge, record, 
 @pytest.mark.parametrize("changes, reason", [
     ({"tracks": [{"name": "FX"}]}, "no track selected"),
     ({"time_selection": [3.0, 3.0]}, "no time selection"),
+    ({"project_path": ""}, "the project has no media folder"),
 ])
 def test_generate_refuses_without_a_track_or_a_selection(run_script, fake_bridge, record, tmp_path, changes, reason):
     run = run_script(GENERATE, generate_scenario(tmp_path, fake_bridge, **changes), {"FAKE_BRIDGE_RECORD": str(record)})
