@@ -37,6 +37,9 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--osc-host", default="127.0.0.1", metavar="HOST",
                    help="address to receive OSC on (default 127.0.0.1, this machine only; 0.0.0.0 lets a tablet "
                         "on the network in: anyone who can reach the port can then start jobs)")
+    p.add_argument("--osc-reply-port", type=int, metavar="PORT",
+                   help="send OSC replies to this port of the sender's address instead of the port it sent from "
+                        "(for tools that receive on a fixed port, e.g. Max's udpreceive or TouchOSC)")
     p.add_argument("--midi", metavar="NAME",
                    help="MIDI input port to open (its name or part of it); when none matches, a virtual input "
                         "port soundloom:NAME is created")
@@ -49,7 +52,8 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=int, metavar="N", help="denoising steps for new takes and clips (1-1000)")
     p.add_argument("--guidance", type=float, metavar="G",
                    help="classifier-free guidance for new takes and clips (0-30; <= 1 turns it off)")
-    p.add_argument("--model", metavar="NAME", help="model for new takes and clips, by the name the engine lists (soundloom status; default: "
+    p.add_argument("--model", metavar="NAME",
+                   help="model for new takes and clips, by the name the engine lists (soundloom status; default: "
                         "the engine's)")
     p.add_argument("--connection-file", type=Path, help="the engine to talk to (default: the user's engine)")
 
@@ -60,15 +64,22 @@ class Listener:
     `report(line)` receives one line per event (what it listens on, each action, each result).
     """
 
-    def __init__(self, *, osc_port: int | None = None, osc_host: str = "127.0.0.1", midi: str | None = None,
+    def __init__(self, *, osc_port: int | None = None, osc_host: str = "127.0.0.1", osc_reply_port: int | None = None,
+                 midi: str | None = None,
                  midi_api: str | None = None, mapping: MidiMapping | None = None, output_dir: Path | None = None,
-                 steps: int | None = None, guidance: float | None = None, model: str | None = None, connection_file: Path | None = None,
+                 steps: int | None = None, guidance: float | None = None, model: str | None = None,
+                 connection_file: Path | None = None,
                  connect: Callable[[], object] | None = None, report: Callable[[str], None] = print):
         if osc_port is None and midi is None:
             raise BridgeError("nothing to listen on; give --osc PORT, --midi NAME or both", "listen")
         if osc_port is not None and not 0 <= osc_port <= 65535:
             raise BridgeError(f"{osc_port} is out of range; allowed: 1-65535 (0 picks a free port)", "osc",
                               ErrorCode.OUT_OF_RANGE)
+        if osc_reply_port is not None and not 1 <= osc_reply_port <= 65535:
+            raise BridgeError(f"{osc_reply_port} is out of range; allowed: 1-65535", "osc_reply_port",
+                              ErrorCode.OUT_OF_RANGE)
+        if osc_reply_port is not None and osc_port is None:
+            raise BridgeError("a reply port is for OSC; give --osc PORT with it", "osc_reply_port")
         if steps is not None and not 1 <= steps <= 1000:
             raise BridgeError(f"{steps} is out of range; allowed: 1-1000", "steps", ErrorCode.OUT_OF_RANGE)
         if guidance is not None and not 0 <= guidance <= 30:
@@ -90,7 +101,7 @@ class Listener:
         try:
             if osc_port is not None:
                 try:
-                    self.osc = OscListener(self.worker, osc_host, osc_port, report=report)
+                    self.osc = OscListener(self.worker, osc_host, osc_port, report=report, reply_port=osc_reply_port)
                 except OSError as exc:
                     raise BridgeError(f"cannot receive on {osc_host}:{osc_port} ({exc.strerror or exc}); "
                                       "choose another port (1-65535)", "osc") from None
@@ -106,8 +117,9 @@ class Listener:
         if self.osc is not None:
             self.osc.start()
             host, port = self.osc.address
+            replies = f"; replies to port {self.osc.reply_port}" if self.osc.reply_port else ""
             self.report(f"listening for OSC on udp://{host}:{port} (/soundloom/regen, /soundloom/again, "
-                        "/soundloom/next_variation, /soundloom/generate)")
+                        f"/soundloom/next_variation, /soundloom/generate){replies}")
         if self.midi is not None:
             self.report(f"listening on {self.midi_description}")
         self.report(f"generated clips go to {self.worker.output_dir}")
@@ -128,9 +140,9 @@ def run(args: argparse.Namespace) -> int:
         if mapping is not None and args.midi is None:
             raise BridgeError("a mapping is for MIDI; give --midi NAME with it", "mapping")
         listener = Listener(
-            osc_port=args.osc, osc_host=args.osc_host, midi=args.midi, midi_api=args.midi_api, mapping=mapping,
-            output_dir=args.output_dir, steps=args.steps, guidance=args.guidance, model=args.model, connection_file=args.connection_file,
-            report=_print,
+            osc_port=args.osc, osc_host=args.osc_host, osc_reply_port=args.osc_reply_port, midi=args.midi,
+            midi_api=args.midi_api, mapping=mapping, output_dir=args.output_dir, steps=args.steps,
+            guidance=args.guidance, model=args.model, connection_file=args.connection_file, report=_print,
         )
     except SoundloomError as exc:
         print(f"soundloom bridge listen: {' '.join(str(exc).split())}", file=sys.stderr)

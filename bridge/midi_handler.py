@@ -99,6 +99,7 @@ class MidiHandler:
         seconds = bars_to_seconds(binding.bars, bpm, self.mapping.time_signature)
         low, high = SECONDS_RANGE
         if not low <= seconds <= high:
-            raise BridgeError(f"{binding.bars:g} bars at {bpm:g} BPM last {seconds:.2f} s; allowed: {low:g}–{high:g} s",
+            raise BridgeError(f"{binding.bars:g} bars at {bpm:g} BPM last {seconds:.2f} s; "
+                              f"allowed: {low:g}–{high:g} s",
                               "bars", ErrorCode.OUT_OF_RANGE)
         return seconds

@@ -46,12 +46,14 @@ def open_midi_input(name: str, callback: Callable[[mido.Message], None], *, api:
     machine has no MIDI system, several ports match, or none matches and no virtual port can be made.
     """
     if not name.strip():
-        raise BridgeError("an empty name; allowed: (part of) an input port's name, or a name for a virtual port", "midi")
+        raise BridgeError("an empty name; allowed: (part of) an input port's name, or a name for a virtual port",
+                          "midi")
     backend = _backend(api)
     try:
         inputs = backend.get_input_names()
     except Exception as exc:  # rtmidi raises its own error types when, e.g., there is no ALSA sequencer
-        raise BridgeError(f"cannot reach the MIDI system, so no port can be opened ({_reason(exc)})", "midi", ErrorCode.INTERNAL,
+        raise BridgeError(f"cannot reach the MIDI system, so no port can be opened ({_reason(exc)})", "midi",
+                          ErrorCode.INTERNAL,
                           bad_input=False) from None
     matches = [n for n in inputs if n == name] or [n for n in inputs if name.lower() in n.lower()]
     if len(matches) > 1:

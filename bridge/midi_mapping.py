@@ -126,12 +126,13 @@ class _Reader:
         allowed = ACTIONS if number_key == "cc" else TRIGGERS
         if action not in allowed:
             shown = "missing" if action is None else f"{action!r} is not an action"
-            raise self.error(f"{where} action", f"{shown}; allowed: {', '.join(allowed)}"
-                             + ("" if number_key == "cc" or action != "adapter_scale" else " (adapter_scale is for [[cc]])"))
+            hint = " (adapter_scale is for [[cc]])" if number_key == "note" and action == "adapter_scale" else ""
+            raise self.error(f"{where} action", f"{shown}; allowed: {', '.join(allowed)}{hint}")
         known = (number_key, *ENTRY_KEYS[action])
         for key in entry:
             if key not in known:
-                raise self.error(f"{where} {key}", f"is not a setting of a {action!r} entry; allowed: {', '.join(known)}")
+                raise self.error(f"{where} {key}",
+                                 f"is not a setting of a {action!r} entry; allowed: {', '.join(known)}")
         if number_key not in entry:
             raise self.error(f"{where} {number_key}", "missing; allowed: 0–127")
         number = self.integer(f"{where} {number_key}", entry[number_key], 0, 127)
@@ -184,7 +185,8 @@ class _Reader:
                     raise self.error(f"{where} {number_key}", f"{number_key} {key[1]} on {on} is mapped twice")
                 table[key] = binding
         if not tables["note"] and not tables["cc"]:
-            raise self.error("note", "the mapping has no [[note]] or [[cc]] entry, so no MIDI message would do anything")
+            raise self.error("note", "the mapping has no [[note]] or [[cc]] entry, so no MIDI message would do "
+                             "anything")
         return MidiMapping(tables["note"], tables["cc"], bpm, signature)
 
 

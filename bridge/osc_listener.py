@@ -9,7 +9,8 @@ Commands (arguments in order; numbers may be OSC int, float or double):
                                              makes it loop seamlessly
     /soundloom/ping                          answered with /soundloom/pong (is the listener there?)
 
-Replies go to the address and port the command came from, from the listener's own port:
+Replies go to the address and port the command came from (or, with a reply port, to that port of
+the sender's address), from the listener's own port:
 `/soundloom/done PATH` (the file written), `/soundloom/error MESSAGE` (one line naming the argument
 and its allowed range), and `/soundloom/progress FRACTION` (0–1) while a job runs. Arguments are
 checked as they arrive, so a bad command is answered at once even while another job runs;
@@ -61,9 +62,10 @@ class OscListener:
     """
 
     def __init__(self, worker: ActionWorker, host: str = "127.0.0.1", port: int = 0,
-                 report: Callable[[str], None] = log.info):
+                 report: Callable[[str], None] = log.info, reply_port: int | None = None):
         self.worker = worker
         self.report = report
+        self.reply_port = reply_port
         dispatcher = Dispatcher()
         for command in COMMANDS:
             dispatcher.map(PREFIX + command, self._receive, command, needs_reply_address=True)
@@ -88,6 +90,7 @@ class OscListener:
     # ------------------------------------------------------------------ receiving (the server's thread)
 
     def _receive(self, sender: tuple, address: str, bound: list, *args) -> None:
+        sender = self._reply_to(sender)
         command = bound[0]
         if command == "ping":
             self.send(sender, "/soundloom/pong")
@@ -102,11 +105,18 @@ class OscListener:
             self._refuse(sender, address, f"internal error: {_one_line(exc)}")
             return
         ahead = self.worker.pending()
-        self.report(f"OSC {describe(action)} from {sender[0]}:{sender[1]}" + (f" (queued, {ahead} ahead)" if ahead else ""))
+        queued = f" (queued, {ahead} ahead)" if ahead else ""
+        self.report(f"OSC {describe(action)} from {sender[0]}:{sender[1]}{queued}")
         self.worker.submit(action, lambda outcome: self._reply(sender, address, outcome),
                            lambda fraction: self.send(sender, "/soundloom/progress", fraction))
 
+    def _reply_to(self, sender: tuple) -> tuple:
+        """Where replies go: the sender's address and port, or its address and the fixed reply port
+        (for tools that send from a random port and receive on a fixed one, as Max's udpsend/udpreceive)."""
+        return (sender[0], self.reply_port) if self.reply_port else sender
+
     def _unknown(self, sender: tuple, address: str, *args) -> None:
+        sender = self._reply_to(sender)
         if address.startswith(PREFIX):  # someone else's messages are not ours to answer
             self._refuse(sender, address, f"unknown command; allowed: {', '.join(PREFIX + c for c in COMMANDS)}")
 
@@ -148,7 +158,8 @@ def _parse(command: str, args: tuple):
                                        f"(the length of {path.name})")
         if not start + MIN_REGION_SECONDS <= end <= clip.seconds:
             raise BadArgument("END", f"{end:g} is out of range; allowed: START + {MIN_REGION_SECONDS:g} "
-                                     f"({start + MIN_REGION_SECONDS:g}) to {clip.seconds:.3f} s (the length of {path.name})")
+                                     f"({start + MIN_REGION_SECONDS:g}) to {clip.seconds:.3f} s "
+                                     f"(the length of {path.name})")
         return Regen(path, start, end, prompt)
     if command in ("again", "next_variation"):
         _count(command, args, 0, 1)

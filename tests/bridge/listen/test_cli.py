@@ -40,7 +40,8 @@ def test_bad_options_are_one_line_errors(capsys, tmp_path):
         (["--osc", "70000"], "osc: 70000 is out of range; allowed: 1-65535"),
         (["--osc", "0", "--steps", "0"], "steps: 0 is out of range; allowed: 1-1000"),
         (["--osc", "0", "--guidance", "40"], "guidance: 40 is out of range; allowed: 0-30"),
-        (["--midi", "pads", "--mapping", str(bad_mapping)], "mapping [[note]] #1 note: 200 is out of range; allowed: 0–127"),
+        (["--midi", "pads", "--mapping", str(bad_mapping)],
+         "mapping [[note]] #1 note: 200 is out of range; allowed: 0–127"),
         (["--midi", "pads", "--mapping", str(tmp_path / "none.toml")], "mapping: no mapping file at"),
         (["--osc", "0", "--mapping", str(good_mapping)], "mapping: a mapping is for MIDI; give --midi NAME with it"),
     ]

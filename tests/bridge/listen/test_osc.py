@@ -141,3 +141,24 @@ def test_a_failure_in_the_engine_is_an_error_reply_and_the_next_command_still_wo
 def test_other_applications_messages_are_ignored(listener, peer):
     peer.send("/1/fader1", 0.5)  # e.g. TouchOSC's own controls: not ours to answer
     assert peer.ask("/soundloom/ping", timeout=30) == ("/soundloom/pong", [])
+
+
+def test_replies_can_go_to_a_fixed_port_of_the_sender(bridge_engine, osc_peer, tmp_path):
+    # Max's udpsend sends from a random port and udpreceive listens on a fixed one.
+    receiver = osc_peer(("127.0.0.1", 9))  # only receives
+    reply_port = receiver.socket.getsockname()[1]
+    fixed = Listener(osc_port=0, osc_reply_port=reply_port, output_dir=tmp_path, **FAST,
+                     connect=lambda: Client.connect(bridge_engine.connection_file, start=False), report=print)
+    fixed.start()
+    try:
+        sender = osc_peer(fixed.osc.address)
+        sender.send("/soundloom/ping")
+        assert receiver.receive(30) == ("/soundloom/pong", [])
+        sender.send("/soundloom/generate", "rain")
+        address, args = receiver.receive(30)
+        assert address == "/soundloom/error" and "got 1, expected 2 to 3" in args[0]
+        sender.socket.settimeout(0.5)
+        with pytest.raises(TimeoutError):  # nothing went back to the port it was sent from
+            sender.socket.recvfrom(65536)
+    finally:
+        fixed.close()
