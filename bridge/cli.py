@@ -76,7 +76,7 @@ def add_parsers(commands, argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, help="0–4294967295; take i uses seed + i (default: random)")
     p.add_argument("--negative", default="", help="what the regions should not be")
     p.add_argument("--model", help="a model name or folder (default: the engine's default)")
-    p.add_argument("--steps", type=int, help="sampling steps, 1–1000 (default: the engine's, 25)")
+    p.add_argument("--steps", type=int, help="sampling steps, 1–1000 (default: the model's, usually 25)")
     p.add_argument("--guidance", type=float, help="classifier-free guidance, 0–30 (default: the engine's, 3)")
     p.add_argument("--scheduler", help="ddim, dpmpp or euler (default: the engine's, dpmpp)")
     p.add_argument("--adapter-scale", type=float, help="strength of a fine-tuned variant's adapter, 0–2")
@@ -249,6 +249,10 @@ def _check_regen_inputs(args: argparse.Namespace) -> None:
             raise BridgeError("give at least one --region START:END (or --again / --next-variation)", "region")
         if not args.prompt or not args.prompt.strip():
             raise BridgeError("give a PROMPT: what the regions should become", "prompt")
+    from soundloom.bridge.regen import _check_options, _check_ranges
+
+    _check_options(args.variations, args.in_place, args.seed)
+    _check_ranges(steps=args.steps, guidance=args.guidance, adapter_scale=args.adapter_scale)
     fmt = read_format(args.file)
     _check_folder(args.output_dir if args.output_dir is not None else args.file.parent)
     if repeat:

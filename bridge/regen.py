@@ -31,7 +31,7 @@ from soundloom.bridge.provenance import adapter_of
 from soundloom.bridge.regions import Region, as_region, check_regions, join_close
 from soundloom.bridge.takes import _check_folder, next_take_path, replace_in_place, write_take
 from soundloom.protocol.errors import ErrorCode
-from soundloom.protocol.messages import MAX_CLIP_SECONDS, MAX_INPAINT_AUDIO_SECONDS, MAX_INPAINT_CLIP_SECONDS
+from soundloom.protocol.messages import MAX_CLIP_SECONDS, MAX_INPAINT_AUDIO_SECONDS, MAX_INPAINT_CLIP_SECONDS, RANGES
 from soundloom.sdk.audio_file import check_output_path, resample, write_audio
 
 ProgressCallback = Callable[[float, str], None]
@@ -96,6 +96,16 @@ def _connect(client):
     return Client.connect(), True
 
 
+def _check_ranges(**values) -> None:
+    """Sampling settings within the engine's ranges, checked before an engine is asked (or started)."""
+    for name, value in values.items():
+        if value is None:
+            continue
+        low, high = RANGES[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise BridgeError(f"{value!r} is out of range; allowed: {low:g} to {high:g}", name, ErrorCode.OUT_OF_RANGE)
+
+
 def _check_options(variations: int, in_place: bool, seed: int | None) -> None:
     if not isinstance(variations, int) or not 1 <= variations <= MAX_VARIATIONS:
         raise BridgeError(f"{variations!r} is out of range; allowed: 1 to {MAX_VARIATIONS}", "variations",
@@ -127,6 +137,7 @@ def regen(source, regions, prompt: str, *, variations: int = 1, seed: int | None
     """
     source = Path(source)
     _check_options(variations, in_place, seed)
+    _check_ranges(steps=steps, guidance=guidance, adapter_scale=adapter_scale)
     if not isinstance(prompt, str) or not prompt.strip():
         raise BridgeError("give a prompt: what the regions should become", "prompt")
     _report(on_progress, 0.0, f"checking {source.name}")
@@ -282,6 +293,7 @@ def generate_clip(prompt: str, seconds: float, output, *, seed: int | None = Non
     """
     output = check_output_path(output)
     _check_options(1, False, seed)
+    _check_ranges(**{k: options.get(k) for k in ("steps", "guidance", "adapter_scale")})
     asked = seconds + (loop_extra_seconds(seconds) if loop else 0.0)
     if asked > MAX_CLIP_SECONDS:
         raise BridgeError(f"{seconds:g} s is out of range; allowed: up to "

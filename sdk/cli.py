@@ -5,9 +5,11 @@ Each sound command talks to the running engine (`soundloom serve`), starting one
 when none runs; `--local` runs the engine inside this process instead. `finetune`, `library
 preview` and `adapters` always go through the engine. `library add|remove|list|scan` and `search`
 work on the sound library index on this machine (soundloom.library), which asks a running engine
-only to embed text for semantic search. Errors are one line on stderr
-(`soundloom: error: FIELD: message [code]`) with exit code 2, and nothing is written when a
-command fails.
+only to embed text for semantic search. `regen` (new takes of regions of a file, for DAWs),
+`bridge install|listen` and generate's `--bars/--bpm/--loop/--progress-file/--json` live in
+soundloom.bridge.cli. Errors are one line on stderr (`soundloom: error: FIELD: message [code]`)
+with exit code 2 (`regen` and bridge-handled `generate`: 2 for bad input, 1 for other failures),
+and nothing is written when a command fails.
 """
 
 from __future__ import annotations
