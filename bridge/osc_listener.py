@@ -5,6 +5,7 @@ Commands (arguments in order; numbers may be OSC int, float or double):
     /soundloom/regen PATH START END PROMPT   regenerate START–END (seconds) of the file at PATH as a new take
     /soundloom/again [PATH]                  the last take again (same prompt, regions and seed)
     /soundloom/next_variation [PATH]         the last take's regions with the next seed
+                                             (instead of PATH, a button's value: 1 acts, 0 is ignored)
     /soundloom/generate PROMPT SECONDS [LOOP] a new clip of 0.5–60 s in the output folder; LOOP 1/true
                                              makes it loop seamlessly
     /soundloom/ping                          answered with /soundloom/pong (is the listener there?)
@@ -97,6 +98,8 @@ class OscListener:
             return
         try:
             action = _parse(command, args)
+            if action is None:  # a button released
+                return
         except (BadArgument, SoundloomError) as exc:
             self._refuse(sender, address, _one_line(exc))
             return
@@ -163,6 +166,10 @@ def _parse(command: str, args: tuple):
         return Regen(path, start, end, prompt)
     if command in ("again", "next_variation"):
         _count(command, args, 0, 1)
+        if args and _is_button(args[0]):  # a controller button's value: press (non-zero) acts, release does not
+            if not args[0]:
+                return None
+            args = ()
         path = _path(args[0]) if args else None
         if path is not None:
             _clip(path)
@@ -177,6 +184,10 @@ def _parse(command: str, args: tuple):
         loop = _flag("LOOP", args[2]) if len(args) > 2 else False
         return Generate(prompt, seconds, loop)
     raise BadArgument("command", f"unknown; allowed: {', '.join(COMMANDS)}")
+
+
+def _is_button(value) -> bool:
+    return isinstance(value, (bool, int, float))
 
 
 def _count(command: str, args: tuple, least: int, most: int) -> None:

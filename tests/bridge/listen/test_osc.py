@@ -138,6 +138,17 @@ def test_a_failure_in_the_engine_is_an_error_reply_and_the_next_command_still_wo
     assert address == "/soundloom/done", args
 
 
+def test_a_button_press_acts_and_its_release_is_ignored(listener, peer, tmp_path):
+    # TouchOSC's buttons send 1.0 when pressed and 0.0 when released, to the address they are given.
+    source = _clip(tmp_path / "hit.wav", seconds=0.6)
+    assert peer.ask("/soundloom/regen", str(source), 0.1, 0.3, "a rimshot")[0] == "/soundloom/done"
+    peer.send("/soundloom/next_variation", 1.0)
+    peer.send("/soundloom/next_variation", 0.0)
+    address, args = peer.receive()
+    assert address == "/soundloom/done" and args[0].endswith("hit.take-2.wav"), args
+    assert peer.ask("/soundloom/ping", timeout=30) == ("/soundloom/pong", [])  # the release got no reply
+
+
 def test_other_applications_messages_are_ignored(listener, peer):
     peer.send("/1/fader1", 0.5)  # e.g. TouchOSC's own controls: not ours to answer
     assert peer.ask("/soundloom/ping", timeout=30) == ("/soundloom/pong", [])
