@@ -41,6 +41,7 @@ _KEPT_CHUNKS = (b"iXML", b"cue ", b"smpl", b"acid", b"inst")
 # Strings of the source that carry over to a take; title and comment describe the take itself.
 _KEPT_STRINGS = ("artist", "copyright", "album", "license", "genre", "date", "tracknumber")
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_BLOCK_FRAMES = 1 << 18
 
 
 def take_base(path: Path) -> str:
@@ -115,16 +116,23 @@ def verify_untouched(source: str | os.PathLike, take: str | os.PathLike, regions
     if take_fmt != src_fmt:
         raise TakeMismatchError(f"the take {take.name} is {take_fmt.describe()}, the source {src_fmt.describe()}")
     regions = [as_region(r) for r in regions]
-    original, made = read_native(source, src_fmt), read_native(take, take_fmt)
     outside = _outside_mask(src_fmt.frames, src_fmt.samplerate, regions)
-    differs = (_bits(original) != _bits(made)).any(axis=1) & outside
-    if differs.any():
-        frame = int(np.argmax(differs))
-        channel = int(np.argmax(_bits(original[frame]) != _bits(made[frame])))
-        raise TakeMismatchError(
-            f"the take {take.name} differs from {source.name} outside the regions at frame {frame} "
-            f"({frame / src_fmt.samplerate:.6f} s), channel {channel}; it was not kept", frame, channel,
-        )
+    dtype = np.dtype(src_fmt.native_dtype).name
+    # Block by block, so a long take is compared without holding both files in memory.
+    with sf.SoundFile(str(source)) as original, sf.SoundFile(str(take)) as made:
+        for first in range(0, src_fmt.frames, _BLOCK_FRAMES):
+            a = original.read(_BLOCK_FRAMES, dtype=dtype, always_2d=True)
+            b = made.read(_BLOCK_FRAMES, dtype=dtype, always_2d=True)
+            if a.shape != b.shape:
+                raise TakeMismatchError(f"the take {take.name} ended early, at frame {first + min(len(a), len(b))}")
+            differs = (_bits(a) != _bits(b)).any(axis=1) & outside[first:first + len(a)]
+            if differs.any():
+                row = int(np.argmax(differs))
+                frame, channel = first + row, int(np.argmax(_bits(a[row]) != _bits(b[row])))
+                raise TakeMismatchError(
+                    f"the take {take.name} differs from {source.name} outside the regions at frame {frame} "
+                    f"({frame / src_fmt.samplerate:.6f} s), channel {channel}; it was not kept", frame, channel,
+                )
 
 
 def _fitted(audio: np.ndarray, sample_rate: int, fmt: ClipFormat) -> np.ndarray:

@@ -281,3 +281,14 @@ def test_takes_written_at_the_same_moment_get_different_names(tmp_path):
     assert sorted(p.name for p in made) == [f"a.take-{k}.wav" for k in range(1, 7)]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.take-1.wav", "a.take-2.wav", "a.take-3.wav",
                                                           "a.take-4.wav", "a.take-5.wav", "a.take-6.wav", "a.wav"]
+
+
+def test_a_change_past_the_first_comparison_block_is_found(tmp_path):
+    source = write_clip(tmp_path / "long.wav", 6.0, 48000, 1, "PCM_16")  # longer than one block of 2**18 frames
+    data = native(source)
+    data[270_000, 0] ^= 1 << 16  # one 16-bit LSB
+    other = tmp_path / "other.wav"
+    sf.write(str(other), data, 48000, subtype="PCM_16")
+    with pytest.raises(TakeMismatchError, match="frame 270000"):
+        verify_untouched(source, other, [Region(0.1, 0.2)])
+    verify_untouched(source, other, [Region(5.6, 5.7)])  # 270000 is 5.625 s: inside this region
