@@ -5,6 +5,9 @@
     soundloom desktop --screenshot out.png --library DIR [--select QUERY]
                                                        render the window offscreen with DIR indexed
                                                        (in a throwaway index) and write a PNG
+    soundloom desktop --screenshot out.png --library DIR --scenario generating [--generate PROMPT …]
+                                                       the same, mid-generation: the first prompt is
+                                                       generated and shown, the others still running
     soundloom desktop --edit FILE                      the external sample editor for a DAW: regenerate
                                                        selections of FILE and save the chosen take back
                                                        over it (WAV, AIFF or FLAC; a backup first)
@@ -38,6 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", type=Path, metavar="PNG",
                         help="render the window offscreen to this PNG and exit (with --library: a throwaway index)")
     parser.add_argument("--select", metavar="QUERY", help="with --screenshot: search for this and select the first result")
+    parser.add_argument("--scenario", choices=("browse", "generating"), default="browse",
+                        help="with --screenshot: browse (default) or generating (connects to the engine, "
+                             "starting one if none runs, and generates the --generate prompts)")
+    parser.add_argument("--generate", action="append", default=[], metavar="PROMPT",
+                        help="with --scenario generating: a prompt to generate (repeatable; the first is "
+                             "finished before the screenshot, the others are running)")
+    parser.add_argument("--engine-file", type=Path, metavar="JSON",
+                        help="the engine's connection file (default: the user's engine)")
     parser.add_argument("--size", default=f"{SCREENSHOT_SIZE[0]}x{SCREENSHOT_SIZE[1]}", metavar="WxH",
                         help="with --screenshot: window size in pixels")
     parser.add_argument("--edit", type=Path, metavar="FILE",
@@ -83,16 +94,22 @@ def main(argv: list[str] | None = None) -> int:
         device = args.device or settings.value("output/device") or None  # a number or (part of) a name
         device = int(device) if isinstance(device, str) and device.isdigit() else device
         library = LibraryService(index_path)
-        window = MainWindow(library, open_output(device), settings, scan_on_start=not args.library)
+        from soundloom.desktop.engine_link import EngineLink
+
+        link = EngineLink(args.engine_file)
+        window = MainWindow(library, open_output(device), settings, scan_on_start=not args.library, link=link)
         for folder in args.library:
             window.add_library_folder(str(folder.expanduser().resolve()))
-        if args.screenshot is not None:
+        if args.screenshot is not None and args.scenario == "generating":
+            code = screenshot_generating(app, window, args.screenshot, args.generate, _size(args.size))
+        elif args.screenshot is not None:
             code = screenshot(app, window, args.screenshot, args.select, _size(args.size))
         else:
             window.start_engine()
             window.show()
             code = app.exec()
         window.close()
+        link.stop()
         library.close()
     return code
 
@@ -131,6 +148,44 @@ def screenshot(app, window, path: Path, select: str | None, size: tuple[int, int
     app.processEvents()
     path.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(path), "PNG"):
+        print(f"soundloom desktop: cannot write {path}", file=sys.stderr)
+        return 1
+    print(path)
+    return 0
+
+
+def screenshot_generating(app, window, path: Path, prompts: list[str], size: tuple[int, int],
+                          timeout: float = 600) -> int:
+    """Generate the first prompt and show its takes, start the others, and write a PNG while they run."""
+    prompts = prompts or ["heavy wooden door slams shut", "rain on a tin roof", "distant thunder rumble"]
+    window.resize(*size)
+    window.show()
+    window.start_engine()
+    if not wait_until(app, lambda: window.link.status.connected and window.last_scan is not None
+                      and window.settled(), timeout):
+        print(f"soundloom desktop: no engine: {window.link.status.message}", file=sys.stderr)
+        return 1
+    bar = window.prompt_bar
+    bar.length.setValue(2.0)
+    bar.variations.setValue(2)
+    bar.prompt.setText(prompts[0])
+    bar.generate()
+    wait_until(app, lambda: sum(r.prompt == prompts[0] for r in window.results.records) >= 2
+               and not window.jobs_model.active() and window.settled(), timeout)
+    bar.variations.setValue(4)
+    bar.length.setValue(4.0)
+    for prompt in prompts[1:]:
+        bar.prompt.setText(prompt)
+        bar.generate()
+    wait_until(app, lambda: any(row.step >= row.total // 3 for row in window.jobs_model.active()), timeout)
+    window.table.setFocus()
+    wait_until(app, window.settled, timeout)
+    app.processEvents()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ok = window.grab().save(str(path), "PNG")
+    for row in window.jobs_model.active():  # not left running in an engine the user keeps
+        window.link.cancel(row.id)
+    if not ok:
         print(f"soundloom desktop: cannot write {path}", file=sys.stderr)
         return 1
     print(path)

@@ -71,7 +71,8 @@ def build_menus(window) -> None:
     _action(window, generate, "Refresh Models", window.link.refresh_models,
             tip="Ask the engine for its models and fine-tuned variants again")
     generate.addSeparator()
-    generate.addAction(window.jobs_dock.toggleViewAction())
+    for dock in (window.jobs_dock, window.regen_dock, window.finetune_dock):
+        generate.addAction(dock.toggleViewAction())
     window.generate_menu = generate
 
     sound = bar.addMenu("&Sound")

@@ -167,6 +167,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.jobs_dock], [300], Qt.Orientation.Horizontal)
 
         self._build_status_bar(output)
+        self._add_tool_docks()
         build_menus(self)
         self._connect()
         self._restore_settings()
@@ -183,6 +184,18 @@ class MainWindow(QMainWindow):
         gc.freeze()
 
     # ------------------------------------------------------------------ layout pieces
+
+    def _add_tool_docks(self) -> None:
+        """Regenerate and Fine-tune share the right dock area with Jobs, as tabs; Jobs shows first."""
+        from soundloom.desktop.finetune_dock import FinetuneDock
+        from soundloom.desktop.regen_dock import RegenDock
+
+        self.regen_dock = RegenDock(self)
+        self.finetune_dock = FinetuneDock(self)
+        for dock in (self.regen_dock, self.finetune_dock):
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            self.tabifyDockWidget(self.jobs_dock, dock)
+        self.jobs_dock.raise_()
 
     def _build_status_bar(self, output: AudioOutput) -> None:
         status = self.statusBar()
@@ -298,6 +311,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.save_settings()
         self.generation.close()
+        self.regen_dock.shutdown()
         if self._owns_link:
             self.link.stop()
         self.audition.stop()
