@@ -78,6 +78,11 @@ class ActionWorker:
     def start(self) -> None:
         self._thread.start()
 
+    @property
+    def stopping(self) -> bool:
+        """True once close() has begun: new actions are refused."""
+        return self._stopping.is_set()
+
     def pending(self) -> int:
         """How many actions wait or run now."""
         return self._queue.qsize() + self._busy
@@ -109,7 +114,10 @@ class ActionWorker:
                 self.report(f"cannot reach the engine yet: {_one_line(exc)}")
         while True:
             item = self._queue.get()
-            if item is None or self._stopping.is_set():
+            if item is None:
+                break
+            if self._stopping.is_set():
+                self._queue.put(item)  # answered with the rest below
                 break
             self._busy = 1
             try:
