@@ -8,9 +8,8 @@
 
 `--resource-path DIR` names the REAPER resource path or the Ardour config folder instead.
 
-For REAPER it also writes soundloom_command.txt beside the scripts: the full path of the soundloom
-program that ran the install, because REAPER started from a desktop menu often has a PATH without
-it.
+It also writes soundloom_command.txt beside the scripts: the full path of the soundloom program
+that ran the install, because a DAW started from a desktop menu often has a PATH without it.
 
 Nothing the user owns is overwritten silently. A manifest, .soundloom-installed.json in the target
 folder, records the SHA-256 of every file as it was installed. A file is written when it is new,
@@ -51,7 +50,7 @@ HOW_TO_LOAD = {
     ),
     "ardour": (
         "To load them in Ardour (restart it first if it was running): Edit > Lua Scripts >\n"
-        "Script Manager > Action Scripts > Add/Set, and pick a soundloom script. To bind a key:\n"
+        "Script Manager > Action Scripts > Add/Set, and pick the two \"soundloom: …\" actions. To bind a key:\n"
         "Window > Keyboard Shortcuts, Lua Scripts section."
     ),
 }
@@ -201,10 +200,9 @@ def install(daw: str, resource_path: Path | None = None, *, force: bool = False)
                           "resource_path")
     folder = target_folder(daw, resource_path)
     files = packaged_scripts(daw)
-    if daw == "reaper":
-        command = soundloom_command()
-        if command is not None:
-            files[COMMAND_FILE] = (str(command) + "\n").encode()
+    command = soundloom_command()
+    if command is not None:
+        files[COMMAND_FILE] = (str(command) + "\n").encode()
     return folder, install_files(folder, files, force=force)
 
 
@@ -221,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.daw} scripts in {folder}:")
     for name, what in outcome:
         print(f"  {name}: {what}")
-    if args.daw == "reaper" and not any(name == COMMAND_FILE for name, _ in outcome):
+    if not any(name == COMMAND_FILE for name, _ in outcome):
         print("  (the soundloom program was not found: the scripts will ask for its full path once)")
     print()
     print(HOW_TO_LOAD[args.daw])
