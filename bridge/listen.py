@@ -55,7 +55,8 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", metavar="NAME",
                    help="model for new takes and clips, by the name the engine lists (soundloom status; default: "
                         "the engine's)")
-    p.add_argument("--connection-file", type=Path, help="the engine to talk to (default: the user's engine)")
+    p.add_argument("--connection-file", type=Path, metavar="PATH",
+                   help="the engine to talk to (default: the user's engine)")
 
 
 class Listener:
