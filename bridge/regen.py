@@ -83,6 +83,12 @@ def _window(regions: list[Region], fmt: ClipFormat, variations: int) -> tuple[in
     return first, first + length
 
 
+def _state(path: Path) -> tuple[int, int]:
+    """Size and modification time (ns): what changes when a program rewrites the file."""
+    info = path.stat()
+    return info.st_size, info.st_mtime_ns
+
+
 def _stored_parent(parent: Path, folder: Path) -> str:
     parent = Path(os.path.abspath(parent))
     return parent.name if parent.parent == Path(os.path.abspath(folder)) else str(parent)
@@ -155,7 +161,9 @@ def regen(source, regions, prompt: str, *, variations: int = 1, seed: int | None
     done = join_close(asked)
     first, stop = _window(done, fmt, variations)
     offset = first / fmt.samplerate
-    clip = read_float(original)[:, first:stop]
+    read_state = _state(original)
+    whole = read_float(original)
+    clip = whole[:, first:stop]
     sent_seconds = (stop - first) / fmt.samplerate
     # Clamped: a region may end half a sample past the clip (it rounds to the last frame), the engine
     # allows no more than the clip's length.
@@ -178,8 +186,10 @@ def regen(source, regions, prompt: str, *, variations: int = 1, seed: int | None
         if own:
             client.close()
     results = results if isinstance(results, list) else [results]
+    if _state(original) != read_state:  # the new audio was made to fit what the file held before
+        raise BridgeError(f"{original.name} changed while its regions were being regenerated; no take was written, "
+                          "run the command again", "input")
 
-    whole = read_float(original)
     takes: list[Take] = []
     for index, result in enumerate(results):
         _report(on_progress, high + (1 - high) * index / len(results), f"writing take {index + 1}/{len(results)}")

@@ -12,6 +12,7 @@ from clips import native, write_clip
 from conftest import FAST
 from soundloom.bridge import sidecar
 from soundloom.bridge.clip import read_format
+from soundloom.bridge.errors import BridgeError
 from soundloom.bridge.loop import fade_frames, make_loop, wrap_jump
 from soundloom.bridge.provenance import lineage
 from soundloom.bridge.regen import again, generate_clip, loop_extra_seconds, next_variation, regen
@@ -171,3 +172,21 @@ def test_a_file_longer_than_a_clip_sends_only_the_regions_and_their_context(clip
     assert seconds == pytest.approx(41.0)
     assert regions == [(pytest.approx(36.0), pytest.approx(37.0))]
     assert_take(source, take.path, [Region(70.0, 71.0)])
+
+
+def test_a_file_changed_during_regeneration_gets_no_take(clip_folder, bridge_client):
+    source = write_clip(clip_folder / "edit.wav", 0.6, 16000, 1, "PCM_16")
+    real_inpaint = bridge_client.inpaint
+
+    def daw_rewrites_meanwhile(*args, **options):
+        result = real_inpaint(*args, **options)
+        write_clip(source, 0.6, 16000, 1, "PCM_16", seed=99)  # the DAW saved new audio into the file
+        return result
+
+    bridge_client.inpaint = daw_rewrites_meanwhile
+    try:
+        with pytest.raises(BridgeError, match="input: edit.wav changed while its regions were being regenerated"):
+            regen(source, ["0.1:0.3"], "x", seed=1, client=bridge_client, **FAST)
+    finally:
+        del bridge_client.inpaint
+    assert sorted(p.name for p in clip_folder.iterdir()) == ["edit.wav"]
