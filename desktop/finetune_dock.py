@@ -173,7 +173,7 @@ class FinetuneDock(QDockWidget):
         steps_row.addWidget(self.validate_box, 1)
         form.addRow("Name", self.name_edit)
         form.addRow("Steps", steps_row)
-        form.addRow("Listen to", self.prompt_edit)
+        form.addRow("Test prompt", self.prompt_edit)
 
         self.train_button = QPushButton("Train")
         self.train_button.setDefault(True)
@@ -249,10 +249,14 @@ class FinetuneDock(QDockWidget):
             self.source_box.setItemData(self.source_box.count() - 1, path, Qt.ItemDataRole.ToolTipRole)
         for name in collections:
             self.source_box.addItem(f"Collection: {name}", (COLLECTION_ITEM, name))
-        if self.source is not None and self.source[0] == FOLDER_ITEM:
+        if self.source is not None and self.source[0] == FOLDER_ITEM and not self._row_of(self.source):
             self.source_box.addItem(f"Folder: {os.path.basename(self.source[1]) or self.source[1]}", self.source)
-        index = self.source_box.findData(current) if current is not None else 0
-        self.source_box.setCurrentIndex(max(index, 0))
+        self.source_box.setCurrentIndex(self._row_of(current or self.source))
+
+    def _row_of(self, data) -> int:
+        """The picker row holding `data` (a (kind, value) pair), 0 (the prompt) when none does;
+        compared in Python: Qt's findData does not compare Python tuples by value."""
+        return next((row for row in range(1, self.source_box.count()) if self.source_box.itemData(row) == data), 0)
 
     def _source_chosen(self, row: int) -> None:
         data = self.source_box.itemData(row)
@@ -273,9 +277,9 @@ class FinetuneDock(QDockWidget):
         """Ask the engine what training on `folder` would use; the table fills when it answers."""
         folder = str(Path(folder).expanduser().absolute())
         self.source = (kind, folder)
-        if kind == FOLDER_ITEM and self.source_box.findData(self.source) < 0:
+        if kind == FOLDER_ITEM and not self._row_of(self.source):
             self.source_box.addItem(f"Folder: {os.path.basename(folder) or folder}", self.source)
-        self.source_box.setCurrentIndex(max(self.source_box.findData(self.source), 0))
+        self.source_box.setCurrentIndex(self._row_of(self.source))
         self._ask_preview(folder, os.path.basename(folder.rstrip(os.sep)), origins=None)
 
     def preview_collection(self, name: str) -> None:
@@ -362,6 +366,9 @@ class FinetuneDock(QDockWidget):
         if not re.fullmatch(ADAPTER_NAME_PATTERN, name):
             self.window_.show_error("name: use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit")
             return
+        if not resume and name in self._adapter_names():
+            self.window_.show_error(f"name: an adapter named {name!r} exists; choose another name, or Resume it")
+            return
         if not resume and not self.dataset.clips:
             self.window_.show_error("Fine-tune: nothing to train on; choose a folder or collection with usable sounds")
             return
@@ -432,8 +439,8 @@ class FinetuneDock(QDockWidget):
             return
         self.last_step, self.total_steps = step, total
         self.plot.total = max(self.plot.total, total)
-        loss = f" · loss {self.plot.points[-1][1]:.4g}" if self.plot.points else ""
-        self._set_state(f"Training {self.job_name}: step {step:,} of {total:,}{loss}{_eta(eta_s)}")
+        # The loss of this step arrives just after its progress: the plot's title shows it.
+        self._set_state(f"Training {self.job_name}: step {step:,} of {total:,}{_eta(eta_s)}")
 
     def _on_loss(self, job_id: str, step: int, loss: float) -> None:
         if job_id == self.job_id:
@@ -503,7 +510,8 @@ class FinetuneDock(QDockWidget):
 
     @property
     def running(self) -> bool:
-        return self.job_id is not None
+        """From Train (making a training folder included) until the run ends."""
+        return self._running_ui
 
     def _set_running(self, running: bool, text: str) -> None:
         self._running_ui = running
@@ -525,10 +533,6 @@ class FinetuneDock(QDockWidget):
                                    QAbstractItemView.EditTrigger.DoubleClicked
                                    | QAbstractItemView.EditTrigger.EditKeyPressed
                                    | QAbstractItemView.EditTrigger.AnyKeyPressed)
-
-    def closeEvent(self, event) -> None:
-        self.files.close()
-        super().closeEvent(event)
 
 
 def _slug(text: str, limit: int = 40) -> str:

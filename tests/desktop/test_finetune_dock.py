@@ -120,6 +120,13 @@ def test_train_from_a_library_folder_with_an_edited_caption(qtbot, qapp, make_wi
     assert used[dock.dataset.clips[edited_row].path] == ("a bright anvil hit that rings out", "sidecar")
     assert fingerprint(library) == before
 
+    # Training again under the same name is refused before anything is sent, naming the field.
+    errors = []
+    window.show_error = errors.append
+    qtbot.mouseClick(dock.train_button, Qt.MouseButton.LeftButton)
+    assert errors == [f"name: an adapter named '{name}' exists; choose another name, or Resume it"]
+    assert not dock.running
+
     # The UI thread never handled one event for 50 ms while the engine trained; the wall clock also
     # counts waiting for a core on a shared machine, so it only gets a loose bound.
     assert qapp.longest < 0.050, f"the UI thread spent {qapp.longest * 1000:.0f} ms on {qapp.longest_event}"
@@ -148,6 +155,17 @@ def test_a_collection_is_previewed_through_links_with_the_library_captions(qtbot
     assert captions[SOUNDS[0][0]] == "an oak door slammed hard"
     assert "collection “Hits”, linked, not copied" in dock.summary.text()
     assert dock.name_edit.text() == "Hits"
+    # The picker keeps showing what was chosen when the library's folders and collections are re-read.
+    dock.refresh_sources()
+    barrier = []  # the library thread answers in order: this comes after the refresh
+    window.library.call(lambda index: None, barrier.append)
+    qtbot.waitUntil(lambda: bool(barrier), timeout=30_000)
+    assert dock.source_box.currentText() == "Collection: Hits"
+    # Only what an adapter name may hold can be typed; without a name there is nothing to train.
+    dock.name_edit.clear()
+    assert not dock.train_button.isEnabled()
+    qtbot.keyClicks(dock.name_edit, "door hits!")
+    assert dock.name_edit.text() == "doorhits" and dock.train_button.isEnabled()
     assert fingerprint(library) == before
 
 
