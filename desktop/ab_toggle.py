@@ -22,6 +22,10 @@ class ABToggle(QObject):
         self.side = A
         self.original: str | None = None
         self.take: str | None = None
+        self._playing_it = False
+        # Playback the window starts itself (Space, a click on the waveform) plays the sound shown:
+        # the A side, whatever was compared last.
+        audition.state_changed.connect(self._playback_changed)
 
     def set_original(self, path: str | None) -> None:
         self.original = path
@@ -55,15 +59,20 @@ class ABToggle(QObject):
         if path is None:
             return False
         self._set_side(side)
-        if start is None:
-            return self.audition.play(path)
-        # The audition starts from its cue; the user's cue (where they clicked) is theirs to keep.
         cue = self.audition.cue
-        self.audition.cue = start
+        self._playing_it = True
         try:
+            if start is not None:
+                # The audition starts from its cue; the user's cue (where they clicked) is theirs to keep.
+                self.audition.cue = start
             return self.audition.play(path)
         finally:
             self.audition.cue = cue
+            self._playing_it = False
+
+    def _playback_changed(self, playing: bool) -> None:
+        if playing and not self._playing_it:
+            self._set_side(A)
 
     def _set_side(self, side: str) -> None:
         if side != self.side:

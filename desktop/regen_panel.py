@@ -98,7 +98,7 @@ class RegenPanel(QWidget):
         self.selection_label = QLabel()
         self.selection_label.setObjectName("dim")
         self.regen_button = QPushButton("Regenerate Selection")
-        self.regen_button.setToolTip("Replace only the selected region with what the prompt says (Ctrl+G)")
+        self.regen_button.setToolTip("Replace only the selected region with what the prompt says (Ctrl+Shift+R)")
         self.regen_button.clicked.connect(self.regenerate)
         regen_page = _page(self.selection_label, self.regen_button)
 
@@ -177,7 +177,7 @@ class RegenPanel(QWidget):
         self.ab_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.ab_action.triggered.connect(self.toggle_ab)
         self.addAction(self.ab_action)
-        self.regen_action = QAction("Regenerate Selection", self, shortcut=QKeySequence("Ctrl+G"))
+        self.regen_action = QAction("Regenerate Selection", self, shortcut=QKeySequence("Ctrl+Shift+R"))
         self.regen_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.regen_action.triggered.connect(self.regenerate)
         self.addAction(self.regen_action)
@@ -347,7 +347,13 @@ class RegenPanel(QWidget):
         meta = audio.metadata or {}
         if job.kind == "preview":
             self.host.show_message(f"Preview at strength {job.strength:.2f}: the first {PREVIEW_SECONDS:g} s")
-            self.host.audition.play(os.fspath(path))
+            audition = self.host.audition
+            cue, only = audition.cue, audition.selection_only
+            audition.cue, audition.selection_only = 0.0, False  # the preview is the sound's start, heard whole
+            try:
+                audition.play(os.fspath(path))
+            finally:
+                audition.cue, audition.selection_only = cue, only
             self.preview_ready.emit(os.fspath(path))
             return
         if job.kind == "variations":

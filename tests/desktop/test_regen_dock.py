@@ -109,6 +109,11 @@ def test_ab_switches_what_plays_at_the_same_position(qtbot, hosted, fake_output)
     panel.ab_action.trigger()
     played = fake_output.advance(0.1)
     assert panel.ab.side == "B" and np.array_equal(played, regenerated[int(0.5 * RATE): int(0.6 * RATE)])
+    window.audition.stop()
+    window.toggle_play()  # Space plays the sound shown, the original: A/B follows
+    assert panel.ab.side == "A"
+    played = fake_output.advance(0.1)
+    assert np.array_equal(played, original[: int(0.1 * RATE)])
 
 
 def test_bad_requests_say_what_to_change_and_send_nothing(qtbot, hosted):
