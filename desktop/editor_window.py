@@ -76,6 +76,7 @@ class EditorWindow(QMainWindow):
         self.panel = self.dock.panel
         self.panel.tabs.removeTab(2)  # extending changes the length, and a DAW clip's file keeps its length
         self.panel.keep_button.hide()  # here the chosen take is saved back, not added to a library
+        self.panel.backups_button.hide()  # the editor lists this file's backups itself
         self.take_view = self.panel.take_view  # the B side, drawn under the original and aligned with it
         self.take_view.setVisible(True)
         self.take_view.setMaximumHeight(16777215)

@@ -165,6 +165,7 @@ class RegenPanel(QWidget):
         self.take_view.setMinimumHeight(70)
         self.take_view.setMaximumHeight(110)
         self.take_view.setVisible(show_take_view and hasattr(self.host, "timeline"))
+        self.take_view.set_message("no take yet")
 
         self.a_button = QToolButton(text="A  original", checkable=True)
         self.b_button = QToolButton(text="B  take", checkable=True)
@@ -193,7 +194,11 @@ class RegenPanel(QWidget):
         ab_row.addWidget(self.a_button)
         ab_row.addWidget(self.b_button)
         ab_row.addWidget(ab_hint, 1)
+        self.backups_button = QToolButton(text="Backups…")
+        self.backups_button.setToolTip("Files saved back by the editor, as they were before: restore any of them")
+        self.backups_button.clicked.connect(self.show_backups)
         choose_row = QHBoxLayout()
+        choose_row.addWidget(self.backups_button)
         choose_row.addStretch(1)
         choose_row.addWidget(self.discard_button)
         choose_row.addWidget(self.keep_button)
@@ -259,14 +264,8 @@ class RegenPanel(QWidget):
         self.status = status
         if status is None:
             self.engine_label.setText("Engine: connecting…")
-        elif getattr(status, "connected", False):
-            model = getattr(status, "model", "") or ""
-            queue = getattr(status, "queue", 0) or 0
-            busy = " · busy" if getattr(status, "busy", False) else ""
-            waiting = f" · {queue} waiting" if queue else ""
-            self.engine_label.setText(f"Engine: {model or 'ready'}{busy}{waiting}")
         else:
-            self.engine_label.setText(f"Engine: {getattr(status, 'message', '') or 'not connected'}")
+            self.engine_label.setText(status.text())
 
     def engine_problem(self) -> str:
         """Why a request cannot go to the engine now ("" when it can)."""
@@ -548,7 +547,7 @@ class RegenPanel(QWidget):
         self._peaks_token += 1
         token = self._peaks_token
         if take is None:
-            self.take_view.set_message("no take selected")
+            self.take_view.set_message("no take yet")
             return
         self.take_view.set_message("reading peaks…")
         self.writer.submit(lambda: self.peak_cache.pyramid(take.path),
@@ -618,6 +617,17 @@ class RegenPanel(QWidget):
         self.host.undo_stack.push(DiscardTake(self, take.path))
         self.host.show_message(f"Discarded {take.label().split(' · ')[0]} (the file stays in {take.path.parent}; "
                                "Ctrl+Z brings it back)")
+
+    def show_backups(self):
+        """Every backup the editor made by saving back, each with Restore."""
+        from soundloom.desktop.backups import BackupStore
+        from soundloom.desktop.backups_dialog import BackupsDialog
+
+        dialog = BackupsDialog(BackupStore(), parent=self)
+        dialog.restored.connect(lambda backup, _before: self.host.show_message(
+            f"Restored {display(backup.original.name)} from {backup.label()}; the version it replaced is backed up too"))
+        dialog.open()
+        return dialog
 
     def report_error(self, text: str) -> None:
         self.last_error = text

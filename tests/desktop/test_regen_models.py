@@ -108,3 +108,23 @@ def test_a_change_on_disk_is_seen_even_at_the_same_size(tmp_path):
     assert "6 → 3 bytes" in change_since(clip, opened)
     clip.unlink()
     assert "deleted or moved" in change_since(clip, opened)
+
+
+def test_the_backups_dialog_lists_every_backup_and_restores_one(qtbot, tmp_path):
+    from soundloom.desktop.backups_dialog import BackupsDialog
+
+    store = BackupStore(tmp_path / "backups")
+    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
+    a.write_bytes(b"a1")
+    b.write_bytes(b"b1")
+    store.copy_of(a, "before saving take 1 back")
+    store.copy_of(b, "before saving take 4 back")
+    a.write_bytes(b"a2")
+    dialog = BackupsDialog(store)
+    qtbot.addWidget(dialog)
+    assert dialog.list.count() == 2 and {"a.wav", "b.wav"} == {t.split(" · ")[0] for t in
+                                                                (dialog.list.item(i).text() for i in range(2))}
+    dialog.list.setCurrentRow(next(i for i, backup in enumerate(dialog.backups) if backup.original == a))
+    dialog.restore_button.click()
+    assert a.read_bytes() == b"a1" and b.read_bytes() == b"b1"
+    assert dialog.list.count() == 3  # what the restore replaced is a backup too
