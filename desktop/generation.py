@@ -56,7 +56,8 @@ class Generation(QObject):
         super().__init__(window)
         self.window = window
         self.link = window.link
-        self.requests: dict[str, Request] = {}   # job id -> its request
+        self.requests: dict[str, Request] = {}   # job id -> its request, until its takes are saved
+        self.paths_of: dict[str, list] = {}       # job id -> the takes it made
         self._writer = TaskRunner(1, "generated-writer")
         self.link.job_result.connect(self._result)
         self.link.job_failed.connect(self._ended)
@@ -91,6 +92,7 @@ class Generation(QObject):
 
     def _saved(self, job_id: str, request: Request, paths: list) -> None:
         self.requests.pop(job_id, None)
+        self.paths_of[job_id] = list(paths)
         request.paths.extend(paths)
         if paths and not request.played:
             request.played = True

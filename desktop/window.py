@@ -249,6 +249,7 @@ class MainWindow(QMainWindow):
         self.prompt_bar.generate_requested.connect(self.generation.generate)
         self.generate_offer.requested.connect(self.generate_query)
         self.jobs_panel.cancel_requested.connect(self.cancel_job)
+        self.jobs_panel.activated.connect(self._job_activated)
         self.link.status_changed.connect(self._engine_status)
         self.link.job_failed.connect(lambda _id, reason: self.show_error(f"a job failed: {reason}"))
         self._engine_status(self.link.status)
@@ -696,6 +697,12 @@ class MainWindow(QMainWindow):
     def cancel_job(self, job_id: str) -> None:
         self.jobs_model.mark_cancelling(job_id)
         self.link.cancel(job_id)
+
+    def _job_activated(self, job_id: str) -> None:
+        """A double-clicked job: show the takes it made (in the Generated list)."""
+        paths = self.generation.paths_of.get(job_id)
+        if paths:
+            self.show_generated(keep=str(paths[0]))
 
     def _showing_generated(self) -> bool:
         scope = self.query.scope

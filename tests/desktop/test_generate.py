@@ -49,6 +49,18 @@ def test_enter_generates_takes_that_play_at_once_and_are_found_by_their_prompt(q
     window.search_bar.text.setText("bottle clink")
     qtbot.waitUntil(lambda: window.query.text == "bottle clink" and not window.searching, timeout=30_000)
     assert {r.path for r in records} <= {r.path for r in window.results.records}
+    assert not window.generate_offer.isVisible()
+
+    # Double-clicking a finished job shows its takes again.
+    view = window.jobs_panel.view
+    newest = window.jobs_model.rows[0]
+    centre = view.visualRect(window.jobs_model.index(0)).center()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=centre)  # a double click starts with a press
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    made = [str(p) for p in window.generation.paths_of[newest.id]]
+    qtbot.waitUntil(lambda: window._showing_generated() and not window.searching and window.current_record() is not None
+                    and window.current_record().path == made[0], timeout=30_000)
+    assert not window.search_bar.text.text()
 
 
 def test_an_empty_prompt_sends_nothing_and_says_why(qtbot, make_window, link):
@@ -73,7 +85,10 @@ def test_a_job_can_be_cancelled_from_the_jobs_panel(qtbot, make_window, link):
     assert window.prompt_bar.generate()
     job = window.jobs_model.rows[0]
     qtbot.waitUntil(lambda: job.step >= 1, timeout=120_000)
-    window.jobs_panel.cancel_requested.emit(job.id)
+    view = window.jobs_panel.view
+    button = window.jobs_panel.delegate.cancel_rect(view.visualRect(window.jobs_model.index(0)))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=button.center())
+    assert job.cancelling or job.state == CANCELLED
     qtbot.waitUntil(lambda: job.state == CANCELLED, timeout=60_000)
     assert job.step < job.total
     assert not generated_records(window, "long drone")
