@@ -114,3 +114,24 @@ def test_stopping_answers_every_queued_action(bridge_engine, tmp_path):
     late = Replies()
     worker.submit(Generate("three", 0.5), late)  # after close: refused at once
     assert "stopping" in late.wait(1)[0].error
+
+
+@pytest.mark.slow  # starts an engine of its own twice
+def test_after_the_engine_died_the_next_action_reconnects(make_daemon, tmp_path):
+    engine = make_daemon()
+    engine.start()
+    worker = ActionWorker(lambda: Client.connect(engine.connection_file, start=False, timeout=120),
+                          output_dir=tmp_path / "generated", **FAST)
+    worker.start()
+    replies = Replies()
+    try:
+        assert replies.run(worker, Generate("before", 0.5)).error is None
+        engine.kill()
+        failed = replies.run(worker, Generate("while gone", 0.5))
+        assert failed.error and failed.paths == []
+        engine.start()
+        after = replies.run(worker, Generate("after", 0.5))
+        assert after.error is None, after.error
+        assert after.paths[0].exists()
+    finally:
+        worker.close()
