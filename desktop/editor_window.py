@@ -99,9 +99,9 @@ class EditorWindow(QMainWindow):
         layout.setSpacing(4)
         layout.addLayout(header)
         layout.addWidget(a_label)
-        layout.addWidget(self.original_view, 3)
+        layout.addWidget(self.original_view, 1)
         layout.addWidget(self.take_label)
-        layout.addWidget(self.take_view, 2)
+        layout.addWidget(self.take_view, 1)  # same height as A: levels compare by eye
         layout.addWidget(self.region_fields)
         self.setCentralWidget(centre)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
