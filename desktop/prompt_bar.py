@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
                              QToolButton, QVBoxLayout, QWidget)
 
@@ -93,8 +93,9 @@ class PromptBar(QWidget):
         for widget in (self._dim("Length"), self.length, self.unit, self.bpm, self.signature, self.length_hint,
                        self._dim("Takes"), self.variations, self._dim("Seed"), self.seed, self.seed_lock,
                        self._dim("Model"), self.models, self.advanced_button):
-            settings.addWidget(widget, 1 if widget is self.models else 0)
-        settings.addStretch(0)
+            settings.addWidget(widget)
+        self.models.setMaximumWidth(330)
+        settings.addStretch(1)
 
         self.drawer = QWidget()
         drawer = QHBoxLayout(self.drawer)
@@ -216,7 +217,8 @@ class PromptBar(QWidget):
         self.advanced_button.setText("Advanced ▾" if on else "Advanced ▸")
 
     def _lock_changed(self, locked: bool) -> None:
-        self.seed_lock.setText("🔒" if locked else "🔓")
+        # Words, not lock glyphs: not every system font has them.
+        self.seed_lock.setText("Locked" if locked else "Lock")
         self.seed.setReadOnly(not locked)
         self.seed.setObjectName("" if locked else "dimField")
         self.seed.setStyleSheet("" if locked else "color: #8a9099;")

@@ -95,6 +95,20 @@ class SearchBar(QWidget):
             channels=self.channels.currentData(),
         )
 
+    def reset(self) -> None:
+        """Empty text, every facet at "any", without emitting a query (the caller runs its own)."""
+        self._typing.stop()
+        widgets = (self.text, self.category, self.min_seconds, self.max_seconds, self.rate, self.channels)
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.text.clear()
+        for box in (self.category, self.rate, self.channels):
+            box.setCurrentIndex(0)
+        for box in (self.min_seconds, self.max_seconds):
+            box.setValue(0.0)
+        for widget in widgets:
+            widget.blockSignals(False)
+
     def focus_text(self) -> None:
         self.text.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.text.selectAll()

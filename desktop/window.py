@@ -709,11 +709,10 @@ class MainWindow(QMainWindow):
         return scope.kind == FOLDER and any(r.kind == "generated" and r.path == scope.value for r in self.roots)
 
     def show_generated(self, keep: str | None = None) -> None:
-        """List the Generated folder, newest first, selecting `keep`; the search text is cleared."""
+        """List the Generated folder, newest first, selecting `keep`; search text and facets are
+        cleared (a facet such as a category would hide the new takes)."""
         folder = next((r.path for r in self.roots if r.kind == "generated"), str(self.generated_folder()))
-        self.search_bar.text.blockSignals(True)
-        self.search_bar.text.clear()
-        self.search_bar.text.blockSignals(False)
+        self.search_bar.reset()
         self.query = self.search_bar.query().with_(scope=Scope(FOLDER, folder), limit=self.query.limit)
         found = self.sources.index_of_scope(self.query.scope)
         if found.isValid():
