@@ -35,6 +35,9 @@ def bare_worker(connection, model_path: str, clip: str, steps: int) -> None:
     """Load the model, then time one bare inpaint per seed received (None ends)."""
     import soundfile as sf
 
+    from soundloom.engine.models.loading import load_model
+    from soundloom.engine.pipelines.inpaint import inpaint
+    from soundloom.engine.pipelines.requests import InpaintRequest
 
     model = load_model(model_path)
     samples, rate = sf.read(clip, dtype="float32", always_2d=True)
