@@ -99,6 +99,9 @@ def test_train_from_a_library_folder_with_an_edited_caption(qtbot, qapp, make_wi
     qtbot.waitUntil(lambda: any(m["name"] == dock.finished_result["model"] for m in link.models), timeout=60_000)
     entry = next(m for m in link.models if m["name"] == dock.finished_result["model"])
     assert entry["kind"] == "adapter"
+    picker = window.prompt_bar.models.combo
+    at = picker.findData(dock.finished_result["model"], Qt.ItemDataRole.UserRole)
+    assert at > 0 and picker.model().item(at).isEnabled()  # the model picker offers it, ready to use
 
     # Validation renders are listed, saved outside the library, and play.
     qtbot.waitUntil(lambda: len(dock.renders) >= 1, timeout=30_000)
