@@ -41,6 +41,12 @@ def clean_caption(text: str) -> str:
     return " ".join(str(text).split())[:MAX_CAPTION]
 
 
+def _short_reason(reason: str, root: str, path: str) -> str:
+    """The reason without the folder's full path, which the File column already implies:
+    "unreadable (Error opening 'kick.wav': …)" reads at a glance, a long absolute path does not."""
+    return reason.replace(os.path.join(root, path), os.path.basename(path)) if root and path else reason
+
+
 class DatasetModel(QAbstractTableModel):
     """Rows: the preview's clips (caption editable), then its skipped files (dimmed, with the reason)."""
 
@@ -66,7 +72,8 @@ class DatasetModel(QAbstractTableModel):
         self.clips = [Clip(str(c["path"]), str(c.get("caption", "")), str(c.get("caption_source", "names")),
                            float(c.get("seconds", 0.0)), int(c.get("sample_rate", 0)), int(c.get("channels", 0)))
                       for c in preview.get("clips", [])]
-        self.skipped = [Skipped(str(s.get("path", "")), str(s.get("reason", ""))) for s in preview.get("skipped", [])]
+        self.skipped = [Skipped(str(s.get("path", "")), _short_reason(str(s.get("reason", "")), self.root, str(s.get("path", ""))))
+                        for s in preview.get("skipped", [])]
         self.total_seconds = float(preview.get("total_seconds", sum(c.seconds for c in self.clips)))
         self.edited = {}
         self.origins = dict(origins or {})
