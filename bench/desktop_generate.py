@@ -57,6 +57,13 @@ def main() -> None:
             self.started_at = time.perf_counter()
             return super()._start(transport, rate)
 
+    # One compute thread in the engine and in this process's bare runs: the same work on each side,
+    # and on a busy machine two thread pools spinning against each other would swamp the difference
+    # being measured.
+    os.environ["OMP_NUM_THREADS"] = "1"
+    import torch
+
+    torch.set_num_threads(1)
     with tempfile.TemporaryDirectory(prefix="soundloom-bench-") as scratch:
         root = Path(scratch)
         os.environ["SOUNDLOOM_DATA_DIR"] = str(root / "app-data")

@@ -81,8 +81,9 @@ class JobsModel(QAbstractListModel):
     # ------------------------------------------------------------------ changes
 
     def add(self, job_id: str, kind: str, title: str, total: int) -> None:
-        self.beginInsertRows(QModelIndex(), 0, 0)  # newest on top
-        self.rows.insert(0, JobRow(job_id, kind, title, total))
+        # In the order they were started, as the engine runs them: a queue reads top to bottom.
+        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows))
+        self.rows.append(JobRow(job_id, kind, title, total))
         self.endInsertRows()
 
     def row_of(self, job_id: str) -> int:

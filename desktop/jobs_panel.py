@@ -112,6 +112,7 @@ class JobsPanel(QWidget):
         layout.addLayout(footer)
         for signal in (model.rowsInserted, model.dataChanged, model.modelReset):
             signal.connect(self._update_summary)
+        model.rowsInserted.connect(lambda _parent, _first, last: self.view.scrollTo(model.index(last)))
         self._update_summary()
 
     def cancel_selected(self) -> None:

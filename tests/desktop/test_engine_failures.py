@@ -25,7 +25,7 @@ def test_an_engine_killed_mid_job_fails_the_job_and_the_link_reconnects_to_its_r
         bar.length.setValue(5.0)
         bar.steps.setValue(1000)
         assert bar.generate()
-        job = window.jobs_model.rows[0]
+        job = window.jobs_model.rows[-1]
         qtbot.waitUntil(lambda: job.step >= 1, timeout=120_000)
         engine.kill()
         qtbot.waitUntil(lambda: job.state == FAILED, timeout=60_000)
@@ -39,7 +39,7 @@ def test_an_engine_killed_mid_job_fails_the_job_and_the_link_reconnects_to_its_r
         bar.length.setValue(0.5)
         bar.steps.setValue(2)
         assert bar.generate()
-        again = window.jobs_model.rows[0]
+        again = window.jobs_model.rows[-1]
         qtbot.waitUntil(lambda: again.state == DONE, timeout=120_000)
         qtbot.waitUntil(lambda: any(r.prompt == "short click" for r in window.results.records), timeout=60_000)
     finally:

@@ -53,8 +53,8 @@ def test_enter_generates_takes_that_play_at_once_and_are_found_by_their_prompt(q
 
     # Double-clicking a finished job shows its takes again.
     view = window.jobs_panel.view
-    newest = window.jobs_model.rows[0]
-    centre = view.visualRect(window.jobs_model.index(0)).center()
+    newest = window.jobs_model.rows[-1]
+    centre = view.visualRect(window.jobs_model.index(len(window.jobs_model.rows) - 1)).center()
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=centre)  # a double click starts with a press
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=centre)
     made = [str(p) for p in window.generation.paths_of[newest.id]]
@@ -83,10 +83,11 @@ def test_a_job_can_be_cancelled_from_the_jobs_panel(qtbot, make_window, link):
     window = make_window(link=link)
     quick(window, "long drone", seconds=5.0, steps=1000)
     assert window.prompt_bar.generate()
-    job = window.jobs_model.rows[0]
+    job = window.jobs_model.rows[-1]
     qtbot.waitUntil(lambda: job.step >= 1, timeout=120_000)
     view = window.jobs_panel.view
-    button = window.jobs_panel.delegate.cancel_rect(view.visualRect(window.jobs_model.index(0)))
+    last = window.jobs_model.index(len(window.jobs_model.rows) - 1)
+    button = window.jobs_panel.delegate.cancel_rect(view.visualRect(last))
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=button.center())
     assert job.cancelling or job.state == CANCELLED
     qtbot.waitUntil(lambda: job.state == CANCELLED, timeout=60_000)
