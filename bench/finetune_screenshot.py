@@ -5,7 +5,7 @@
 
 Writes a small Foley library (synthesised sounds), starts an engine on the model with that library
 among its library roots, opens the main window offscreen with the fine-tuning dock, previews the
-library, edits one caption, trains, and grabs the window once the loss has reached step `--until`
+library, edits one caption, trains, and grabs the fine-tuning view once the loss has reached step `--until`
 and a validation render is listed. Then it cancels the run and stops the engine.
 """
 
@@ -50,6 +50,11 @@ def start_engine(model: Path, root: Path, library_root: Path) -> tuple[subproces
     return process, connection
 
 
+def _size(text: str) -> tuple[int, int]:
+    width, _, height = text.lower().partition("x")
+    return int(width), int(height)
+
+
 def wait_until(app, condition, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -65,7 +70,8 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=REPO / "engine" / "weights" / "starter")
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--until", type=int, default=180, help="grab once the loss has reached this step")
-    parser.add_argument("--size", default="1440x900")
+    parser.add_argument("--size", default="1440x900", help="the main window's size")
+    parser.add_argument("--dock-size", default="980x900", help="the fine-tuning view's size in the picture")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -85,7 +91,7 @@ def main() -> int:
 
 
 def shoot(args, root: Path, foley: Path, connection: Path) -> int:
-    from PyQt6.QtCore import QSettings, Qt
+    from PyQt6.QtCore import QSettings
     from PyQt6.QtWidgets import QApplication
 
     from soundloom.desktop import theme
@@ -101,19 +107,19 @@ def shoot(args, root: Path, foley: Path, connection: Path) -> int:
     link = EngineLink(connection, start_engine=False)
     library = LibraryService(root / "library.sqlite3")
     window = MainWindow(library, open_output(None), settings, scan_on_start=False, link=link)
-    width, _, height = args.size.partition("x")
-    window.resize(int(width), int(height))
+    window.resize(*_size(args.size))
     dock = window.finetune_dock
     window.show()
     link.start()
     window.add_library_folder(str(foley))
     wait_until(app, lambda: link.status.connected and window.last_scan is not None and window.settled(), 300,
                "the engine and the library scan")
-    dock.raise_()  # it shares the right dock area with the other panels, as tabs
-    window.select_first()  # the browser beside it shows a sound, as it would while one works
-    app.processEvents()
-    # The dock is the view being shown: give it most of the window's width.
-    window.resizeDocks([dock], [int(int(width) * 0.55)], Qt.Orientation.Horizontal)
+    # The picture is of the fine-tuning view itself: floated off the window at a size where file
+    # names and captions read in full (docked, it shares the window with the browser).
+    dock.setFloating(True)
+    dock.resize(*_size(args.dock_size))
+    dock.show()
+    dock.raise_()
 
     dock.refresh_sources()
     wait_until(app, lambda: dock.source_box.findText("Folder: Foley") >= 0, 60, "the library folders")
@@ -136,7 +142,7 @@ def shoot(args, root: Path, foley: Path, connection: Path) -> int:
     dock.renders_list.setCurrentRow(dock.renders_list.count() - 1)
     app.processEvents()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    if not window.grab().save(str(args.out), "PNG"):
+    if not dock.grab().save(str(args.out), "PNG"):
         raise SystemExit(f"cannot write {args.out}")
     print(f"{args.out}: step {dock.plot.points[-1][0]} of {args.steps} after {time.monotonic() - started:.0f} s, "
           f"{len(dock.renders)} validation renders")
