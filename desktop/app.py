@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="open FILE in the external sample editor (what a DAW's \"open in external editor\" runs)")
     parser.add_argument("--region", metavar="S:E", help="with --edit --screenshot: the region to regenerate, in seconds")
     parser.add_argument("--prompt", help="with --edit --screenshot: what the region should become")
-    parser.add_argument("--steps", type=int, default=25, help="with --edit --screenshot: denoising steps")
+    parser.add_argument("--steps", type=int, default=0, help="with --edit --screenshot: denoising steps (0: the model's default)")
     return parser
 
 

@@ -36,6 +36,7 @@ from soundloom.desktop.waveform import WaveformView
 
 PREVIEW_SECONDS = 3.0          # a re-imagine preview renders only the start of the sound…
 PREVIEW_STEP_FRACTION = 0.4    # …with fewer steps, so it is back in a few seconds
+PREVIEW_AUTO_STEPS = 10        # what the fraction is taken of when the steps are the model's default
 VARIATION_STRENGTH = 0.3       # "Variations of this": near the source, not a new sound
 PRE_ROLL_SECONDS = 0.5         # a take plays from a little before its region, to hear the join
 AB_KEYS = ("`", "B")           # backtick (under Esc on most keyboards), or B as in "B side"
@@ -84,7 +85,8 @@ class RegenPanel(QWidget):
         self.prompt.setClearButtonEnabled(True)
         self.prompt.returnPressed.connect(self._run_current_tab)
         self.count = _spin(1, 8, 3, "Takes (candidates) per request")
-        self.steps = _spin(1, 200, 25, "Denoising steps: more is slower and cleaner")
+        self.steps = _spin(0, 200, 0, "Denoising steps: more is slower and cleaner; auto uses the model's own default")
+        self.steps.setSpecialValueText("auto")
         self.seed = QLineEdit(placeholderText="random")
         self.seed.setFixedWidth(80)
         self.seed.setToolTip("Seed 0–4294967295; empty for a new one each time. Take k uses seed + k − 1.")
@@ -374,7 +376,9 @@ class RegenPanel(QWidget):
     # ------------------------------------------------------------------ requests
 
     def _common(self) -> dict:
-        params = {"steps": self.steps.value(), "variations": self.count.value()}
+        params = {"variations": self.count.value()}
+        if self.steps.value():  # 0 is "auto": the model's own default
+            params["steps"] = self.steps.value()
         text = self.seed.text().strip()
         if text:
             if not text.isdigit() or int(text) > 2**32 - 1:
@@ -441,7 +445,7 @@ class RegenPanel(QWidget):
             strength = check_strength(self.strength.value() / 100)
             params = self._common()
             params["variations"] = 1
-            params["steps"] = max(2, round(params["steps"] * PREVIEW_STEP_FRACTION))
+            params["steps"] = max(2, round(params.get("steps", PREVIEW_AUTO_STEPS) * PREVIEW_STEP_FRACTION))
             with sf.SoundFile(os.fsencode(path)) as f:
                 excerpt = f.read(int(min(duration, PREVIEW_SECONDS) * f.samplerate), dtype="float32", always_2d=True)
                 rate = f.samplerate
