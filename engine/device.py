@@ -1,8 +1,20 @@
-"""Where models run: the first CUDA GPU when there is one, else the CPU."""
+"""Where models run and in what precision the UNet computes.
+
+Device: the first CUDA GPU when there is one, else the CPU.
+
+Precision (`--dtype`): `float32`, `bfloat16` (the UNet's arithmetic under bfloat16 autocast;
+latents, scheduler and audio stay float32), or `auto`, which picks what measured best
+(bench/bf16.py); see `auto_dtype`.
+"""
 
 from __future__ import annotations
 
 import torch
+
+from soundloom.protocol.errors import ErrorCode, SoundloomError
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+DTYPE_CHOICES = ("auto", *DTYPES)
 
 
 def pick_device(requested: str | None = None) -> torch.device:
@@ -10,3 +22,30 @@ def pick_device(requested: str | None = None) -> torch.device:
     if requested:
         return torch.device(requested)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def cpu_has_native_bf16() -> bool:
+    """True when this CPU multiplies bfloat16 in hardware (AVX-512 BF16 or AMX), as oneDNN sees it."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def pick_dtype(requested: str | None, device: torch.device) -> torch.dtype:
+    """The UNet's compute precision for `requested` ("auto", "float32", "bfloat16"; None = "auto")."""
+    name = requested or "auto"
+    if name not in DTYPE_CHOICES:
+        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"unknown dtype {name!r}; allowed: {', '.join(DTYPE_CHOICES)}", "dtype")
+    if name != "auto":
+        return DTYPES[name]
+    return auto_dtype(device)
+
+
+def auto_dtype(device: torch.device) -> torch.dtype:
+    """float32 everywhere until bfloat16 is measured faster at equal quality on a device.
+
+    bench/bf16.py compares the two (time, and the log-mel distance between them against the
+    spread between seeds); `--dtype bfloat16` opts in where it pays.
+    """
+    return torch.float32

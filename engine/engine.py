@@ -8,7 +8,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from soundloom.engine.device import pick_device
+from soundloom.engine.device import pick_device, pick_dtype
 from soundloom.engine.models.base import AudioModel
 from soundloom.engine.models.loading import load_model
 from soundloom.engine.pipelines import (
@@ -71,8 +71,10 @@ def build_request(operation: str, fields_: dict[str, Any]):
 class Engine:
     """Runs operations on one model at a time, loading it on first use and keeping it warm."""
 
-    def __init__(self, device: str | None = None, max_seconds: float = MAX_SECONDS):
+    def __init__(self, device: str | None = None, max_seconds: float = MAX_SECONDS, dtype: str | None = None):
+        """`dtype`: the UNet's compute precision while sampling, "auto" (None), "float32" or "bfloat16"."""
         self.device = pick_device(device)
+        self.dtype = pick_dtype(dtype, self.device)
         self.max_seconds = max_seconds
         self._model: AudioModel | None = None
         self._adapters: set[str] = set()  # adapters attached to the warm model's UNet
@@ -87,6 +89,7 @@ class Engine:
         if self._model is None or self._model.path != resolved:
             self.unload()
             self._model = load_model(resolved, device=str(self.device))
+            self._model.compute_dtype = self.dtype
         return self._model
 
     def unload(self) -> None:

@@ -185,6 +185,7 @@ class EngineService:
             "engine_version": soundloom.__version__,
             "protocol_version": PROTOCOL_VERSION,
             "device": str(self.engine.device),
+            "dtype": str(self.engine.dtype).removeprefix("torch."),
             "default_model": self.registry.default or "",
             "default_steps": self._default_steps(),
             "models_loaded": [self._name_of(model.path)] if model is not None else [],

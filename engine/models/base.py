@@ -56,6 +56,7 @@ class AudioModel(ABC):
 
     family: str = ""
     default_steps: int = FALLBACK_STEPS  # sampling steps when a request leaves them unset (the folder's soundloom.json)
+    compute_dtype: torch.dtype = torch.float32  # precision of the UNet's arithmetic while sampling (engine.device)
 
     def __init__(self, path: Path, unet: torch.nn.Module, scheduler_config: dict[str, Any]):
         self.path = path

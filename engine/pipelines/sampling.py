@@ -53,10 +53,14 @@ def denoise(
     unet_kwargs = conditioning.unet_kwargs(repeats or [latents.shape[0]])
     step_kwargs = _step_kwargs(scheduler, generators)
     total = len(timesteps)
+    # The UNet may compute in a lower precision (`compute_dtype`, see engine.device); the latents,
+    # the scheduler and the inpainting blend stay float32, so only the network's arithmetic changes.
+    low_precision = model.compute_dtype != latents.dtype
     for i, t in enumerate(timesteps):
         model_input = torch.cat([latents] * 2) if guided else latents
         model_input = scheduler.scale_model_input(model_input, t)
-        noise_pred = model.unet(model_input, t, **unet_kwargs).sample
+        with torch.autocast(latents.device.type, dtype=model.compute_dtype, enabled=low_precision):
+            noise_pred = model.unet(model_input, t, **unet_kwargs).sample.to(latents.dtype)
         if guided:
             uncond, cond = noise_pred.chunk(2)
             noise_pred = uncond + guidance * (cond - uncond)
