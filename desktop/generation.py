@@ -94,12 +94,14 @@ class Generation(QObject):
         self.requests.pop(job_id, None)
         self.paths_of[job_id] = list(paths)
         request.paths.extend(paths)
-        if paths and not request.played:
+        first = bool(paths) and not request.played
+        if first:
             request.played = True
             if self.window.play(str(paths[0])):
                 self.first_played.emit(str(paths[0]))
         self.window.jobs_model.set_outcome(job_id, f"{len(paths)} take{'s' if len(paths) != 1 else ''} saved")
-        self.window.add_generated(paths)
+        # Only a request's first takes are selected: later ones must not cut off what is playing.
+        self.window.add_generated(paths, select=first)
         self.saved.emit(paths)
 
     def _save_failed(self, job_id: str, error: str) -> None:

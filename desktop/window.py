@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         self.forgotten = Forgotten(Path(library.db_path).expanduser().parent if library.db_path else _data_dir())
         self._now_playing: str | None = None
         self._generated_shown_for_takes = False  # Generated was opened by new takes, not by the user
+        self._keep_pending: str | None = None  # the sound the search under way is to select
         self.settings = settings
         self.scanner = Scanner(library)
         self.workers = TaskRunner(2, "analysis")
@@ -366,7 +367,9 @@ class MainWindow(QMainWindow):
         """Run the current query on the library thread; the newest answer wins."""
         self._search_token += 1
         token, query = self._search_token, self.query
-        keep = keep or (self.detail.record.path if self.detail.record is not None else None)
+        # A sound asked to be selected by a search still under way (new takes) outranks the one shown.
+        keep = keep or self._keep_pending or (self.detail.record.path if self.detail.record is not None else None)
+        self._keep_pending = keep
         self.searching = True
         self.library.call(lambda index: query.run(index), lambda records: self._results_ready(token, records, keep),
                           self._search_failed)
@@ -382,6 +385,7 @@ class MainWindow(QMainWindow):
         if token != self._search_token:
             return
         self.searching = False
+        self._keep_pending = None
         notice = getattr(records, "notice", None)
         records = self.forgotten.filter(records)
         if self._showing_generated() and not self.query.text:
@@ -722,9 +726,11 @@ class MainWindow(QMainWindow):
         self._generated_shown_for_takes = True
         self.run_search(keep=keep)
 
-    def add_generated(self, paths: list, group_with: Path | None = None) -> None:
+    def add_generated(self, paths: list, group_with: Path | None = None, *, select: bool = True) -> None:
         """Index new files (in Generated or a library folder) and show them: the Generated list,
-        newest first, or with `group_with`, as a group beside that source sound."""
+        newest first, or with `group_with`, as a group beside that source sound. With `select`
+        False (more takes of a request already being listened to) the list is only refreshed when
+        it is showing, and the sound being heard stays selected."""
         paths = [os.fspath(p) for p in paths]
         if not paths:
             return
@@ -733,8 +739,12 @@ class MainWindow(QMainWindow):
             self.refresh_sources()
             if group_with is not None:
                 self._show_group(os.fspath(group_with), [r for r in records if r is not None])
-            else:
+            elif select:
                 self.show_generated(keep=paths[0])
+            elif self._showing_generated() and not self.query.text:
+                self.run_search()
+            else:
+                self.show_message(f"{len(paths)} more take{'s' if len(paths) != 1 else ''} in Generated")
 
         self.library.call(lambda index: index_files(index, paths), done, self.show_error)
 

@@ -37,8 +37,10 @@ def test_enter_generates_takes_that_play_at_once_and_are_found_by_their_prompt(q
     records = generated_records(window, "glass bottle clink")
     assert {r.seed for r in records} == {int(window.prompt_bar.seed.text()), int(window.prompt_bar.seed.text()) + 1}
     assert all(row.state == DONE for row in window.jobs_model.rows)
-    # The first take started playing as soon as it was saved.
-    assert fake_output.starts >= 1 and window._now_playing is not None
+    # The first take started playing as soon as it was saved, and the second did not cut it off.
+    qtbot.waitUntil(lambda: not window.searching and window.current_record() is not None, timeout=30_000)
+    assert fake_output.starts == 1 and window.audition.playing
+    assert window.current_record().path == window._now_playing
     assert os.path.dirname(window._now_playing) == str(window.generated_folder())
     first = records[0].path
     assert sf.info(first).duration == 1.0
