@@ -179,11 +179,13 @@ class RegenPanel(QWidget):
         self.ab_action.setShortcuts([QKeySequence(k) for k in AB_KEYS])
         self.ab_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.ab_action.triggered.connect(self.toggle_ab)
-        self.addAction(self.ab_action)
         self.regen_action = QAction("Regenerate Selection", self, shortcut=QKeySequence("Ctrl+Shift+R"))
         self.regen_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.regen_action.triggered.connect(self.regenerate)
-        self.addAction(self.regen_action)
+        # On the host window, so the keys work while the panel sits behind another dock's tab.
+        shortcut_owner = self.host if isinstance(self.host, QWidget) else self
+        shortcut_owner.addAction(self.ab_action)
+        shortcut_owner.addAction(self.regen_action)
         ab_hint = _dim("` toggles while playing")
         self.keep_button = QPushButton("Keep")
         self.keep_button.setToolTip("Add the selected take to the library as a new sound; the original stays as it is")

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QApplication
 
 from regen_helpers import clip_24bit_stereo, native, regenerate, sha, split_by_region
 
@@ -114,6 +115,13 @@ def test_ab_switches_what_plays_at_the_same_position(qtbot, hosted, fake_output)
     assert panel.ab.side == "A"
     played = fake_output.advance(0.1)
     assert np.array_equal(played, original[: int(0.1 * RATE)])
+    # The key itself, typed with focus in the results table: window-wide, even with the dock behind a tab.
+    window.activateWindow()
+    window.table.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.table)
+    qtbot.keyClick(window.table, "`")
+    assert panel.ab.side == "B"
+    assert np.array_equal(fake_output.advance(0.1), regenerated[int(0.1 * RATE): int(0.2 * RATE)])
 
 
 def test_bad_requests_say_what_to_change_and_send_nothing(qtbot, hosted):
