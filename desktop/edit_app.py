@@ -32,7 +32,7 @@ def run_editor(args) -> int:
     else:
         device = args.device or QSettings(ORGANISATION, APPLICATION).value("output/device") or None
         output = open_output(int(device) if isinstance(device, str) and device.isdigit() else device)
-    link = EngineLink()
+    link = EngineLink(args.engine_file)  # None: the user's engine, started when none runs
     try:
         window = EditorWindow(path, output, link)
     except (EditError, OSError) as exc:
