@@ -17,13 +17,13 @@ class ModelPicker(QWidget):
 
     def __init__(self, link=None, parent=None):
         super().__init__(parent)
-        self.combo = QComboBox(minimumContentsLength=16)
+        self.combo = QComboBox(minimumContentsLength=9)
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.combo.setToolTip("The model that makes the sound; fine-tuned variants are listed under their base")
         self.items = QStandardItemModel(self)
         self.combo.setModel(self.items)
         self.scale = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=2 * SCALE_STEPS, value=SCALE_STEPS)
-        self.scale.setFixedWidth(80)
+        self.scale.setFixedWidth(64)
         self.scale.setToolTip("Adapter strength of a fine-tuned variant: 0 = the base model, 1 = as trained, 2 = exaggerated")
         self.scale_label = QLabel("×1.00")
         self.scale_label.setObjectName("dim")
