@@ -140,6 +140,8 @@ def shoot(args, root: Path, foley: Path, connection: Path) -> int:
     if not dock.running:
         raise SystemExit(f"training ended early: {dock.state_label.text()}")
     dock.renders_list.setCurrentRow(dock.renders_list.count() - 1)
+    dock.table.clearSelection()  # the picture shows the table, not where the keyboard happens to be
+    dock.table.setCurrentIndex(dock.dataset.index(-1, -1))
     app.processEvents()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if not dock.grab().save(str(args.out), "PNG"):
