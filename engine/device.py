@@ -43,9 +43,13 @@ def pick_dtype(requested: str | None, device: torch.device) -> torch.dtype:
 
 
 def auto_dtype(device: torch.device) -> torch.dtype:
-    """float32 everywhere until bfloat16 is measured faster at equal quality on a device.
+    """bfloat16 on a CPU that multiplies it in hardware, float32 elsewhere.
 
-    bench/bf16.py compares the two (time, and the log-mel distance between them against the
-    spread between seeds); `--dtype bfloat16` opts in where it pays.
+    Measured with bench/bf16.py on such a CPU (AMD EPYC, AVX-512 BF16, 2 threads): a 5 s starter
+    clip at 15 steps took 0.39× the float32 time, and the log-mel distance between the two results
+    of one seed was 0.05× the distance between neighbouring seeds, so the sound is the same.
+    Without hardware support bfloat16 is emulated and slower; on GPUs it is not measured yet.
     """
+    if device.type == "cpu" and cpu_has_native_bf16():
+        return torch.bfloat16
     return torch.float32
