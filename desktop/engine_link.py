@@ -481,7 +481,10 @@ def model_entries(models: list[dict], adapters: list[dict]) -> list[dict]:
 
 
 def _total_steps(kind: str, params: dict) -> int:
-    steps = int(params.get("steps") or 25)
+    """The steps a job will run, 0 while unknown (the model's own default: its progress tells)."""
+    if not params.get("steps"):
+        return 0
+    steps = int(params["steps"])
     if kind == "transfer":
         return max(1, round(float(params.get("strength", 0.5)) * steps))
     return steps

@@ -70,8 +70,9 @@ class PromptBar(QWidget):
         self.models = ModelPicker(link)
         self.advanced_button = QToolButton(text="Advanced ▸", checkable=True)
 
-        self.steps = QSpinBox(minimum=1, maximum=1000, value=25)
-        self.steps.setToolTip("Denoising steps (1–1000): fewer is faster, more is finer")
+        self.steps = QSpinBox(minimum=0, maximum=1000, value=0)
+        self.steps.setSpecialValueText("auto")  # 0: the model's own default (the starter's is 10)
+        self.steps.setToolTip("Denoising steps (1–1000): fewer is faster, more is finer; auto uses the model's own default")
         self.guidance = QDoubleSpinBox(decimals=1, minimum=0.0, maximum=30.0, value=3.0, singleStep=0.5)
         self.guidance.setToolTip("How closely to follow the prompt (0–30; 1 or less turns guidance off)")
         self.scheduler = QComboBox()
@@ -177,7 +178,7 @@ class PromptBar(QWidget):
         else:
             seed = self.new_seed()
         params = dict(prompt=prompt, negative_prompt=" ".join(self.negative.text().split()), seconds=seconds,
-                      variations=self.variations.value(), seed=seed, steps=self.steps.value(),
+                      variations=self.variations.value(), seed=seed, steps=self.steps.value() or None,
                       guidance=self.guidance.value(), scheduler=self.scheduler.currentText(),
                       model=self.models.model())
         scale = self.models.adapter_scale()

@@ -25,6 +25,7 @@ def test_the_prompt_bar_builds_the_request_and_a_new_seed_each_time_unless_locke
     bar.length.setValue(2)
     bar.bpm.setValue(120)
     bar.variations.setValue(4)
+    assert bar.request()["steps"] is None  # auto: the model's own default
     bar.advanced_button.setChecked(True)
     bar.steps.setValue(12)
     bar.scheduler.setCurrentText("euler")
