@@ -164,6 +164,17 @@ def test_no_engine_is_explained_by_the_link_status(qtbot, make_window, tmp_path)
         nowhere.stop()
 
 
+def wait_for_takes(qtbot, panel, count, timeout=120_000):
+    """Wait until the sound shown lists `count` takes (or an error); on timeout, say what there was."""
+    try:
+        qtbot.waitUntil(lambda: len(panel.takes.takes) == count or bool(panel.last_error), timeout=timeout)
+    except Exception as exc:
+        raise AssertionError(f"{len(panel.takes.takes)} takes of {panel.takes.source}, all: "
+                             f"{[(t.source.name, t.kind) for t in panel.takes._takes]}, jobs {panel.jobs}, "
+                             f"progress {panel.progress_label.text()!r}, engine {panel.engine_label.text()!r}") from exc
+    assert not panel.last_error, panel.last_error
+
+
 def test_reimagine_preview_variations_and_extend(qtbot, hosted, fake_output, tmp_path):
     window, panel, clip = hosted
     panel.prompt.setText("metal door slam")
@@ -180,7 +191,7 @@ def test_reimagine_preview_variations_and_extend(qtbot, hosted, fake_output, tmp
     assert fake_output.running and sf.info(previews[0]).frames == RATE  # the 1 s clip is shorter than the preview span
 
     assert panel.transfer() is not None
-    qtbot.waitUntil(lambda: len(panel.takes.takes) == 2 or bool(panel.last_error), timeout=120_000)
+    wait_for_takes(qtbot, panel, 2)
     reimagined = panel.takes.takes[0]
     fmt = sf.info(str(reimagined.path))
     assert reimagined.kind == "transfer" and reimagined.strength == pytest.approx(0.6)
@@ -188,7 +199,7 @@ def test_reimagine_preview_variations_and_extend(qtbot, hosted, fake_output, tmp
 
     panel.extend_seconds.setValue(0.5)
     assert panel.extend() is not None
-    qtbot.waitUntil(lambda: len(panel.takes.takes) == 3 or bool(panel.last_error), timeout=120_000)
+    wait_for_takes(qtbot, panel, 4)  # two more: the take count is still 2
     extended = panel.takes.takes[-1]
     assert extended.kind == "extend" and sf.info(str(extended.path)).frames == int(1.5 * RATE)
     assert sf.read(str(extended.path), dtype="float32")[0][: RATE - 1] == pytest.approx(
