@@ -58,7 +58,8 @@ def _sampling_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-o", "--output", required=True, type=Path, help="output .wav or .flac")
     common.add_argument("--model", help="model folder (diffusers format); default: the installed default model")
-    common.add_argument("--steps", type=int, default=25, help="sampling steps, 1–1000 (default 25)")
+    common.add_argument("--steps", type=int, default=None,
+                        help="sampling steps, 1–1000 (default: the model's own, e.g. 10 for the starter)")
     common.add_argument("--guidance", type=float, default=3.0, help="classifier-free guidance, 0–30; ≤1 turns it off")
     common.add_argument("--seed", type=int, help="0–4294967295; the same seed gives the same file (default: random)")
     common.add_argument("--negative", default="", help="what the sound should not be")
