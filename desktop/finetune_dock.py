@@ -168,7 +168,7 @@ class FinetuneDock(QDockWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for box in (self.steps_box, self.validate_box):  # numbers read best in compact fields
-            box.setMinimumWidth(90)
+            box.setMinimumWidth(80)
             box.setMaximumWidth(130)
         steps_row = QHBoxLayout()
         steps_row.addWidget(self.steps_box)

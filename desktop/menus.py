@@ -70,6 +70,9 @@ def build_menus(window) -> None:
     _action(window, generate, "Cancel Selected Job", window.jobs_panel.cancel_selected)
     _action(window, generate, "Refresh Models", window.link.refresh_models,
             tip="Ask the engine for its models and fine-tuned variants again")
+    # The Regenerate dock's window-wide keys, listed here so they can be found.
+    generate.addAction(window.regen_dock.panel.regen_action)
+    generate.addAction(window.regen_dock.panel.ab_action)
     generate.addSeparator()
     for dock in (window.jobs_dock, window.regen_dock, window.finetune_dock):
         generate.addAction(dock.toggleViewAction())

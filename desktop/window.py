@@ -314,6 +314,7 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.generation.close()
         self.regen_dock.shutdown()
+        self.finetune_dock.shutdown()
         if self._owns_link:
             self.link.stop()
         self.audition.stop()
