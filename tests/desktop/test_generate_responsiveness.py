@@ -15,8 +15,8 @@ def test_the_ui_thread_is_never_busy_for_50ms_while_a_job_streams_progress(qtbot
     bar.length.setValue(1.0)
     bar.steps.setValue(15)
     bar.variations.setValue(2)
-    steps_seen = []
-    link.job_progress.connect(lambda job_id, step, total, eta: steps_seen.append(step))
+    progress = []
+    link.job_progress.connect(lambda job_id, step, total, eta: progress.append((job_id, step, total)))
     probe = StallProbe()
     probe.start()
     qapp.start_timing()
@@ -28,8 +28,12 @@ def test_the_ui_thread_is_never_busy_for_50ms_while_a_job_streams_progress(qtbot
     probe.stop()
     qapp.stop_timing()
     print(f"UI thread: longest event {qapp.longest * 1000:.1f} ms CPU ({qapp.longest_event}) of {qapp.events}; "
-          f"longest gap between 10 ms ticks {probe.max_gap * 1000:.0f} ms; {len(steps_seen)} progress events")
-    assert len(steps_seen) > 20
+          f"longest gap between 10 ms ticks {probe.max_gap * 1000:.0f} ms; {len(progress)} progress events")
+    # The engine sends at most ~20 progress events a second, so how many arrive depends on the
+    # machine's speed; what holds everywhere is that each job streamed progress up to its last step.
+    final = {job_id: (step, total) for job_id, step, total in progress}
+    assert len(final) == 2, progress
+    assert all(step == total == 15 for step, total in final.values()), final
     assert qapp.longest < 0.050, f"the UI thread spent {qapp.longest * 1000:.0f} ms on {qapp.longest_event}"
     # The wall clock also counts waiting for a core on a shared machine: only a loose bound here.
     assert probe.max_gap < 1.0, f"the event loop stalled {probe.max_gap * 1000:.0f} ms"
