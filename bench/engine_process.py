@@ -12,7 +12,7 @@ def start_engine(model: Path, root: Path) -> tuple[subprocess.Popen, Path]:
     """`soundloom serve` on `model` with data under `root`; returns the process and its connection file."""
     connection = root / "engine.json"
     process = subprocess.Popen(
-        [sys.executable, "-m", "soundloom.engine", "serve", "--model", str(model), "--data-dir", str(root / "data"),
+        [sys.executable, "-m", "soundloom.daemon", "serve", "--model", str(model), "--data-dir", str(root / "data"),
          "--connection-file", str(connection), "--log-level", "WARNING"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

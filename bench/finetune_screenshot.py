@@ -39,7 +39,7 @@ def write_foley(folder: Path) -> None:
 def start_engine(model: Path, root: Path, library_root: Path) -> tuple[subprocess.Popen, Path]:
     connection = root / "engine.json"
     process = subprocess.Popen(
-        [sys.executable, "-m", "soundloom.engine", "serve", "--model", str(model), "--data-dir", str(root / "engine-data"),
+        [sys.executable, "-m", "soundloom.daemon", "serve", "--model", str(model), "--data-dir", str(root / "engine-data"),
          "--connection-file", str(connection), "--library-root", str(library_root), "--log-level", "WARNING"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, SOUNDLOOM_RUNTIME_DIR=str(root)),
     )

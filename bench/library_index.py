@@ -69,7 +69,7 @@ def start_engine(folder: Path) -> tuple[subprocess.Popen, Path] | None:
     connection.unlink(missing_ok=True)  # left by an earlier run with --keep
     env = dict(os.environ, SOUNDLOOM_RUNTIME_DIR=str(connection.parent))
     log = open(folder / "engine.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "soundloom.engine", "serve", "--connection-file", str(connection),
+    process = subprocess.Popen([sys.executable, "-m", "soundloom.daemon", "serve", "--connection-file", str(connection),
                                 "--data-dir", str(folder / "engine-data")], env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + 180
     while not connection.exists():

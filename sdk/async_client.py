@@ -104,7 +104,7 @@ class AsyncClient:
         """Connect to the engine of `connection_file` (default: the user's default engine), starting one if needed.
 
         With `start`, a missing or stale connection file launches
-        `python -m soundloom.engine serve --connection-file PATH *engine_args`, which `close()`
+        `python -m soundloom.daemon serve --connection-file PATH *engine_args`, which `close()`
         shuts down again. `timeout` (seconds) bounds launching and the first answered ping.
         Raises EngineNotFoundError (no engine and `start=False`), EngineStartError, EngineDiedError.
         Await the result (`client = await AsyncClient.connect()`) or enter it
@@ -998,6 +998,6 @@ def _no_engine_message(path: Path, engine_file: EngineFile | None) -> str:
     else:
         state = f"{path} names pid {engine_file.info.pid}, which has exited (a stale file)"
     return (
-        f"no engine is running: {state}; start one with `python -m soundloom.engine serve` "
+        f"no engine is running: {state}; start one with `python -m soundloom.daemon serve` "
         "or connect with start=True"
     )

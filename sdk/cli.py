@@ -627,7 +627,7 @@ def _exec_engine(module: str, argv: list[str]) -> int:
 
 
 def _serve(engine_args: list[str]) -> int:
-    return _exec_engine("soundloom.engine", ["serve", *engine_args])
+    return _exec_engine("soundloom.daemon", ["serve", *engine_args])
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:

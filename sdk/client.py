@@ -142,7 +142,7 @@ class Client:
         """Connect to the engine of `connection_file` (default: the user's default engine), starting one if needed.
 
         With `start`, a missing or stale connection file launches
-        `python -m soundloom.engine serve --connection-file PATH *engine_args`, which `close()`
+        `python -m soundloom.daemon serve --connection-file PATH *engine_args`, which `close()`
         shuts down again. `timeout` (seconds) bounds launching and the first answered ping.
         Raises EngineNotFoundError (no engine and `start=False`), EngineStartError, EngineDiedError.
         """

@@ -70,7 +70,7 @@ def read_engine_file(path: str | os.PathLike[str]) -> EngineFile | None:
 
 def engine_command(connection_file: str | os.PathLike[str], engine_args: Sequence[str] = ()) -> list[str]:
     """The command line that starts an engine writing its connection file to `connection_file`."""
-    return [sys.executable, "-m", "soundloom.engine", "serve", "--connection-file", str(connection_file), *engine_args]
+    return [sys.executable, "-m", "soundloom.daemon", "serve", "--connection-file", str(connection_file), *engine_args]
 
 
 class EngineProcess:

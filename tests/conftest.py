@@ -45,7 +45,7 @@ def tiny_model(tiny_model_path):
 
 
 class Daemon:
-    """`python -m soundloom.engine serve` with its own runtime and data folders."""
+    """`python -m soundloom.daemon serve` with its own runtime and data folders."""
 
     def __init__(self, root: Path, model: Path, *extra: str):
         self.root, self.model, self.extra = root, model, extra
@@ -59,7 +59,7 @@ class Daemon:
         self.connection_file.unlink(missing_ok=True)
         env = dict(os.environ, SOUNDLOOM_RUNTIME_DIR=str(self.runtime))
         command = [
-            sys.executable, "-m", "soundloom.engine", "serve", "--model", str(self.model),
+            sys.executable, "-m", "soundloom.daemon", "serve", "--model", str(self.model),
             "--data-dir", str(self.data), "--connection-file", str(self.connection_file), *self.extra,
         ]
         self.log = open(self.root / "daemon-stderr.log", "ab")

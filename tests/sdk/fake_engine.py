@@ -343,7 +343,7 @@ def _validate(msg: dict) -> dict:
     """Check an operation request as the engine does, with the engine's code; returns its content."""
     # Imported here: the engine pulls in torch, which only tests that submit operations need.
     from soundloom.engine.engine import build_request
-    from soundloom.engine.jobs import PRIORITY_RANK
+    from soundloom.daemon.jobs import PRIORITY_RANK
 
     content = msg["content"]
     fields = {name: value for name, value in content.items() if name not in ("model", "priority")}

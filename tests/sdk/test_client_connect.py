@@ -60,7 +60,7 @@ def test_the_default_connection_file_is_in_the_runtime_dir(tmp_path, monkeypatch
 
 def test_the_engine_command_runs_the_engine_module():
     assert engine_command("/run/x.json", ["--device", "cpu"])[1:] == [
-        "-m", "soundloom.engine", "serve", "--connection-file", "/run/x.json", "--device", "cpu"]
+        "-m", "soundloom.daemon", "serve", "--connection-file", "/run/x.json", "--device", "cpu"]
 
 
 def test_connect_starts_an_engine_and_close_shuts_it_down(tmp_path, fake_command):

@@ -1,4 +1,4 @@
-"""The SDK against the real daemon (`python -m soundloom.engine serve`) on a tiny random-weight model."""
+"""The SDK against the real daemon (`python -m soundloom.daemon serve`) on a tiny random-weight model."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`soundloom serve`: run the engine as a local service (`python -m soundloom.engine serve`)."""
+"""`soundloom serve`: run the engine as a local service (`python -m soundloom.daemon serve`)."""
 
 from __future__ import annotations
 
@@ -63,8 +63,8 @@ def serve(argv: list[str] | None = None) -> int:
     _setup_logging(folder, args.log_level)
 
     from soundloom.engine.engine import Engine, default_model_path
-    from soundloom.engine.instance_lock import ENGINE_RUNNING_EXIT, EngineLock
-    from soundloom.engine.server import DEFAULT_TRANSPORT, EngineServer, ServerConfig
+    from soundloom.daemon.instance_lock import ENGINE_RUNNING_EXIT, EngineLock
+    from soundloom.daemon.server import DEFAULT_TRANSPORT, EngineServer, ServerConfig
     from soundloom.protocol.connection import connection_path
     from soundloom.protocol.errors import ErrorCode, SoundloomError
 

@@ -7,11 +7,11 @@ import subprocess
 
 import pytest
 
-from soundloom.engine.jobs import Job, JobBoard
-from soundloom.engine.outbox import Outbox
-from soundloom.engine.results import ResultStore
-from soundloom.engine.supervisor import MAX_RESTARTS, WorkerSupervisor
-from soundloom.engine.worker import Worker
+from soundloom.daemon.jobs import Job, JobBoard
+from soundloom.daemon.outbox import Outbox
+from soundloom.daemon.results import ResultStore
+from soundloom.daemon.supervisor import MAX_RESTARTS, WorkerSupervisor
+from soundloom.daemon.worker import Worker
 from soundloom.protocol.errors import SoundloomError
 
 TWO_SECONDS = {"seconds": 2.0, "steps": 2, "guidance": 1.0}  # 128 kB of float32: over the limits below

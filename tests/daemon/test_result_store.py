@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 
-from soundloom.engine.results import ResultStore
+from soundloom.daemon.results import ResultStore
 
 
 def test_a_result_round_trips_and_equal_results_share_one_file(tmp_path):

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from soundloom.engine.adapters import variant_name
+from soundloom.daemon.adapters import variant_name
 from soundloom.engine.files import is_within
 from soundloom.engine.models.settings import FALLBACK_STEPS, read_settings
 from soundloom.protocol.errors import ErrorCode, SoundloomError

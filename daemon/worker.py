@@ -8,16 +8,16 @@ import threading
 import time
 
 from soundloom.engine.engine import Engine
-from soundloom.engine.jobs import CANCELLED, Job, JobBoard, complete
-from soundloom.engine.outbox import Outbox, Outgoing
+from soundloom.daemon.jobs import CANCELLED, Job, JobBoard, complete
+from soundloom.daemon.outbox import Outbox, Outgoing
 from soundloom.engine.pipelines.generate import batch_key, generate_batch
 from soundloom.engine.pipelines.result import Result
-from soundloom.engine.results import ResultStore
+from soundloom.daemon.results import ResultStore
 from soundloom.protocol.codec import Digested, attach_audio
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.protocol.messages import error_content
 
-log = logging.getLogger("soundloom.engine")
+log = logging.getLogger("soundloom.daemon")
 PROGRESS_INTERVAL_S = 0.05  # at most about 20 progress events per second per job
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from soundloom.engine.adapters import AdapterStore, check_name
+from soundloom.daemon.adapters import AdapterStore, check_name
 from soundloom.engine.files import is_within
 from soundloom.engine.pipelines.requests import check_number
-from soundloom.engine.registry import ModelRegistry
+from soundloom.daemon.registry import ModelRegistry
 from soundloom.engine.training.finetune import FinetuneSpec
 from soundloom.protocol.errors import ErrorCode, SoundloomError, out_of_range
 from soundloom.protocol.messages import FINETUNE_DEFAULTS, FINETUNE_RANGES, MAX_VALIDATION_PROMPTS

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from soundloom.engine.outbox import Outbox, Outgoing
+from soundloom.daemon.outbox import Outbox, Outgoing
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
 CANCELLED = SoundloomError(ErrorCode.CANCELLED, "the job was cancelled")

@@ -12,13 +12,13 @@ import logging
 import time
 from typing import Callable
 
-from soundloom.engine.jobs import JobBoard, complete
-from soundloom.engine.outbox import Outbox
-from soundloom.engine.worker import Worker
+from soundloom.daemon.jobs import JobBoard, complete
+from soundloom.daemon.outbox import Outbox
+from soundloom.daemon.worker import Worker
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.protocol.messages import error_content
 
-log = logging.getLogger("soundloom.engine")
+log = logging.getLogger("soundloom.daemon")
 MAX_RESTARTS = 3  # past this the failure is taken to be permanent: jobs are refused instead of lost
 
 

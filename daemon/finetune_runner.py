@@ -21,16 +21,16 @@ from typing import Callable
 
 import soundfile as sf
 
-from soundloom.engine.adapters import holds_training, variant_name
-from soundloom.engine.jobs import CANCELLED, Job, JobBoard, complete
-from soundloom.engine.outbox import Outbox, Outgoing
+from soundloom.daemon.adapters import holds_training, variant_name
+from soundloom.daemon.jobs import CANCELLED, Job, JobBoard, complete
+from soundloom.daemon.outbox import Outbox, Outgoing
 from soundloom.engine.training.finetune import FinetuneSpec
-from soundloom.engine.worker import PROGRESS_INTERVAL_S
+from soundloom.daemon.worker import PROGRESS_INTERVAL_S
 from soundloom.protocol.codec import attach_audio
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.protocol.messages import error_content
 
-log = logging.getLogger("soundloom.engine")
+log = logging.getLogger("soundloom.daemon")
 
 
 class FinetuneRunner(threading.Thread):

@@ -16,13 +16,13 @@ import time
 
 import numpy as np
 
-from soundloom.engine.jobs import Job, JobBoard, complete
-from soundloom.engine.outbox import Outbox
+from soundloom.daemon.jobs import Job, JobBoard, complete
+from soundloom.daemon.outbox import Outbox
 from soundloom.protocol.codec import Digested
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.protocol.messages import EMBED_DIM, EMBED_MODEL, VECTOR_DTYPE, error_content
 
-log = logging.getLogger("soundloom.engine")
+log = logging.getLogger("soundloom.daemon")
 MAX_TOKENS = 256  # what the sentence encoder was trained on
 BATCH = 64  # texts per forward pass, to bound memory
 

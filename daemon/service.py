@@ -14,21 +14,21 @@ from pathlib import Path
 from typing import Any
 
 import soundloom
-from soundloom.engine.adapters import AdapterStore
+from soundloom.daemon.adapters import AdapterStore
 from soundloom.engine.engine import OPERATIONS, Engine, build_request
-from soundloom.engine.finetune_request import library_folder, parse_finetune
-from soundloom.engine.finetune_runner import FinetuneRunner
-from soundloom.engine.jobs import CANCELLED, PRIORITY_RANK, Job, JobBoard, complete
-from soundloom.engine.outbox import Outbox
-from soundloom.engine.registry import ModelRegistry
-from soundloom.engine.request_limits import check_limits
-from soundloom.engine.results import ResultStore
-from soundloom.engine.supervisor import WorkerSupervisor
+from soundloom.daemon.finetune_request import library_folder, parse_finetune
+from soundloom.daemon.finetune_runner import FinetuneRunner
+from soundloom.daemon.jobs import CANCELLED, PRIORITY_RANK, Job, JobBoard, complete
+from soundloom.daemon.outbox import Outbox
+from soundloom.daemon.registry import ModelRegistry
+from soundloom.daemon.request_limits import check_limits
+from soundloom.daemon.results import ResultStore
+from soundloom.daemon.supervisor import WorkerSupervisor
 from soundloom.protocol.codec import PROTOCOL_VERSION, extract_audio
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.protocol.messages import CONTROL_ACTIONS, MAX_EMBED_TEXTS, MAX_PROMPT_CHARS, Action, error_content
 
-log = logging.getLogger("soundloom.engine")
+log = logging.getLogger("soundloom.daemon")
 Reply = tuple[dict, list]
 
 
@@ -279,7 +279,7 @@ class EngineService:
         return None
 
     def _embedder(self):
-        from soundloom.engine.text_embedder import EmbedRunner
+        from soundloom.daemon.text_embedder import EmbedRunner
 
         with self._embed_lock:
             if self._embed_runner is None or not self._embed_runner.is_alive():

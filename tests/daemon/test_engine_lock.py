@@ -4,14 +4,14 @@ import os
 import subprocess
 import sys
 
-from soundloom.engine.instance_lock import ENGINE_RUNNING_EXIT
+from soundloom.daemon.instance_lock import ENGINE_RUNNING_EXIT
 from soundloom.protocol.connection import read_connection_file
 
 
 def _serve(daemon, *extra) -> subprocess.CompletedProcess:
     env = dict(os.environ, SOUNDLOOM_RUNTIME_DIR=str(daemon.runtime))
     return subprocess.run(
-        [sys.executable, "-m", "soundloom.engine", "serve", "--model", str(daemon.model), "--data-dir",
+        [sys.executable, "-m", "soundloom.daemon", "serve", "--model", str(daemon.model), "--data-dir",
          str(daemon.data), "--connection-file", str(daemon.connection_file), *extra],
         env=env, capture_output=True, text=True, timeout=120,
     )

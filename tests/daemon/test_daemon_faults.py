@@ -227,7 +227,7 @@ def test_a_client_over_its_queue_limit_gets_queue_full(make_daemon, connect):
 
 def test_binding_a_public_address_needs_allow_remote(tiny_model_path, tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "soundloom.engine", "serve", "--transport", "tcp", "--ip", "0.0.0.0", "--model", str(tiny_model_path),
+        [sys.executable, "-m", "soundloom.daemon", "serve", "--transport", "tcp", "--ip", "0.0.0.0", "--model", str(tiny_model_path),
          "--data-dir", str(tmp_path), "--connection-file", str(tmp_path / "c.json")],
         capture_output=True, text=True, timeout=120,
     )

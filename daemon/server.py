@@ -19,16 +19,16 @@ from pathlib import Path
 import zmq
 
 from soundloom.engine.engine import Engine
-from soundloom.engine.ipc_folder import make_ipc_prefix, remove_ipc_prefix
-from soundloom.engine.jobs import CANCELLED, JobBoard, complete
-from soundloom.engine.outbox import Outbox, Outgoing
-from soundloom.engine.adapters import AdapterStore
-from soundloom.engine.finetune_runner import FinetuneRunner
-from soundloom.engine.registry import ModelRegistry
-from soundloom.engine.results import ResultStore
-from soundloom.engine.service import EngineService
-from soundloom.engine.supervisor import WorkerSupervisor
-from soundloom.engine.worker import Worker
+from soundloom.daemon.ipc_folder import make_ipc_prefix, remove_ipc_prefix
+from soundloom.daemon.jobs import CANCELLED, JobBoard, complete
+from soundloom.daemon.outbox import Outbox, Outgoing
+from soundloom.daemon.adapters import AdapterStore
+from soundloom.daemon.finetune_runner import FinetuneRunner
+from soundloom.daemon.registry import ModelRegistry
+from soundloom.daemon.results import ResultStore
+from soundloom.daemon.service import EngineService
+from soundloom.daemon.supervisor import WorkerSupervisor
+from soundloom.daemon.worker import Worker
 from soundloom.protocol.codec import Session
 from soundloom.protocol.connection import (
     ConnectionInfo, connection_path, new_key, read_connection_file, remove_connection_file, write_connection_file,
@@ -36,7 +36,7 @@ from soundloom.protocol.connection import (
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.protocol.messages import error_content
 
-log = logging.getLogger("soundloom.engine")
+log = logging.getLogger("soundloom.daemon")
 PRUNE_INTERVAL_S = 3600.0
 # ipc sockets in a private folder keep other local users out without encryption; tcp (the only
 # choice where the platform has no ipc) is always encrypted with CURVE.

@@ -9,7 +9,7 @@ from soundloom.engine.engine import STARTER_PATH
 from soundloom.engine.models.loading import load_model
 from soundloom.engine.models.settings import FALLBACK_STEPS, SETTINGS_FILE, read_settings
 from soundloom.engine.pipelines import GenerateRequest, InpaintRequest, generate, inpaint
-from soundloom.engine.registry import ModelRegistry
+from soundloom.daemon.registry import ModelRegistry
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
 
