@@ -12,15 +12,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from soundloom.engine.models.audioldm import AudioLDMModel
 from soundloom.engine.models.base import AudioModel
+from soundloom.engine.models.families import FAMILIES
 from soundloom.engine.models.griffin_lim import GriffinLim
 from soundloom.engine.models.mel import MelConfig
 from soundloom.engine.models.settings import read_settings
-from soundloom.engine.models.starter import TEXT_PACKAGE, StarterModel
+from soundloom.engine.models.starter import TEXT_PACKAGE
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
-FAMILIES: dict[str, type[AudioModel]] = {cls.pipeline_class: cls for cls in (AudioLDMModel, StarterModel)}
 _ALLOWED_LIBRARIES = ("diffusers", "transformers", "soundloom", TEXT_PACKAGE)
 _CONFIG_FILES = {"scheduler": ("scheduler_config.json",), "tokenizer": ("tokenizer_config.json",)}
 _OWN_CLASSES = {"MelConfig": MelConfig, "GriffinLim": GriffinLim}

@@ -1,0 +1,1 @@
+"""Neural audio codecs whose continuous latents some model families diffuse in."""

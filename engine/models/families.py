@@ -1,0 +1,9 @@
+"""Every model family the engine loads, keyed by the pipeline class a folder's `model_index.json` names."""
+
+from __future__ import annotations
+
+from soundloom.engine.models.audioldm import AudioLDMModel
+from soundloom.engine.models.base import AudioModel
+from soundloom.engine.models.starter import StarterModel
+
+FAMILIES: dict[str, type[AudioModel]] = {cls.pipeline_class: cls for cls in (AudioLDMModel, StarterModel)}
