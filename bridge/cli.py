@@ -278,22 +278,27 @@ def run_regen(args: argparse.Namespace) -> int:
         finally:
             reporter.close()
         backups = [str(take.backup) for take in takes if take.backup is not None]
-        if args.json:
-            first = takes[0]
-            print(json.dumps({
-                "takes": paths, "seed": first.seed, "seeds": [take.seed for take in takes], "prompt": first.prompt,
-                "regions": [region.as_list() for region in first.regions], "source": str(first.parent.resolve()),
-                "model": first.metadata.get("model"), "backup": backups[0] if backups else None,
-            }, ensure_ascii=False))
-        else:
-            for path in paths:
-                print(path)
+        first = takes[0]
+        _print_outputs(args.json, paths, {
+            "takes": paths, "seed": first.seed, "seeds": [take.seed for take in takes], "prompt": first.prompt,
+            "regions": [region.as_list() for region in first.regions], "source": str(first.parent.resolve()),
+            "model": first.metadata.get("model"), "backup": backups[0] if backups else None,
+        })
         return EXIT_OK
     except (SoundloomError, KeyboardInterrupt, Exception) as exc:  # noqa: BLE001 — every outcome gets a final state
         return report_failure(exc, progress, args.json)
     finally:
         if progress is not None and not progress.final:  # SystemExit and the like
             progress.failed("stopped", EXIT_FAILURE)
+
+
+def _print_outputs(as_json: bool, paths: list[str], summary: dict) -> None:
+    """What a finished command prints: one JSON line for scripts, else one written file per line."""
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        for path in paths:
+            print(path)
 
 
 def run_bridge(args: argparse.Namespace) -> int:
@@ -378,13 +383,10 @@ def run_generate(args: argparse.Namespace) -> int:
             paths = [str(Path(p).resolve()) for p in written]
             seeds = [clip.metadata.get("seed") for clip in clips]
             progress.done(paths, f"wrote {len(paths)} file(s)", seeds=seeds)
-        if args.json:
-            print(json.dumps({"outputs": paths, "takes": paths, "seed": seeds[0] if seeds else None, "seeds": seeds,
-                              "seconds": seconds, "frames": round(seconds * rate), "sample_rate": rate,
-                              "loop": bool(args.loop)}, ensure_ascii=False))
-        else:
-            for path in written:
-                print(path)
+        _print_outputs(args.json, paths, {
+            "outputs": paths, "takes": paths, "seed": seeds[0] if seeds else None, "seeds": seeds,
+            "seconds": seconds, "frames": round(seconds * rate), "sample_rate": rate, "loop": bool(args.loop),
+        })
         return EXIT_OK
     except (SoundloomError, KeyboardInterrupt, Exception) as exc:  # noqa: BLE001 — every outcome gets a final state
         return report_failure(exc, progress, args.json)

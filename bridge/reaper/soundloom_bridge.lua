@@ -520,6 +520,19 @@ end
 ---------------------------------------------------------------------------------------------------
 -- Changing the project (each change is one undo point)
 
+-- Every file is opened before the project changes, so a file REAPER cannot read leaves no half-made edit.
+local function open_sources(files)
+  local sources = {}
+  for i, file in ipairs(files) do
+    sources[i] = reaper.PCM_Source_CreateFromFile(file)
+    if not sources[i] then
+      M.error_box("REAPER could not open the new sound " .. file)
+      return nil
+    end
+  end
+  return sources
+end
+
 --- Adds each of `files` as a new take of `item`, lined up like `like` (from selected_audio_take);
 --- the first becomes the active take. Returns true, or false after telling the user why not.
 function M.add_takes(item, files, like, undo_label)
@@ -527,14 +540,8 @@ function M.add_takes(item, files, like, undo_label)
     M.error_box("the item was removed while soundloom worked; the new take is saved as " .. table.concat(files, ", "))
     return false
   end
-  local sources = {}
-  for i, file in ipairs(files) do
-    sources[i] = reaper.PCM_Source_CreateFromFile(file)
-    if not sources[i] then
-      M.error_box("REAPER could not open the new take " .. file)
-      return false
-    end
-  end
+  local sources = open_sources(files)
+  if not sources then return false end
   reaper.Undo_BeginBlock()
   local first
   for i, file in ipairs(files) do
@@ -561,14 +568,8 @@ function M.add_item(track, files, position, length, name, undo_label)
     M.error_box("the track was removed while soundloom worked; the sound is saved as " .. table.concat(files, ", "))
     return false
   end
-  local sources = {}
-  for i, file in ipairs(files) do
-    sources[i] = reaper.PCM_Source_CreateFromFile(file)
-    if not sources[i] then
-      M.error_box("REAPER could not open the new sound " .. file)
-      return false
-    end
-  end
+  local sources = open_sources(files)
+  if not sources then return false end
   reaper.Undo_BeginBlock()
   local item = reaper.AddMediaItemToTrack(track)
   reaper.SetMediaItemInfo_Value(item, "D_POSITION", position)
