@@ -178,15 +178,9 @@ class ActionWorker:
         """again / next_variation of `source`'s last take, at `adapter_scale` when one is given."""
         from soundloom.bridge import regen as bridge
 
-        client = self._engine()
-        if adapter_scale is None:
-            operation = bridge.next_variation if next_seed else bridge.again
-            return operation(source, client=client, on_progress=on_progress)
-        # The last take's settings and seed (or the next seed) with the adapter scale the controller set now.
-        entry = bridge._last_entry(Path(source), None, "next_variation" if next_seed else "again")
-        seed = (int(entry["seed"]) + (1 if next_seed else 0)) % SEED_LIMIT
-        return bridge._from_entry(dict(entry, adapter_scale=adapter_scale), seed, client=client,
-                                  on_progress=on_progress, output_dir=None, settle_s=SETTLE_S)
+        operation = bridge.next_variation if next_seed else bridge.again
+        return operation(source, client=self._engine(), on_progress=on_progress, settle_s=SETTLE_S,
+                         adapter_scale=adapter_scale)
 
     def _generate(self, action: Generate, seed: int, on_progress) -> Path:
         from soundloom.bridge import regen as bridge

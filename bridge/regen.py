@@ -254,20 +254,27 @@ def _from_entry(entry: dict, seed: int, *, client, on_progress, output_dir, sett
 
 
 def again(source, *, client=None, on_progress: ProgressCallback | None = None, output_dir=None,
-          settle_s: float = 0.5) -> list[Take]:
+          settle_s: float = 0.5, adapter_scale: float | None = None) -> list[Take]:
     """Regenerate the last take of `source` again: the same prompt, regions, seed and settings, so
-    the same samples. `source` is the file the take was made from, or the take itself."""
-    entry = _last_entry(Path(source), output_dir, "again")
-    return _from_entry(entry, int(entry["seed"]), client=client, on_progress=on_progress, output_dir=output_dir,
-                       settle_s=settle_s)
+    the same samples. `source` is the file the take was made from, or the take itself.
+    `adapter_scale`, when given, replaces the recorded one (a controller's knob)."""
+    return _follow(source, 0, "again", client, on_progress, output_dir, settle_s, adapter_scale)
 
 
 def next_variation(source, *, client=None, on_progress: ProgressCallback | None = None, output_dir=None,
-                   settle_s: float = 0.5) -> list[Take]:
+                   settle_s: float = 0.5, adapter_scale: float | None = None) -> list[Take]:
     """A new take with the last take's prompt, regions and settings and the next seed (seed + 1)."""
-    entry = _last_entry(Path(source), output_dir, "next_variation")
-    return _from_entry(entry, (int(entry["seed"]) + 1) % SEED_MODULUS, client=client, on_progress=on_progress,
-                       output_dir=output_dir, settle_s=settle_s)
+    return _follow(source, 1, "next_variation", client, on_progress, output_dir, settle_s, adapter_scale)
+
+
+def _follow(source, seed_step: int, field: str, client, on_progress, output_dir, settle_s: float,
+            adapter_scale: float | None) -> list[Take]:
+    entry = _last_entry(Path(source), output_dir, field)
+    if adapter_scale is not None:
+        _check_ranges(adapter_scale=adapter_scale)
+        entry = dict(entry, adapter_scale=adapter_scale)
+    return _from_entry(entry, (int(entry["seed"]) + seed_step) % SEED_MODULUS, client=client,
+                       on_progress=on_progress, output_dir=output_dir, settle_s=settle_s)
 
 
 # ---------------------------------------------------------------------- generating clips
