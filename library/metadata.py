@@ -47,7 +47,8 @@ def read_embedded(path: Path) -> Embedded:
     comment = found.fields.pop("soundloom", None)
     if comment:
         found.generated = _generated_settings(path, comment)
-        if found.generated.get("prompt") and not found.description:
+        if found.generated.get("prompt"):
+            # A result's best caption is its prompt; its bext line is a provenance summary ("prompt: …; seed …").
             found.description = str(found.generated["prompt"])
     return found
 
