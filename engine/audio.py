@@ -41,6 +41,30 @@ def to_model_input(clip: np.ndarray, rate: int, model_rate: int) -> np.ndarray:
     return resample(mono, rate, model_rate)[0]
 
 
+def to_model_channels(clip: np.ndarray, channels: int) -> np.ndarray:
+    """`clip` [channels, samples] as a model with `channels` channels reads it: as it is when the
+    counts agree, else the mono mix, repeated to every channel the model has."""
+    if clip.shape[0] == channels:
+        return clip
+    mono = clip.mean(axis=0, keepdims=True, dtype=np.float32)
+    return np.repeat(mono, channels, axis=0)
+
+
+def to_clip_channels(generated: np.ndarray, channels: int) -> tuple[np.ndarray, str | None]:
+    """Model output [model channels, samples] laid out on a clip's `channels`, and a note when the
+    layout is not the model's own: each channel kept when the counts agree, else the mono mix copied
+    to every channel (a mono model's output into a stereo clip is the same sound on both sides)."""
+    if generated.shape[0] == channels:
+        return generated, None
+    mono = generated.mean(axis=0, keepdims=True, dtype=np.float32)
+    note = None
+    if generated.shape[0] == 1:
+        note = f"the model makes mono audio: the same sound is on all {channels} channels"
+    elif channels > 1:
+        note = f"the model makes {generated.shape[0]}-channel audio: its mono mix is on all {channels} channels"
+    return np.repeat(mono, channels, axis=0), note
+
+
 def fit_length(samples: np.ndarray, length: int) -> np.ndarray:
     """Trim or zero-pad the last axis to `length` samples."""
     if samples.shape[-1] >= length:

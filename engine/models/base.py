@@ -1,7 +1,10 @@
 """What every model family provides to the shared sampling loop, and nothing more.
 
-A family turns text into UNet keyword arguments and moves between waveforms and latents. The
+A family turns text into denoiser keyword arguments and moves between waveforms and latents. The
 sampling loop, guidance, inpainting masks and strength live once in `soundloom.engine.pipelines`.
+
+Latents are [batch, channels, frames, *rest] with time on dim 2 whatever the family: mel families
+have one more axis (mel bins, [B, C, frames, W]); sequence families have none ([B, C, frames]).
 """
 
 from __future__ import annotations
@@ -51,10 +54,23 @@ class Conditioning:
         return {k: None if cond[k] is None else torch.cat([uncond[k], cond[k]]) for k in cond}
 
 
+# Which of diffusers' samplers a request may pick, by the wire name of `scheduler`: (class, overrides
+# of the folder's scheduler config). These fit the DDPM-trained UNets; a family trained another way
+# (an EDM / v-prediction model, say) lists its own.
+DDPM_SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
+    "ddim": ("DDIMScheduler", {}),
+    "dpmpp": ("DPMSolverMultistepScheduler", {"algorithm_type": "dpmsolver++", "solver_order": 2}),
+    "euler": ("EulerDiscreteScheduler", {}),
+}
+
+
 class AudioModel(ABC):
-    """A loaded model: a denoising UNet plus its family's text and waveform↔latent paths."""
+    """A loaded model: a denoiser (`unet`: a UNet or a transformer) plus its family's text and
+    waveform↔latent paths."""
 
     family: str = ""
+    audio_channels: int = 1  # channels of the waveforms the model reads and writes
+    schedulers: dict[str, tuple[str, dict[str, Any]]] = DDPM_SCHEDULERS
     default_steps: int = FALLBACK_STEPS  # sampling steps when a request leaves them unset (the folder's soundloom.json)
     compute_dtype: torch.dtype = torch.float32  # precision of the UNet's arithmetic while sampling (engine.device)
 
@@ -79,8 +95,25 @@ class AudioModel(ABC):
 
     @property
     @abstractmethod
-    def latent_shape_per_frame(self) -> tuple[int, int]:
-        """(channels, width) of the latent for one time step; the time axis is dim 2."""
+    def latent_shape_per_frame(self) -> tuple[int, ...]:
+        """(channels, *rest) of the latent for one time step, e.g. (channels, width) for mel latents
+        or (channels,) for sequence latents; the time axis is dim 2."""
+
+    def latent_shape(self, frames: int) -> tuple[int, ...]:
+        """Shape of one latent row of `frames` time steps: (channels, frames, *rest)."""
+        channels, *rest = self.latent_shape_per_frame
+        return (channels, frames, *rest)
+
+    def time_mask(self, frames: int) -> torch.Tensor:
+        """Zeros [1, 1, frames, 1, …]: a per-frame mask that broadcasts over a latent row."""
+        ones = (1,) * (len(self.latent_shape_per_frame) - 1)
+        return torch.zeros((1, 1, frames, *ones), device=self.device, dtype=self.dtype)
+
+    @property
+    def min_latent_frames(self) -> int:
+        """Fewest latent frames the model denoises at once; shorter clips are padded to this length
+        and trimmed after decoding (a family trained on fixed-length windows says so here)."""
+        return 1
 
     @property
     def time_multiple(self) -> int:
@@ -99,13 +132,29 @@ class AudioModel(ABC):
     def encode_text(self, prompts: list[str], negative_prompts: list[str] | None) -> Conditioning:
         """UNet conditioning for each prompt; negatives given only when guidance is on."""
 
+    def condition(self, prompts: list[str], negative_prompts: list[str] | None, seconds: float | None = None) -> Conditioning:
+        """Conditioning for prompts describing `seconds` of audio (None: the model's full length).
+
+        Only families conditioned on duration use `seconds`; the others encode the text alone.
+        """
+        return self.encode_text(prompts, negative_prompts)
+
+    def predict(self, latents: torch.Tensor, timestep: torch.Tensor, kwargs: dict[str, Any]) -> torch.Tensor:
+        """The denoiser's output for `latents` (already scaled by the scheduler) at `timestep`."""
+        return self.unet(latents, timestep, **kwargs).sample
+
     @abstractmethod
     def waveform_to_latents(self, waveform: torch.Tensor) -> torch.Tensor:
-        """Mono waveform [batch, samples] at `sample_rate` → scaled latents [batch, C, frames, W]."""
+        """Waveform at `sample_rate` → scaled latents [batch, C, frames, *rest].
+
+        The waveform is [batch, samples] for a mono model and [batch, channels, samples] for one
+        with several `audio_channels`.
+        """
 
     @abstractmethod
     def latents_to_waveform(self, latents: torch.Tensor) -> torch.Tensor:
-        """Scaled latents → waveform [batch, samples] at `sample_rate`, float32 on the CPU."""
+        """Scaled latents → waveform at `sample_rate`, float32 on the CPU, shaped as
+        `waveform_to_latents` takes it."""
 
     def to(self, device: torch.device | str) -> "AudioModel":
         for module in self.modules().values():

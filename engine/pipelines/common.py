@@ -23,37 +23,54 @@ def variation_seed(seed: int, index: int) -> int:
 
 
 def latent_frames(model: AudioModel, samples: int) -> int:
-    """Latent time steps covering `samples`, padded up to what the UNet's down-sampling needs."""
-    frames = math.ceil(samples / model.samples_per_latent_frame)
+    """Latent time steps covering `samples`, padded up to the model's shortest run and to what the
+    UNet's down-sampling needs."""
+    frames = max(math.ceil(samples / model.samples_per_latent_frame), model.min_latent_frames)
     multiple = model.time_multiple
     return math.ceil(frames / multiple) * multiple
 
 
 def noise(model: AudioModel, frames: int, gens: list[torch.Generator]) -> torch.Tensor:
-    channels, width = model.latent_shape_per_frame
-    rows = [torch.randn((1, channels, frames, width), generator=g, device=model.device, dtype=model.dtype) for g in gens]
+    shape = (1, *model.latent_shape(frames))
+    rows = [torch.randn(shape, generator=g, device=model.device, dtype=model.dtype) for g in gens]
     return torch.cat(rows)
 
 
-def conditioning(model: AudioModel, request: Sampling) -> Conditioning:
+def conditioning(model: AudioModel, request: Sampling, seconds: float | None = None) -> Conditioning:
+    """The request's prompts encoded for audio of `seconds` (None: the model's full length)."""
     negatives = [request.negative_prompt] if request.guidance > 1.0 else None
-    return model.encode_text([request.prompt], negatives)
+    return model.condition([request.prompt], negatives, seconds)
 
 
 def encode_mono(model: AudioModel, mono: np.ndarray, frames: int) -> torch.Tensor:
-    """Clean latents [1, C, frames, W] of a mono clip at the model's rate, zero-padded to fit."""
-    padded = np.zeros(frames * model.samples_per_latent_frame, dtype=np.float32)
-    padded[: len(mono)] = mono[: len(padded)]
-    return model.waveform_to_latents(torch.from_numpy(padded)[None].to(model.device))
+    """Clean latents [1, C, frames, …] of a mono clip at the model's rate, zero-padded to fit."""
+    return encode_clip(model, np.repeat(mono[np.newaxis], model.audio_channels, axis=0), frames)
+
+
+def encode_clip(model: AudioModel, clip: np.ndarray, frames: int) -> torch.Tensor:
+    """Clean latents [1, C, frames, …] of a clip [channels, samples] at the model's rate and channel
+    count (see `audio.to_model_channels`), zero-padded to fit."""
+    padded = np.zeros((clip.shape[0], frames * model.samples_per_latent_frame), dtype=np.float32)
+    n = min(clip.shape[1], padded.shape[1])
+    padded[:, :n] = clip[:, :n]
+    waveform = torch.from_numpy(padded if model.audio_channels > 1 else padded[0])[None]
+    return model.waveform_to_latents(waveform.to(model.device))
 
 
 def decode(model: AudioModel, latents: torch.Tensor, samples: int) -> np.ndarray:
-    """Waveforms [batch, samples] trimmed to `samples`."""
+    """Waveforms trimmed to `samples`: [batch, samples] from a mono model, [batch, channels,
+    samples] from one with several channels."""
     waveform = model.latents_to_waveform(latents).numpy()
-    out = np.zeros((waveform.shape[0], samples), dtype=np.float32)
-    n = min(samples, waveform.shape[1])
-    out[:, :n] = waveform[:, :n]
+    out = np.zeros((*waveform.shape[:-1], samples), dtype=np.float32)
+    n = min(samples, waveform.shape[-1])
+    out[..., :n] = waveform[..., :n]
     return out
+
+
+def decode_clips(model: AudioModel, latents: torch.Tensor, samples: int) -> np.ndarray:
+    """Waveforms [batch, channels, samples] trimmed to `samples`, whatever the model's channels."""
+    audio = decode(model, latents, samples)
+    return audio if audio.ndim == 3 else audio[:, np.newaxis]
 
 
 def metadata(model: AudioModel, request: Sampling, operation: str, **extra) -> list[dict]:

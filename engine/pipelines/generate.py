@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from soundloom.engine.models.base import AudioModel, Conditioning
 from soundloom.engine.pipelines import common
 from soundloom.engine.pipelines.requests import GenerateRequest
 from soundloom.engine.pipelines.result import Result
 from soundloom.engine.pipelines.sampling import StepCallback, denoise
-from soundloom.engine.pipelines.schedulers import make_scheduler
+from soundloom.engine.pipelines.schedulers import scheduler_for
 from soundloom.engine.models.prompt_pitch import prompt_pitch
 from soundloom.engine.pipelines.tuning import tune
 
@@ -20,7 +18,7 @@ def batch_key(request: GenerateRequest) -> tuple:
 
 
 def generate(model: AudioModel, request: GenerateRequest, on_step: StepCallback | None = None) -> Result:
-    """`request.variations` clips of `request.seconds` seconds at the model's rate, mono."""
+    """`request.variations` clips of `request.seconds` seconds at the model's rate and channels."""
     return generate_batch(model, [request], on_step)[0]
 
 
@@ -41,18 +39,18 @@ def generate_batch(
     samples = int(first.seconds * model.sample_rate)
     frames = common.latent_frames(model, samples)
     gens = [g for r in requests for g in common.generators(r.resolved_seed(), r.variations, model.device)]
-    scheduler = make_scheduler(first.scheduler, model.scheduler_config)
+    scheduler = scheduler_for(model, first.scheduler)
     scheduler.set_timesteps(first.steps, device=model.device)
     # Encoded one request at a time so that each keeps its own warnings (text encoding is cheap).
-    per_request = [common.conditioning(model, r) for r in requests]
+    per_request = [common.conditioning(model, r, first.seconds) for r in requests]
     cond = Conditioning.stack(per_request)
     repeats = [r.variations for r in requests]
     latents = common.noise(model, frames, gens) * scheduler.init_noise_sigma
     latents = denoise(model, scheduler, latents, scheduler.timesteps, cond, first.guidance, gens, on_step, repeats=repeats)
-    audio = common.decode(model, latents, samples)
+    audio = common.decode_clips(model, latents, samples)
     results, row = [], 0
     for request, encoded in zip(requests, per_request):
-        clips = [r[np.newaxis] for r in audio[row : row + request.variations]]
+        clips = list(audio[row : row + request.variations])
         row += request.variations
         metadata = common.metadata(model, request, "generate")
         target = prompt_pitch(request.prompt) if request.tune else None

@@ -2,6 +2,9 @@
 
 Every operation (generate, inpaint, transfer, extend) and every model family runs through
 `denoise`; they differ only in the starting latents, the timesteps and the known latents.
+The loop is blind to the latents' layout (mel images [B, C, frames, W] or sequences [B, C, frames])
+and to the kind of noise schedule: the scheduler scales the model input, steps, and noises the
+known latents to its own level (x0·√ᾱ + n·√(1−ᾱ) for DDPM schedules, x0 + σ·n for EDM ones).
 """
 
 from __future__ import annotations
@@ -20,7 +23,11 @@ StepCallback = Callable[[int, int], None]
 
 @dataclass
 class KnownLatents:
-    """Latents to keep: `mask` is 1 where the model generates and 0 where `latents` are kept."""
+    """Latents to keep: `mask` is 1 where the model generates and 0 where `latents` are kept.
+
+    `mask` is per latent frame ([1, 1, frames, 1, …], see `AudioModel.time_mask`); `noise` is the
+    noise the run started from, so the kept part is noised consistently from step to step.
+    """
 
     latents: torch.Tensor
     mask: torch.Tensor
@@ -60,14 +67,15 @@ def denoise(
         model_input = torch.cat([latents] * 2) if guided else latents
         model_input = scheduler.scale_model_input(model_input, t)
         with torch.autocast(latents.device.type, dtype=model.compute_dtype, enabled=low_precision):
-            noise_pred = model.unet(model_input, t, **unet_kwargs).sample.to(latents.dtype)
+            noise_pred = model.predict(model_input, t, unet_kwargs).to(latents.dtype)
         if guided:
             uncond, cond = noise_pred.chunk(2)
             noise_pred = uncond + guidance * (cond - uncond)
         latents = scheduler.step(noise_pred, t, latents, **step_kwargs).prev_sample
         if known is not None:
             # AudioLDM eq. 11: outside the mask, replace the sample by the known latents noised to
-            # the level of the next step, so the generated part is denoised in their context.
+            # the level of the next step, so the generated part is denoised in their context. The
+            # scheduler's `add_noise` knows its own parametrisation (DDPM ᾱ or EDM σ).
             if i + 1 < total:
                 kept = scheduler.add_noise(known.latents, known.noise, timesteps[i + 1 : i + 2])
             else:

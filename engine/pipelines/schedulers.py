@@ -1,25 +1,45 @@
-"""Per-request choice of diffusers' samplers, all built from the model's own noise-schedule config."""
+"""Per-request choice of diffusers' samplers, each family offering those that fit how it was trained.
+
+Every sampler is built from the model folder's own noise-schedule config; a family lists the wire
+names it accepts (`AudioModel.schedulers`), so the same name may mean a different solver of the
+same kind for another family (`dpmpp` is DPM-Solver++ for each).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from diffusers import DDIMScheduler, DPMSolverMultistepScheduler, EulerDiscreteScheduler
+import diffusers
 
+from soundloom.engine.models.base import DDPM_SCHEDULERS, AudioModel
 from soundloom.protocol.errors import ErrorCode, SoundloomError
+from soundloom.protocol.messages import Scheduler
 
-SCHEDULERS: dict[str, tuple[type, dict[str, Any]]] = {
-    "ddim": (DDIMScheduler, {}),
-    "dpmpp": (DPMSolverMultistepScheduler, {"algorithm_type": "dpmsolver++", "solver_order": 2}),
-    "euler": (EulerDiscreteScheduler, {}),
-}
+SCHEDULERS: tuple[str, ...] = tuple(s.value for s in Scheduler)
+"""Every scheduler name the wire knows; which of them a model accepts is up to its family."""
+
+
+def scheduler_for(model: AudioModel, name: str):
+    """A fresh scheduler for `model` (they keep per-run state, so never share one between jobs)."""
+    allowed = model.schedulers
+    if name not in allowed:
+        raise SoundloomError(
+            ErrorCode.INVALID_ARGUMENT,
+            f"scheduler {name!r} is not available for {model.family} models; allowed: {', '.join(allowed)}",
+            "scheduler",
+        )
+    return _build(allowed[name], model.scheduler_config)
 
 
 def make_scheduler(name: str, config: dict[str, Any]):
-    """A fresh scheduler (they keep per-run state, so never share one between jobs)."""
-    if name not in SCHEDULERS:
+    """A fresh scheduler of the DDPM-trained families' choice, from a folder's scheduler `config`."""
+    if name not in DDPM_SCHEDULERS:
         raise SoundloomError(
-            ErrorCode.INVALID_ARGUMENT, f"unknown scheduler {name!r}; allowed: {', '.join(SCHEDULERS)}", "scheduler"
+            ErrorCode.INVALID_ARGUMENT, f"unknown scheduler {name!r}; allowed: {', '.join(DDPM_SCHEDULERS)}", "scheduler"
         )
-    cls, overrides = SCHEDULERS[name]
-    return cls.from_config(config, **overrides)
+    return _build(DDPM_SCHEDULERS[name], config)
+
+
+def _build(choice: tuple[str, dict[str, Any]], config: dict[str, Any]):
+    class_name, overrides = choice
+    return getattr(diffusers, class_name).from_config(config, **overrides)
