@@ -18,10 +18,18 @@ from soundloom.engine.models.griffin_lim import GriffinLim
 from soundloom.engine.models.mel import MelConfig
 from soundloom.engine.models.settings import read_settings
 from soundloom.engine.models.starter import TEXT_PACKAGE
+from soundloom.engine.models.tango import TangoModel
+from soundloom.engine.models.tango_release import is_tango_release, load_release_parts, resolve_sources
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
-_ALLOWED_LIBRARIES = ("diffusers", "transformers", "soundloom", TEXT_PACKAGE)
-_CONFIG_FILES = {"scheduler": ("scheduler_config.json",), "tokenizer": ("tokenizer_config.json",)}
+_ALLOWED_LIBRARIES = ("diffusers", "transformers", "soundloom", TEXT_PACKAGE, "audioldm2")
+# Pipeline-specific diffusers models are listed under their pipeline's name in model_index.json.
+_LIBRARY_MODULES = {"audioldm2": "diffusers.pipelines.audioldm2"}
+_CONFIG_FILES = {
+    "scheduler": ("scheduler_config.json",),
+    "tokenizer": ("tokenizer_config.json",),
+    "tokenizer_2": ("tokenizer_config.json",),
+}
 _OWN_CLASSES = {"MelConfig": MelConfig, "GriffinLim": GriffinLim}
 
 
@@ -32,7 +40,10 @@ def read_model_index(path: Path) -> dict[str, Any]:
     index_file = path / "model_index.json"
     if not index_file.is_file():
         raise SoundloomError(
-            ErrorCode.MODEL_INCOMPLETE, f"{path} has no model_index.json; is it a diffusers-format model folder?", "model"
+            ErrorCode.UNKNOWN_MODEL_FAMILY,
+            f"{path} is neither a diffusers-format model folder (no model_index.json) nor a Tango release folder "
+            f"(main_config.json, pytorch_model_main.bin); supported: {', '.join(sorted(FAMILIES))}, Tango release",
+            "model",
         )
     try:
         index = json.loads(index_file.read_text())
@@ -89,7 +100,7 @@ def _load_component(path: Path, name: str, library: str, class_name: str, loaded
     if library == TEXT_PACKAGE:
         cls = getattr(importlib.import_module("transformers"), class_name)
         return cls.from_pretrained(_packaged_text_folder(), local_files_only=True)
-    cls = getattr(importlib.import_module(library), class_name, None)
+    cls = getattr(importlib.import_module(_LIBRARY_MODULES.get(library, library)), class_name, None)
     if cls is None:
         raise SoundloomError(ErrorCode.MODEL_INCOMPLETE, f"{name}: {library} has no class {class_name}", "model")
     if name == "scheduler":
@@ -111,9 +122,13 @@ def load_model(path: str | Path, device: str = "cpu") -> AudioModel:
     """Load the model folder at `path` onto `device`, in evaluation mode."""
     _quiet_loaders()
     path = Path(path).expanduser().resolve()
+    settings = read_settings(path)
+    if is_tango_release(path):
+        # Tango publishes its own layout, not diffusers'; its reader yields the same components.
+        model = TangoModel(path, load_release_parts(resolve_sources(path)))
+        return _ready(model, settings, device)
     index = read_model_index(path)
     family = family_of(index, path)
-    settings = read_settings(path)
     missing = missing_components(index, path, family.components)
     if missing:
         raise SoundloomError(
@@ -130,7 +145,10 @@ def load_model(path: str | Path, device: str = "cpu") -> AudioModel:
             raise SoundloomError(
                 ErrorCode.MODEL_INCOMPLETE, f"{path}: component {name} could not be loaded ({exc})", "model"
             ) from exc
-    model = family(path, parts)
+    return _ready(family(path, parts), settings, device)
+
+
+def _ready(model: AudioModel, settings, device: str) -> AudioModel:
     model.default_steps = settings.default_steps
     for module in model.modules().values():
         module.eval().requires_grad_(False)
