@@ -1,0 +1,1 @@
+"""Cluster mode: the daemon runs operations on engine replicas deployed with Ray Serve."""
