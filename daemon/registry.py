@@ -1,17 +1,19 @@
 """Which models the engine may load, by name: only folders under configured roots are reachable.
 
 A request names a model by name, or by a path inside a configured root; nothing else on disk can be
-reached through a request.
+reached through a request. A root may be a Hugging Face hub cache: its snapshots are listed by repo
+id, and an explicit model may be a repo id found in the user's cache, offline.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from soundloom.daemon.adapters import variant_name
 from soundloom.engine.files import is_within
+from soundloom.engine.models.catalog import describe, discover, is_model_folder
+from soundloom.engine.models.hf_cache import is_repo_id, snapshot_path
 from soundloom.engine.models.settings import FALLBACK_STEPS, read_settings
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
@@ -25,16 +27,8 @@ class ModelEntry:
     base: str | None = None  # for a fine-tuned variant, the model it adapts
     adapter: Path | None = None  # for a fine-tuned variant, its adapter folder (peft format)
     default_steps: int = FALLBACK_STEPS  # sampling steps when a request leaves them unset
-
-
-def _sample_rate_of(path: Path) -> int:
-    for component in ("vocoder", "mel"):
-        try:
-            config = json.loads((path / component / "config.json").read_text())
-            return int(config.get("sampling_rate") or config.get("sample_rate"))
-        except (OSError, ValueError, TypeError):
-            continue
-    return 0
+    channels: int = 1  # channels of its output
+    operations: tuple[str, ...] = ()  # what it can run; empty for a folder no family loads
 
 
 def _default_steps_of(path: Path) -> int:
@@ -44,13 +38,11 @@ def _default_steps_of(path: Path) -> int:
         return FALLBACK_STEPS  # loading the model reports what is wrong with its soundloom.json
 
 
-def _family_of(path: Path) -> str | None:
-    try:
-        index = json.loads((path / "model_index.json").read_text())
-    except (OSError, ValueError):
-        return None
-    name = str(index.get("_class_name", "")) if isinstance(index, dict) else ""
-    return name.removesuffix("Pipeline").lower() or None
+def _explicit_folder(model: Path) -> tuple[Path, str | None]:
+    """A model folder given on the command line, or a repo id ("org/name") found in the Hugging Face cache."""
+    if is_repo_id(str(model)):
+        return snapshot_path(str(model)), str(model)
+    return Path(model).expanduser().resolve(), None
 
 
 class ModelRegistry:
@@ -58,26 +50,33 @@ class ModelRegistry:
 
     def __init__(self, models: list[Path] = (), roots: list[Path] = ()):
         self._entries: dict[str, ModelEntry] = {}
-        self._roots = [Path(p).expanduser().resolve() for p in [*models, *roots]]
+        explicit = [_explicit_folder(Path(m)) for m in models]
+        self._roots = [folder for folder, _ in explicit] + [Path(p).expanduser().resolve() for p in roots]
         self.default: str | None = None
-        for folder in models:
-            entry = self._add(Path(folder))
+        for folder, repo_id in explicit:
+            entry = self._add(folder, repo_id)
             self.default = self.default or entry.name
         for root in roots:
-            root = Path(root).expanduser().resolve()
-            for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
-                if (folder / "model_index.json").is_file():
-                    self._add(folder)
+            for name, folder in discover(Path(root)):
+                self._add(folder, name if "/" in name else None)
 
-    def _add(self, folder: Path) -> ModelEntry:
+    def _add(self, folder: Path, name: str | None = None) -> ModelEntry:
+        """Offer `folder` under `name` (default: the folder's name)."""
         folder = folder.expanduser().resolve()
-        if not (folder / "model_index.json").is_file():
-            raise SoundloomError(ErrorCode.MODEL_NOT_FOUND, f"{folder} is not a model folder (no model_index.json)", "model")
-        name = folder.name
+        if not is_model_folder(folder):
+            raise SoundloomError(
+                ErrorCode.MODEL_NOT_FOUND,
+                f"{folder} is not a model folder (no model_index.json, nor a Tango release's main_config.json)", "model",
+            )
+        for entry in self._entries.values():
+            if entry.path == folder and entry.base is None:
+                return entry
+        name = name or folder.name
         if name in self._entries and self._entries[name].path != folder:
             name = f"{folder.parent.name}/{folder.name}"
-        entry = ModelEntry(name, folder, _family_of(folder) or "unknown", _sample_rate_of(folder),
-                           default_steps=_default_steps_of(folder))
+        about = describe(folder)
+        entry = ModelEntry(name, folder, about.family, about.sample_rate, default_steps=_default_steps_of(folder),
+                           channels=about.channels, operations=about.operations)
         self._entries[name] = entry
         return entry
 
