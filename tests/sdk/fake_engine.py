@@ -1,4 +1,8 @@
-"""A stand-in engine for the SDK tests: real ZeroMQ sockets on 127.0.0.1, answers per PROTOCOL.md.
+"""A stand-in engine for the SDK tests: real ZeroMQ sockets on 127.0.0.1, answers per PROTOCOL.md (5.4).
+
+It stands in only where the real engine cannot be made to misbehave on cue: dropping and rebinding
+a socket mid-request, hanging with its heartbeat silenced, ignoring shutdown, crashing at start-up,
+holding replies back, and jobs of hundreds of steps that finish in milliseconds.
 
 It binds a shell ROUTER, an iopub PUB, a control ROUTER and a heartbeat ROUTER echoed by
 `zmq.proxy_steerable`, writes a connection file, checks each operation request with the engine's
@@ -9,6 +13,10 @@ renders synthetic audio:
 - transfer: the input times (1 - strength);
 - inpaint: the input with every region set to zero;
 - extend: the input followed by a 440 Hz sine on every channel.
+
+As in protocol 5.4, buffers go out digested with BLAKE3 unless the request asks otherwise (the
+shared codec decides, as in the engine), events always with BLAKE3, and a request that leaves
+`steps` out runs the model's `default_steps`, which `models_list` and `info` report.
 
 Run in a thread (`FakeEngine(path).start()`) or as a process:
 `python fake_engine.py serve --connection-file PATH [--step-s S] [--delay S] [--crash] [--ignore-shutdown]`.
@@ -27,14 +35,16 @@ from pathlib import Path
 import numpy as np
 import zmq
 
-from soundloom.protocol.codec import Session, attach_audio, extract_audio, reply_type
+from soundloom.protocol.codec import PROTOCOL_VERSION, Session, attach_audio, extract_audio, reply_type
 from soundloom.protocol.connection import ConnectionInfo, new_key, write_connection_file
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.protocol.messages import CONTROL_ACTIONS, error_content
 
 RATE = 16000
 DEFAULT_SEED = 1234  # the seed the fake "draws" when a request has none
-MODELS = {"fake-model": {"family": "audioldm", "sample_rate": RATE, "channels": 1, "path": "/fake", "base": None}}
+DEFAULT_STEPS = 25  # the fake model's own sampling steps, run when a request leaves `steps` out
+MODELS = {"fake-model": {"family": "audioldm", "sample_rate": RATE, "channels": 1, "path": "/fake", "base": None,
+                         "default_steps": DEFAULT_STEPS}}
 # Request fields every operation has, besides the sampling settings: where the job runs and how urgent it is.
 COMMON = {"model", "prompt", "negative_prompt", "steps", "guidance", "seed", "variations", "scheduler", "priority",
           "adapter_scale"}
@@ -201,8 +211,9 @@ class FakeEngine:
         return {}
 
     def _on_info(self, sock, msg):
-        return {"engine_version": "0.0-fake", "protocol_version": "5.3", "device": "cpu",
-                "default_model": "fake-model", "models_loaded": sorted(self.loaded),
+        return {"engine_version": "0.0-fake", "protocol_version": PROTOCOL_VERSION, "device": "cpu",
+                "dtype": "float32", "default_model": "fake-model", "default_steps": DEFAULT_STEPS,
+                "models_loaded": sorted(self.loaded),
                 "queue_length": sum(j.state in ("queued", "running") for j in self.jobs.values()), "pid": os.getpid()}
 
     def _on_models_list(self, sock, msg):
@@ -269,7 +280,7 @@ class FakeEngine:
                 self._reply(self.shell, msg, *job.reply)
             return None
         content = _validate(msg)
-        steps = content.get("steps", 25)
+        steps = _steps(content)
         total = round(content.get("strength", 0.5) * steps) if msg["msg_type"] == "transfer_request" else steps
         self.jobs[msg["msg_id"]] = FakeJob([msg], total)
         return None
@@ -284,11 +295,11 @@ class FakeEngine:
         if job.state == "queued":
             job.state = "running"
             self.session.publish(self.iopub, "status", {"execution_state": "busy", "job_id": request["msg_id"]},
-                                 parent=request)
+                                 parent=request["header"])
         if job.step < job.total:
             job.step += 1
             self.session.publish(self.iopub, "progress", {"job_id": request["msg_id"], "step": job.step,
-                                 "total": job.total, "eta_s": (job.total - job.step) * self.step_s}, parent=request)
+                                 "total": job.total, "eta_s": (job.total - job.step) * self.step_s}, parent=request["header"])
         if job.step >= job.total:
             self._finish(job, ("done",) + _render(request))
 
@@ -302,7 +313,7 @@ class FakeEngine:
         for request in job.requests + job.waiters:
             self._reply(self.shell, request, content, buffers)
         self.session.publish(self.iopub, "status", {"execution_state": "idle", "job_id": job.requests[0]["msg_id"]},
-                             parent=job.requests[0])
+                             parent=job.requests[0]["header"])
 
     def _job(self, msg: dict) -> FakeJob:
         job_id = msg["content"].get("job_id")
@@ -324,12 +335,13 @@ def _echo(hb: zmq.Socket, control: zmq.Socket) -> None:
 
 
 def _record(msg: dict) -> dict:
-    """What the tests inspect of a received request: header, content, signature-relevant date, audio copies."""
+    """What the tests inspect of a received request: header, metadata (its buffer digests), content, audio copies."""
     audio = []
     if isinstance(msg["content"].get("audio"), dict):
         samples, rate = extract_audio(msg, msg["content"]["audio"])
         audio.append((np.array(samples), rate))
-    return {"header": dict(msg["header"]), "content": dict(msg["content"]), "audio": audio}
+    return {"header": dict(msg["header"]), "metadata": dict(msg["metadata"]), "content": dict(msg["content"]),
+            "audio": audio}
 
 
 def _model(msg: dict) -> str:
@@ -337,6 +349,12 @@ def _model(msg: dict) -> str:
     if name not in MODELS:
         raise SoundloomError(ErrorCode.MODEL_NOT_FOUND, f"no model named {name!r}", "model")
     return name
+
+
+def _steps(content: dict) -> int:
+    """The steps a request runs: its own, or (left out or null, as 5.4 allows) the model's default."""
+    steps = content.get("steps")
+    return DEFAULT_STEPS if steps is None else steps
 
 
 def _validate(msg: dict) -> dict:
@@ -384,7 +402,7 @@ def _render(request: dict) -> tuple[dict, list]:
     reply = {"buffers": []}
     descriptors = [attach_audio(reply, samples, rate) for samples, rate in clips]
     metadata = {"operation": action, "prompt": content["prompt"], "negative_prompt": content.get("negative_prompt", ""),
-                "seed": seed, "model": content.get("model", "fake-model"), "steps": content.get("steps", 25),
+                "seed": seed, "model": content.get("model", "fake-model"), "steps": _steps(content),
                 "guidance": content.get("guidance", 3.0), "scheduler": content.get("scheduler", "dpmpp"),
                 "variations": variations, "elapsed_s": 0.01}
     for name in ("seconds", "regions", "strength"):

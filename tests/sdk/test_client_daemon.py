@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 import pytest
+from fake_engine import MODELS, FakeEngine
 
 from soundloom.protocol.errors import ErrorCode
 from soundloom.sdk import Client, EngineDiedError, JobCancelledError, SoundloomError
@@ -24,7 +25,13 @@ def launched(tiny_model_path, tmp_path, monkeypatch):
 
 def test_operations_progress_cancel_and_shutdown(launched, tmp_path):
     assert launched.started_engine
-    assert launched.info()["default_model"] == launched.models.list()[0]["name"]
+    info, models = launched.info(), launched.models.list()
+    assert info["default_model"] == models[0]["name"]
+    # The fake engine (tests/sdk/fake_engine.py) must keep speaking what the real one speaks.
+    fake_info = FakeEngine(tmp_path / "unused.json")._on_info(None, None)
+    assert fake_info["protocol_version"] == info["protocol_version"]
+    assert set(fake_info) <= set(info)
+    assert set(models[0]) == set(MODELS["fake-model"]) | {"name", "loaded"}
     events = []
     clips = launched.generate("rain", seconds=1.0, steps=3, seed=5, variations=2, on_progress=lambda *e: events.append(e))
     assert [c.metadata["seed"] for c in clips] == [5, 6]

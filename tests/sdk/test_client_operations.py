@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import zmq
 from fake_engine import COMMON, DEFAULT_SEED, RATE, sine
 
+from soundloom.protocol.codec import PROTOCOL_VERSION, Session, attach_audio
+from soundloom.protocol.connection import read_connection_file
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.sdk import Audio, Client, EngineWarning
 
@@ -130,3 +133,42 @@ def test_models_info_ping_and_job_lookups(client, engine):
     with pytest.raises(SoundloomError) as caught:
         client.job_status("nope")
     assert caught.value.code is ErrorCode.JOB_NOT_FOUND
+
+
+def test_requests_and_replies_speak_protocol_5_4(client, engine):
+    assert client.info()["protocol_version"] == PROTOCOL_VERSION == "5.4"
+    samples, rate = _clip(channels=1)
+    result = client.transfer((samples, rate), "tape hiss", 0.5, steps=2)
+    sent = engine.requests_of("transfer_request")[-1]
+    assert sent["header"]["version"] == "5.4"
+    digests = sent["metadata"]["buffer_blake3"]  # BLAKE3 by default since 5.4, and no SHA-256 beside it
+    assert len(digests) == 1 and len(digests[0]) == 64 and "buffer_sha256" not in sent["metadata"]
+    np.testing.assert_allclose(result.samples, samples * np.float32(0.5), rtol=1e-6)  # its BLAKE3 digest checked
+
+
+def test_a_sha256_peer_gets_its_reply_digested_with_sha256(engine):
+    # A jupyter_client-style peer digests its buffers with SHA-256 only; 5.4 answers it the same way.
+    session = Session(engine.key)
+    context = zmq.Context()
+    shell = context.socket(zmq.DEALER)
+    shell.linger = 0
+    try:
+        shell.connect(f"tcp://127.0.0.1:{read_connection_file(engine.connection_file).shell_port}")
+        request = session.msg("transfer_request", {"prompt": "old radio", "strength": 0.5, "steps": 2})
+        request["content"]["audio"] = attach_audio(request, sine(0.25, 220), RATE)
+        request["digest"] = "sha256"
+        session.send(shell, request)
+        assert shell.poll(60_000), "no transfer_reply within 60 s"
+        reply = session.recv(shell)
+    finally:
+        context.destroy(linger=0)
+    assert reply["content"]["status"] == "ok"
+    assert list(reply["metadata"]) == ["buffer_sha256"] and len(reply["metadata"]["buffer_sha256"]) == 1
+
+
+def test_steps_left_out_run_the_models_default(client):
+    default = client.models.list()[0]["default_steps"]
+    assert default == client.info()["default_steps"]
+    job = client.submit_generate("room tone", seconds=0.5)
+    assert job.result(timeout=60).metadata["steps"] == default
+    assert client.job_status(job.job_id)["total"] == default
