@@ -22,9 +22,9 @@ from soundloom.engine.models.tango import TangoModel
 from soundloom.engine.models.tango_release import is_tango_release, load_release_parts, resolve_sources
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
-_ALLOWED_LIBRARIES = ("diffusers", "transformers", "soundloom", TEXT_PACKAGE, "audioldm2")
+_ALLOWED_LIBRARIES = ("diffusers", "transformers", "soundloom", TEXT_PACKAGE, "audioldm2", "stable_audio")
 # Pipeline-specific diffusers models are listed under their pipeline's name in model_index.json.
-_LIBRARY_MODULES = {"audioldm2": "diffusers.pipelines.audioldm2"}
+_LIBRARY_MODULES = {"audioldm2": "diffusers.pipelines.audioldm2", "stable_audio": "diffusers.pipelines.stable_audio"}
 _CONFIG_FILES = {
     "scheduler": ("scheduler_config.json",),
     "tokenizer": ("tokenizer_config.json",),
