@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 import torch
+from diffusers.loaders import PeftAdapterMixin
+from diffusers.pipelines.audioldm2.modeling_audioldm2 import AudioLDM2UNet2DConditionModel
 
 from soundloom.engine.models.audioldm2_text import TextChain
 from soundloom.engine.models.base import Conditioning
@@ -36,6 +38,18 @@ def mel_config_for(vocoder_config: Any) -> MelConfig:
     )
 
 
+class AdaptableAudioLDM2UNet(AudioLDM2UNet2DConditionModel, PeftAdapterMixin):
+    """AudioLDM 2's UNet with the LoRA adapter methods (`add_adapter`, `set_adapters`, …) that
+    diffusers gives its other UNets, so fine-tuning and per-request adapters work the same way."""
+
+
+def adaptable(unet: torch.nn.Module) -> torch.nn.Module:
+    """The loaded UNet, its class extended by the adapter methods; weights and modules unchanged."""
+    if isinstance(unet, AudioLDM2UNet2DConditionModel) and not isinstance(unet, PeftAdapterMixin):
+        unet.__class__ = AdaptableAudioLDM2UNet
+    return unet
+
+
 class AudioLDM2Model(MelLatentModel):
     """An AudioLDM 2 checkpoint in diffusers' folder format."""
 
@@ -54,6 +68,7 @@ class AudioLDM2Model(MelLatentModel):
                 "AudioLDM 2 models (a T5 second text encoder) are supported",
                 "model",
             )
+        parts = {**parts, "unet": adaptable(parts["unet"])}
         super().__init__(path, parts, mel_config_for(parts["vocoder"].config))
         language_model = parts["language_model"]
         self.text = TextChain(
