@@ -96,3 +96,7 @@ class DACConfig:
 
 # The published 44.1 kHz model: 86 frames a second of 1024 channels, 9 codebooks of 1024 x 8.
 DAC_44KHZ = DACConfig()
+# About 40 thousand parameters with every part of the real layout: fast enough for tests and debugging.
+DAC_TINY = DACConfig(
+    encoder_dim=4, encoder_rates=(2, 4, 4), decoder_dim=32, decoder_rates=(4, 4, 2), n_codebooks=4, codebook_size=32, codebook_dim=4
+)

@@ -30,7 +30,9 @@ from soundloom.protocol.errors import ErrorCode, SoundloomError
 _PARAMETRIZED = re.compile(r"\.parametrizations\.weight\.original([01])$")
 _PUBLISHED = re.compile(r"\.weight_([gv])$")
 # Constructor arguments saved as numpy scalars unpickle through these; they build plain numbers only.
-_NUMPY_SCALARS = [(_numpy_scalar, "numpy.core.multiarray.scalar"), _numpy_scalar, np.dtype]
+_NUMPY_SCALARS = [(_numpy_scalar, "numpy.core.multiarray.scalar"), _numpy_scalar, np.dtype] + [
+    type(np.dtype(kind)) for kind in ("int32", "int64", "float32", "float64", "bool")
+]
 
 
 def published_name(name: str) -> str:
@@ -72,9 +74,8 @@ def read_weights(path: str | Path) -> tuple[DACConfig | None, dict[str, torch.Te
 def load_dac(path: str | Path, config: DACConfig | None = None) -> DAC:
     """A DAC in eval mode from a weights file; `config` only for files without metadata (default: 44.1 kHz)."""
     saved_config, state = read_weights(path)
-    # Built without storage: every parameter is then taken over from the file, none is initialised twice.
-    with torch.device("meta"):
-        model = DAC(saved_config or config or DAC_44KHZ)
+    # Built on the CPU, not on the meta device: weight norm on meta tensors pulls in sympy (seconds).
+    model = DAC(saved_config or config or DAC_44KHZ)
     expected = {published_name(k): v.shape for k, v in model.state_dict().items()}
     found = {published_name(k): v.shape for k, v in state.items()}
     missing, unexpected = sorted(expected.keys() - found.keys()), sorted(found.keys() - expected.keys())
@@ -86,7 +87,7 @@ def load_dac(path: str | Path, config: DACConfig | None = None) -> DAC:
             f"{len(wrong)} of another shape parameters (first: {(missing + unexpected + wrong)[0]})",
             "path",
         )
-    model.load_state_dict({module_name(k): v for k, v in state.items()}, assign=True)
+    model.load_state_dict({module_name(k): v for k, v in state.items()})
     return model.eval()
 
 
