@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import resource
+import os
 import subprocess
 import sys
 import time
@@ -45,7 +45,8 @@ def fingerprint(folder: Path) -> dict[str, str]:
 
 
 def train(spec: FinetuneSpec, work: Path) -> dict:
-    """Run the daemon's training process on `spec`; returns minutes, peak RSS and the final record."""
+    """Run the daemon's training process on `spec`; returns wall minutes, the process's CPU seconds and
+    peak RSS (its own, read when it ends), and the final record."""
     spec_file = work / "spec.json"
     spec_file.write_text(json.dumps(asdict(spec)))
     began = time.monotonic()
@@ -54,15 +55,16 @@ def train(spec: FinetuneSpec, work: Path) -> dict:
     outcome = {}
     for line in process.stdout:
         event = json.loads(line)
-        if event["event"] == "progress" and event["step"] % 50 == 0:
+        if event["event"] == "progress" and event["step"] % 100 == 0:
             print(f"  step {event['step']}/{event['total']}  loss {event['loss']:.4f}  eta {event['eta_s']:.0f} s", flush=True)
         elif event["event"] in ("done", "error"):
             outcome = event
-    process.wait()
+    _, _, usage = os.wait4(process.pid, 0)
+    process.returncode = 0  # reaped above
     if outcome.get("event") != "done":
         raise SystemExit(f"training failed: {outcome}")
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far: the trainer
-    return {"minutes": round((time.monotonic() - began) / 60, 2), "peak_rss_mb": round(peak_kib / 1024), "record": outcome["record"]}
+    return {"minutes": round((time.monotonic() - began) / 60, 2), "cpu_seconds": round(usage.ru_utime + usage.ru_stime),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024), "record": outcome["record"]}
 
 
 def render(model, prompts: list[str], seed: int, steps: int, batch: int = 8) -> list[np.ndarray]:

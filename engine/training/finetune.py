@@ -28,6 +28,7 @@ from soundloom.engine.pipelines.generate import generate
 from soundloom.engine.pipelines.requests import GenerateRequest
 from soundloom.engine.training import lora
 from soundloom.engine.training.checkpoint import list_checkpoints, load_latest, save_checkpoint
+from soundloom.engine.training import finetune_defaults as defaults
 from soundloom.engine.training.diffusion_training import diffusion_loss
 from soundloom.engine.training.library import LibraryScan, scan_library
 from soundloom.engine.training.library_windows import Window, load_windows, mixed_windows
@@ -53,10 +54,10 @@ class FinetuneSpec:
     base: str  # the base model's name
     model_path: str
     adapter_dir: str
-    steps: int = FINETUNE_DEFAULTS["steps"]
-    rank: int = FINETUNE_DEFAULTS["rank"]
-    learning_rate: float = FINETUNE_DEFAULTS["learning_rate"]
-    batch_size: int = FINETUNE_DEFAULTS["batch_size"]
+    steps: int | None = None  # None: scaled by the library's size (finetune_defaults.steps_for_library)
+    rank: int = defaults.RANK
+    learning_rate: float = defaults.LEARNING_RATE
+    batch_size: int = defaults.BATCH_SIZE
     seed: int = FINETUNE_DEFAULTS["seed"]
     mix: bool = FINETUNE_DEFAULTS["mix"]
     convolutions: bool = FINETUNE_DEFAULTS["convolutions"]
@@ -67,6 +68,7 @@ class FinetuneSpec:
     device: str = "cpu"
     window_s: float = WINDOW_S
     library_roots: list[str] | None = None  # links in the library count only inside these (None: the folder itself)
+    strength: float = defaults.ADAPTER_STRENGTH  # share of the trained update the saved adapter applies at adapter_scale 1
 
 
 def utc_now() -> str:
@@ -146,6 +148,7 @@ def _render(model: AudioModel, spec: FinetuneSpec, step: int, folder: Path, emit
 
     rendered = []
     model.unet.eval()
+    lora.select(model.unet, ADAPTER_NAME, spec.strength)  # heard as the finished adapter will sound
     for index, prompt in enumerate(spec.validation_prompts):
         request = GenerateRequest(prompt=prompt, seconds=spec.window_s, steps=VALIDATION_STEPS, seed=spec.seed + index)
         with torch.no_grad():
@@ -156,6 +159,7 @@ def _render(model: AudioModel, spec: FinetuneSpec, step: int, folder: Path, emit
         entry = {"step": step, "prompt": prompt, "path": str(path)}
         rendered.append(entry)
         emit({"event": "validation", **entry})
+    lora.select(model.unet, ADAPTER_NAME, 1.0)
     model.unet.train()
     return rendered
 
@@ -177,9 +181,12 @@ def train_adapter(spec: FinetuneSpec, model: AudioModel, emit: Emit, should_stop
     scan, windows = prepare(spec, model)
     if spec.validation_prompts is None:
         spec.validation_prompts = sorted({w.caption for w in windows if " + " not in w.source})[:2]
+    if spec.steps is None:  # a resumed run keeps the length it started with, even if files were added since
+        spec.steps = int(record.get("steps") or defaults.steps_for_library(len(scan.clips)))
     record.update({
         "name": spec.name, "base": spec.base, "library": scan.root, "clips": len(scan.clips), "windows": len(windows),
         "rank": spec.rank, "convolutions": spec.convolutions, "steps": spec.steps, "state": "training",
+        "learning_rate": spec.learning_rate, "batch_size": spec.batch_size, "strength": spec.strength,
         "created": record.get("created", utc_now()), "updated": utc_now(), "validation_prompts": spec.validation_prompts,
     })
     record.setdefault("loss_curve", [])
@@ -257,13 +264,20 @@ def train_adapter(spec: FinetuneSpec, model: AudioModel, emit: Emit, should_stop
                 record["validation"] += _render(model, spec, done, out / "validation", emit, kept, should_stop)
             except _Stopped:
                 stop(cancelled(done), done)
-    _disk_guard(lambda: lora.save(out / "lora", model.unet, lora.lora_config(spec.rank, spec.convolutions), ADAPTER_NAME),
-                "the adapter weights", kept)
+    _disk_guard(lambda: lora.save(out / "lora", model.unet, saved_config(spec), ADAPTER_NAME), "the adapter weights", kept)
     final_loss = float(np.mean(losses[-20:])) if losses else float("nan")
     record.update(state="ready", steps_done=spec.steps, loss=final_loss, updated=utc_now(), stopped=None,
                   train_seconds=round(elapsed_before + time.monotonic() - began, 1))
     _disk_guard(lambda: write_json(record_file, record), "adapter.json", kept)
     return record
+
+
+def saved_config(spec: FinetuneSpec):
+    """The finished adapter's peft config: its alpha carries `spec.strength`, so adapter_scale 1 (every
+    request's default) applies that share of the trained update, and 1 / strength applies all of it."""
+    config = lora.lora_config(spec.rank, spec.convolutions)
+    config.lora_alpha = config.lora_alpha * spec.strength
+    return config
 
 
 def has_checkpoint(adapter_dir: Path) -> bool:
