@@ -32,6 +32,7 @@ class Preset:
     sample_rate: int = 16000
     n_mels: int = 64
     upsample_rates: tuple[int, ...] = (5, 4, 2, 2, 2)  # product = the mel hop
+    t5_max_tokens: int = 32
 
 
 PRESETS = {
@@ -44,7 +45,7 @@ PRESETS = {
     # resnets each, three attention layers per transformer block), narrow widths.
     "realistic": Preset(
         vae_channels=(16, 32, 32), latent_channels=8, unet_channels=(32, 64, 96, 128), layers_per_block=2,
-        text_width=64, text_layers=2, vocoder_channels=64,
+        text_width=64, text_layers=2, vocoder_channels=64, t5_max_tokens=512,
     ),
     # The 48 kHz layout: same components, 256 mel bins and a 480-sample hop.
     "tiny-48k": Preset(
@@ -135,8 +136,13 @@ def build_untrained_audioldm2(
     from diffusers.pipelines.audioldm2.modeling_audioldm2 import AudioLDM2ProjectionModel
     from transformers import ClapFeatureExtractor, GPT2Config, GPT2Model, T5Config, T5EncoderModel
 
+    import transformers
+
+    # The pipeline class is used only as a writer of the standard folder layout; its notices and
+    # per-file progress bars are noise here.
     diffusers.utils.logging.set_verbosity_error()
     diffusers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.disable_progress_bar()
     p = PRESETS[preset]
     torch.manual_seed(seed)
     levels = len(p.vae_channels)
@@ -146,7 +152,7 @@ def build_untrained_audioldm2(
         latent_channels=p.latent_channels, norm_num_groups=8, layers_per_block=1,
     )
     tokenizer = _roberta_tokenizer(max_length=77)
-    tokenizer_2 = _t5_tokenizer(max_length=32)
+    tokenizer_2 = _t5_tokenizer(max_length=p.t5_max_tokens)
     text_encoder_2 = T5EncoderModel(
         T5Config(
             vocab_size=len(tokenizer_2), d_model=p.text_width, d_kv=8, d_ff=2 * p.text_width,
@@ -156,7 +162,7 @@ def build_untrained_audioldm2(
     )
     language_model = GPT2Model(
         GPT2Config(
-            n_embd=p.text_width, n_layer=p.text_layers, n_head=2, n_positions=128, vocab_size=8,
+            n_embd=p.text_width, n_layer=p.text_layers, n_head=2, n_positions=p.t5_max_tokens + 64, vocab_size=8,
             max_new_tokens=LANGUAGE_OF_AUDIO_STATES, bos_token_id=None, eos_token_id=None,
         )
     )
