@@ -39,7 +39,7 @@ def _clap_embedding(pipe, text: str, length: int) -> torch.Tensor:
     return pipe.text_encoder.get_text_features(tokens.input_ids, attention_mask=tokens.attention_mask).pooler_output
 
 
-@pytest.mark.parametrize("guidance, negative", [(1.0, ""), (2.5, "hiss and hum")])
+@pytest.mark.parametrize("guidance, negative", [pytest.param(1.0, "", marks=pytest.mark.slow), (2.5, "hiss and hum")])
 def test_generate_equals_musicldm_pipeline(musicldm, reference, guidance, negative):
     seconds = 1.28
     prompt_embeds = _clap_embedding(reference, "a cello playing", reference.tokenizer.model_max_length)

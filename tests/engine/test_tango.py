@@ -109,7 +109,7 @@ def _tango_reference(prompt: str, guidance: float, steps: int, latents: torch.Te
     return _hifigan(tango_vocoder_state(parts.vocoder), mel.squeeze(1).permute(0, 2, 1)).numpy()
 
 
-@pytest.mark.parametrize("guidance", [1.0, 3.0])
+@pytest.mark.parametrize("guidance", [pytest.param(1.0, marks=pytest.mark.slow), 3.0])
 def test_generate_equals_tangos_inference_loop(tango, guidance):
     seconds, steps, seed = 1.28, 4, 5
     ours = generate(tango, GenerateRequest(prompt="a dog barking", steps=steps, guidance=guidance, seed=seed,
