@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +19,25 @@ INTEGER_FIELDS = ("steps", "rank", "batch_size", "seed", "validate_every", "chec
 BOOL_FIELDS = ("mix", "convolutions", "resume")
 
 
+def everywhere() -> list[Path]:
+    """The library roots of a local engine: the whole file system. Only its own user holds the key to
+    it (the 0600 connection file), and that user can read those folders anyway."""
+    return [Path(os.path.abspath(os.sep))]
+
+
+def _outside_roots(folder: Path, roots: list[Path]) -> SoundloomError:
+    """Refusal naming the roots and the two ways to let the engine read `folder`."""
+    allowed = ", ".join(str(r) for r in roots) or "none configured"
+    widened = shlex.join(["soundloom", "config", "set", "library_roots", *(str(r) for r in roots), str(folder)])
+    return SoundloomError(
+        ErrorCode.PATH_NOT_ALLOWED,
+        f"{folder} is outside the library roots ({allowed}); start the engine with --library-root "
+        f"{shlex.quote(str(folder))} or run `{widened}` and restart it", "folder")
+
+
 def library_folder(value: Any, roots: list[Path]) -> Path:
-    """The library folder named by a request, if it lies inside one of the engine's library roots."""
+    """The library folder named by a request, if it lies inside one of the engine's library roots
+    (a local engine's roots are `everywhere()`)."""
     if not isinstance(value, str) or not value:
         raise SoundloomError(ErrorCode.INVALID_ARGUMENT, "expected an absolute folder path", "folder")
     path = Path(value).expanduser()
@@ -26,8 +45,7 @@ def library_folder(value: Any, roots: list[Path]) -> Path:
         raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{value!r} is not an absolute path", "folder")
     resolved = path.resolve()
     if not is_within(resolved, roots):
-        allowed = ", ".join(str(r) for r in roots) or "none configured"
-        raise SoundloomError(ErrorCode.PATH_NOT_ALLOWED, f"{resolved} is outside the library roots ({allowed})", "folder")
+        raise _outside_roots(resolved, roots)
     if not resolved.is_dir():
         raise SoundloomError(ErrorCode.FILE_NOT_FOUND, f"{resolved} is not a folder", "folder")
     return resolved

@@ -1,25 +1,24 @@
-"""`soundloom serve`: run the engine as a local service (`python -m soundloom.daemon serve`)."""
+"""`soundloom serve`: run the engine as a local service (`python -m soundloom.daemon serve`).
+
+Options left out on the command line come from the settings file (soundloom.settings), then
+from the defaults. An engine bound to loopback or ipc is reachable only with the key in its 0600
+connection file, so only by its own user: it reads any folder that user can. Library roots limit
+fine-tuning only on an engine started with --allow-remote.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import logging.handlers
-import os
 import signal
 import sys
 from pathlib import Path
 
-import platformdirs
+from soundloom.settings.paths import DATA_DIR_ENV, data_dir  # noqa: F401  (data_dir: the one definition, re-exported)
 
-DATA_DIR_ENV = "SOUNDLOOM_DATA_DIR"
-
-
-def data_dir(explicit: Path | None = None) -> Path:
-    """Where results, logs and adapters live: --data-dir, $SOUNDLOOM_DATA_DIR, or the user data dir."""
-    path = explicit or Path(os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir("soundloom"))
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+# --precision's names for the engine's compute dtypes (soundloom.engine.device).
+PRECISION_DTYPES = {"auto": "auto", "fp32": "float32", "bf16": "bfloat16"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,8 +33,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", type=Path, action="append", default=[], help="a model folder; the first is the default")
     parser.add_argument("--models-dir", type=Path, action="append", default=[], help="a folder of model folders")
     parser.add_argument("--library-root", type=Path, action="append", default=[],
-                        help="a folder whose subfolders fine-tuning may read (default: your home folder)")
-    parser.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+                        help="with --allow-remote: a folder whose subfolders fine-tuning may read (default: the "
+                             "library_roots setting, else your home folder); a local engine reads any folder you can")
+    parser.add_argument("--device", help="cpu, cuda or cuda:N (default: the device setting; auto: cuda when available)")
+    parser.add_argument("--precision", choices=tuple(PRECISION_DTYPES),
+                        help="the UNet's arithmetic (default: the precision setting; auto: bf16 on a CPU that "
+                             "computes it in hardware, else fp32)")
+    parser.add_argument("--idle-timeout", type=float, metavar="SECONDS",
+                        help="exit after this many seconds with no work (default: never; engines that commands "
+                             "start get the idle_timeout setting)")
     parser.add_argument("--max-seconds", type=float, default=60.0, help="longest clip a request may ask for")
     parser.add_argument("--max-queued", type=int, default=32, help="jobs one client may have queued or running")
     parser.add_argument("--max-message-mb", type=float, default=256.0, help="largest message accepted, in MB")
@@ -57,8 +63,35 @@ def _setup_logging(folder: Path, level: str) -> None:
     root.handlers[:] = [handler, console]
 
 
+def _library_roots(args: argparse.Namespace, settings) -> list[Path]:
+    """Where fine-tuning may read: anywhere for a local engine; for a remote one the roots given."""
+    from soundloom.daemon.finetune_request import everywhere
+
+    if not args.allow_remote:
+        return everywhere()
+    return list(args.library_root) or [Path(p) for p in settings["library_roots"]] or [Path.home()]
+
+
+def _settings_or_exit():
+    from soundloom.protocol.errors import SoundloomError
+    from soundloom.settings.store import load
+
+    try:
+        return load()
+    except SoundloomError as exc:
+        print(f"soundloom serve: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return None
+
+
 def serve(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.idle_timeout is not None and args.idle_timeout < 0:
+        print(f"soundloom serve: error: idle-timeout: {args.idle_timeout:g} is out of range; allowed: 0 or more seconds "
+              "(0: never)", file=sys.stderr)
+        return 2
+    settings = _settings_or_exit()
+    if settings is None:
+        return 2
     folder = data_dir(args.data_dir)
     _setup_logging(folder, args.log_level)
 
@@ -78,6 +111,8 @@ def serve(argv: list[str] | None = None) -> int:
         return ENGINE_RUNNING_EXIT if exc.code is ErrorCode.ENGINE_RUNNING else 2
 
     models = list(args.model)
+    if not models and settings["default_model"]:
+        models.append(Path(settings["default_model"]))
     if not models:
         try:
             models.append(default_model_path())
@@ -87,10 +122,13 @@ def serve(argv: list[str] | None = None) -> int:
         transport=args.transport or ("tcp" if args.ip or args.allow_remote else DEFAULT_TRANSPORT), ip=args.ip or "127.0.0.1", allow_remote=args.allow_remote, connection_file=connection_file,
         data_dir=folder, max_message_bytes=int(args.max_message_mb * 1024 * 1024), max_queued_per_client=args.max_queued,
         max_batch_rows=args.max_batch, result_max_age_s=args.result_max_age_h * 3600, models=models,
-        model_roots=list(args.models_dir), library_roots=list(args.library_root) or [Path.home()],
+        model_roots=list(args.models_dir), library_roots=_library_roots(args, settings),
+        idle_timeout_s=args.idle_timeout or 0.0,
     )
+    device = args.device or (None if settings["device"] == "auto" else settings["device"])
+    precision = PRECISION_DTYPES[args.precision or settings["precision"]]
     try:
-        server = EngineServer(config, Engine(device=args.device, max_seconds=args.max_seconds))
+        server = EngineServer(config, Engine(device=device, max_seconds=args.max_seconds, dtype=precision))
         server.start()
     except SoundloomError as exc:
         print(f"soundloom serve: error: {exc}", file=sys.stderr)

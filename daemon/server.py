@@ -19,6 +19,7 @@ from pathlib import Path
 import zmq
 
 from soundloom.engine.engine import Engine
+from soundloom.daemon.idle import IdleClock
 from soundloom.daemon.ipc_folder import make_ipc_prefix, remove_ipc_prefix
 from soundloom.daemon.jobs import CANCELLED, JobBoard, complete
 from soundloom.daemon.outbox import Outbox, Outgoing
@@ -59,6 +60,7 @@ class ServerConfig:
     models: list[Path] = field(default_factory=list)
     model_roots: list[Path] = field(default_factory=list)
     library_roots: list[Path] = field(default_factory=lambda: [Path.home()])  # folders fine-tuning may read
+    idle_timeout_s: float = 0.0  # exit after this long with no work (see daemon/idle.py); 0: never
 
 
 def _is_loopback(ip: str) -> bool:
@@ -96,6 +98,7 @@ class EngineServer:
         self.service = EngineService(engine, self.registry, self.board, self.store, self.outbox,
                                      AdapterStore(config.data_dir / "adapters"), self.finetuning, self.supervisor,
                                      config.library_roots)
+        self.idle = IdleClock(config.idle_timeout_s, lambda: self.board.queue_length() > 0)
         self._stopped = threading.Event()
 
     # ------------------------------------------------------------ binding
@@ -186,6 +189,7 @@ class EngineServer:
             msg = self._receive(socket)
             if msg is None:
                 return
+            self.idle.saw(msg["header"]["msg_type"])
             reply = self.service.handle(msg, channel=channel)
             if reply is not None:
                 self._answer(socket, msg, reply)
@@ -233,6 +237,9 @@ class EngineServer:
                     next_prune = time.monotonic() + PRUNE_INTERVAL_S
                     log.info("pruned %d old result files", self.store.prune())
                 self.supervisor.check()
+                if self.shell not in events and self.idle.expired():  # a request that just came is served first
+                    log.info("no work for %g s: the engine exits (idle timeout)", self.idle.timeout_s)
+                    break
                 if self.outbox.bell in events:
                     self._send_all_outgoing()
                 if self.shell in events:

@@ -217,8 +217,11 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         commands.add_parser(name, help=text, add_help=False).add_argument("rest", nargs=argparse.REMAINDER)
     p = commands.add_parser("status", help="show the running engine, its models and its queue")
     p.add_argument("--connection-file", type=Path)
-    p = commands.add_parser("stop", help="shut the running engine down")
+    p = commands.add_parser("stop", help="shut the running engine down now (also one a command started)")
     p.add_argument("--connection-file", type=Path)
+    from soundloom.settings.command import add_parser as add_config_parser
+
+    add_config_parser(commands)
     return parser
 
 
@@ -333,21 +336,38 @@ def _model_folder(model: str | None) -> Path | None:
 
 
 def _engine_args(args: argparse.Namespace) -> list[str]:
-    """Options for an engine this command starts itself."""
+    """Options for an engine this command starts itself.
+
+    An engine that stays warm for later commands (the idle_timeout setting) keeps the usual default
+    model first, so a later command without --model does not get this command's folder; the folder
+    is listed after it, and requests name it.
+    """
+    from soundloom.sdk.launcher import launch_idle_timeout
+
+    device = ["--device", args.device] if args.device else []
     folder = _model_folder(getattr(args, "model", None))
-    extra = ["--model", str(folder)] if folder is not None else []
-    return extra + (["--device", args.device] if args.device else [])
+    if folder is None:
+        return device
+    models = [folder]
+    if launch_idle_timeout(device) > 0:
+        from soundloom.settings.models import default_model_folder
+        from soundloom.settings.store import load
+
+        default = default_model_folder(load()["default_model"])
+        if default is not None and default.expanduser().resolve() != folder:
+            models.insert(0, default)
+    return [arg for model in models for arg in ("--model", str(model))] + device
 
 
 def _model_field(args: argparse.Namespace, client) -> str | None:
-    """The request's `model` for `--model`: an engine this command started already has the folder as
-    its default; a running engine must be told the folder; a name goes as it is."""
+    """The request's `model` for `--model`: a folder is always named (an engine kept warm from an
+    earlier command has its own default model); a name goes as it is. `client` is the engine's."""
     if not args.model:
         return None
     folder = _model_folder(args.model)
     if folder is None:
         return args.model
-    return None if client.started_engine else str(folder)
+    return str(folder)  # a warm engine may have another default; a started one knows the folder either way
 
 
 @contextmanager
@@ -697,6 +717,10 @@ def main(argv: list[str] | None = None) -> int:
             return _status(args)
         if args.command == "stop":
             return _stop(args)
+        if args.command == "config":
+            from soundloom.settings.command import config_command
+
+            return config_command(args)
         if args.command == "finetune":
             return _finetune(args, argv)
         if args.command == "library":

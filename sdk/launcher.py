@@ -2,6 +2,12 @@
 
 An engine started here writes its stdout and stderr to a log file next to its connection file
 (`engine.json` → `engine.log`), so the reason for a failed start can be shown to the user.
+
+An engine started for a command or a client stays warm for the next one: it gets
+`--idle-timeout` from the idle_timeout setting (600 s unless changed) and is started through
+soundloom.daemon.detach, so it belongs to no client and outlives the one that asked for it. With
+idle_timeout 0 (or `--idle-timeout 0` among the engine arguments) the engine is the client's own
+child, which shuts it down when it closes.
 """
 
 from __future__ import annotations
@@ -73,24 +79,69 @@ def engine_command(connection_file: str | os.PathLike[str], engine_args: Sequenc
     return [sys.executable, "-m", "soundloom.daemon", "serve", "--connection-file", str(connection_file), *engine_args]
 
 
+IDLE_TIMEOUT_OPTION = "--idle-timeout"
+
+
+def _given_idle_timeout(engine_args: Sequence[str]) -> float | None:
+    """The value of `--idle-timeout` among `engine_args`, or None when it is not there."""
+    for i, arg in enumerate(engine_args):
+        text = None
+        if arg == IDLE_TIMEOUT_OPTION and i + 1 < len(engine_args):
+            text = engine_args[i + 1]
+        elif arg.startswith(IDLE_TIMEOUT_OPTION + "="):
+            text = arg.split("=", 1)[1]
+        if text is not None:
+            try:
+                return float(text)
+            except ValueError:
+                raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{text!r} is not a number of seconds",
+                                     "idle_timeout") from None
+    return None
+
+
+def launch_idle_timeout(engine_args: Sequence[str] = ()) -> float:
+    """Seconds an engine launched with `engine_args` stays up with no work: `--idle-timeout` when
+    given, else the idle_timeout setting; 0 means it exits with the client that started it."""
+    given = _given_idle_timeout(engine_args)
+    if given is not None:
+        return given
+    from soundloom.settings.store import load
+
+    return float(load()["idle_timeout"])
+
+
+def launch_command(connection_file: str | os.PathLike[str], engine_args: Sequence[str] = ()) -> tuple[list[str], bool]:
+    """The command that launches an engine for a client, and whether that engine outlives the client."""
+    idle = launch_idle_timeout(engine_args)
+    if idle <= 0:
+        return engine_command(connection_file, engine_args), False
+    if _given_idle_timeout(engine_args) is None:
+        engine_args = [*engine_args, IDLE_TIMEOUT_OPTION, f"{idle:g}"]
+    detached = engine_command(connection_file, engine_args)
+    return [sys.executable, "-m", "soundloom.daemon.detach", str(connection_file), "--", *detached], True
+
+
 class EngineProcess:
     """An engine subprocess started by this client, with its connection file and log file."""
 
-    def __init__(self, process: subprocess.Popen, connection_file: Path, log_path: Path):
+    def __init__(self, process: subprocess.Popen, connection_file: Path, log_path: Path, warm: bool = False):
         self.process = process
         self.connection_file = connection_file
         self.log_path = log_path
+        # A warm engine was launched through soundloom.daemon.detach: `process` is that launcher, it
+        # ends once the engine is ready, and the engine (another pid) outlives this client.
+        self.warm = warm
 
     @classmethod
     def start(cls, connection_file: str | os.PathLike[str], engine_args: Sequence[str] = ()) -> "EngineProcess":
-        """Launch `engine_command(connection_file, engine_args)`; a stale file there is deleted first."""
+        """Launch an engine writing `connection_file` (see `launch_command`); a stale file there is deleted first."""
         connection_file = Path(connection_file)
         connection_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         existing = read_engine_file(connection_file)
         if existing is not None and existing.stale:
             remove_connection_file(connection_file)
         log_path = connection_file.with_suffix(".log")
-        command = engine_command(connection_file, engine_args)
+        command, warm = launch_command(connection_file, engine_args)
         # A session of its own: Ctrl-C in the user's terminal must not kill the engine mid-shutdown.
         detach = {"start_new_session": True} if os.name == "posix" else {
             "creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
@@ -100,7 +151,7 @@ class EngineProcess:
             process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT, **detach
             )
-        return cls(process, connection_file, log_path)
+        return cls(process, connection_file, log_path, warm)
 
     @property
     def pid(self) -> int:

@@ -26,6 +26,14 @@ from soundloom.protocol.connection import ConnectionInfo, read_connection_file
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Settings come from the test run's own file, never from the user's settings.toml. In it, an engine
+# that a command or a client starts exits with it (idle_timeout 0), as the tests expect unless
+# they set their own; engines started in subprocesses inherit the variable.
+if "SOUNDLOOM_CONFIG_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["SOUNDLOOM_CONFIG_DIR"] = tempfile.mkdtemp(prefix="soundloom-test-settings-")
+    Path(os.environ["SOUNDLOOM_CONFIG_DIR"], "settings.toml").write_text("idle_timeout = 0\n", encoding="utf-8")
 warnings.filterwarnings("ignore", message=".*deprecated.*")
 
 
