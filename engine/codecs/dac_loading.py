@@ -2,8 +2,10 @@
 
 The published file is a `torch.save`d dict: {"state_dict": parameters, "metadata": {"kwargs":
 constructor arguments}}. Its weight-normalised convolutions carry `weight_g` / `weight_v` (the
-names of the older `torch.nn.utils.weight_norm`); `torch.nn.utils.parametrizations.weight_norm`,
-which this codec uses, accepts those names when loading, and `published_state_dict` writes them back.
+names of the older `torch.nn.utils.weight_norm`); this codec uses the maintained
+`torch.nn.utils.parametrizations.weight_norm`, whose same two tensors are called
+`parametrizations.weight.original0` / `original1`. `module_name` and `published_name` translate,
+so files with either naming load, and files are always written with the published one.
 Files are read with `weights_only=True`: a weights file can never run code.
 """
 
