@@ -13,7 +13,7 @@ from pathlib import Path
 from soundloom.daemon.adapters import variant_name
 from soundloom.engine.files import is_within
 from soundloom.engine.models.catalog import describe, discover, is_model_folder
-from soundloom.engine.models.hf_cache import is_repo_id, snapshot_path
+from soundloom.engine.models.hf_cache import is_hub_cache, is_repo_id, snapshot_path
 from soundloom.engine.models.settings import FALLBACK_STEPS, read_settings
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
@@ -111,5 +111,22 @@ class ModelRegistry:
                     if entry.path == resolved:
                         return entry
                 return self._add(resolved)
+        cached = self._cached(name)
+        if cached is not None:
+            return cached
         known = ", ".join(sorted(self._entries)) or "none"
         raise SoundloomError(ErrorCode.MODEL_NOT_FOUND, f"no model named {name!r}; known: {known}", "model")
+
+    def _cached(self, repo_id: str) -> ModelEntry | None:
+        """A model cached under `repo_id` in a hub cache among the roots since the registry scanned it."""
+        if not is_repo_id(repo_id):
+            return None
+        for root in self._roots:
+            if is_hub_cache(root):
+                try:
+                    folder = snapshot_path(repo_id, root)
+                except SoundloomError:
+                    continue
+                if is_model_folder(folder):
+                    return self._add(folder, repo_id)
+        return None

@@ -38,6 +38,3 @@ VOCODER = {
     "resblock_dilation_sizes": [[1, 3, 5], [1, 3, 5], [1, 3, 5]],
     "leaky_relu_slope": 0.1,
 }
-
-# Tango's README: 100 steps by default, 200 recommended for quality.
-DEFAULT_STEPS = 100

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,18 @@ def test_a_cache_as_models_dir_lists_each_snapshot_by_repo_id(cache):
     assert tango.operations == ("generate", "inpaint", "transfer", "extend")
     assert tango.path.parent.name == "snapshots" and (tango.path / "main_config.json").is_file()
     assert registry.resolve("cvssp/audioldm-tiny").family == "audioldm"
+
+
+def test_a_model_cached_after_the_scan_is_found_by_its_repo_id(cache, tmp_path_factory, tiny_model_path):
+    registry = ModelRegistry(roots=[cache])
+    assert "sanchit/later" not in {e.name for e in registry.entries()}
+    add_folder_to_cache(tiny_model_path, "sanchit/later", cache)
+    try:
+        assert registry.resolve("sanchit/later").family == "audioldm"
+    finally:
+        shutil.rmtree(cache / "models--sanchit--later")
+    with pytest.raises(SoundloomError):
+        registry.resolve("nobody/nothing")
 
 
 def test_a_repo_id_as_model_resolves_in_the_users_cache(cache, monkeypatch):
