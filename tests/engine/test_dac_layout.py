@@ -85,12 +85,16 @@ def test_save_then_load_gives_the_same_model_and_leaves_no_temporary_file(tmp_pa
         assert torch.equal(ours, theirs), name
 
 
-def test_a_file_without_metadata_uses_the_given_config(tmp_path):
+@pytest.mark.parametrize("naming", ["published", "parametrizations"])
+def test_a_bare_state_dict_of_either_naming_loads_with_the_given_config(tmp_path, naming):
     model = DAC(DAC_TINY)
     path = tmp_path / "bare.pth"
-    torch.save(published_state_dict(model), path)
+    torch.save(published_state_dict(model) if naming == "published" else model.state_dict(), path)
     assert read_weights(path)[0] is None
-    assert load_dac(path, DAC_TINY).config == DAC_TINY
+    loaded = load_dac(path, DAC_TINY)
+    assert loaded.config == DAC_TINY
+    for ours, theirs in zip(model.state_dict().values(), loaded.state_dict().values()):
+        assert torch.equal(ours, theirs)
 
 
 class _Payload:
