@@ -63,7 +63,14 @@ def _setup_logging(folder: Path, level: str) -> None:
     root.handlers[:] = [handler, console]
 
 
-def _library_roots(args: argparse.Namespace, settings) -> list[Path]:
+def engine_choices(args: argparse.Namespace, settings) -> dict:
+    """The Engine's device and compute dtype: the command line, else the settings (auto: None/"auto")."""
+    device = args.device or settings["device"]
+    return {"device": None if device == "auto" else device,
+            "dtype": PRECISION_DTYPES[args.precision or settings["precision"]]}
+
+
+def library_roots(args: argparse.Namespace, settings) -> list[Path]:
     """Where fine-tuning may read: anywhere for a local engine; for a remote one the roots given."""
     from soundloom.daemon.finetune_request import everywhere
 
@@ -122,13 +129,11 @@ def serve(argv: list[str] | None = None) -> int:
         transport=args.transport or ("tcp" if args.ip or args.allow_remote else DEFAULT_TRANSPORT), ip=args.ip or "127.0.0.1", allow_remote=args.allow_remote, connection_file=connection_file,
         data_dir=folder, max_message_bytes=int(args.max_message_mb * 1024 * 1024), max_queued_per_client=args.max_queued,
         max_batch_rows=args.max_batch, result_max_age_s=args.result_max_age_h * 3600, models=models,
-        model_roots=list(args.models_dir), library_roots=_library_roots(args, settings),
+        model_roots=list(args.models_dir), library_roots=library_roots(args, settings),
         idle_timeout_s=args.idle_timeout or 0.0,
     )
-    device = args.device or (None if settings["device"] == "auto" else settings["device"])
-    precision = PRECISION_DTYPES[args.precision or settings["precision"]]
     try:
-        server = EngineServer(config, Engine(device=device, max_seconds=args.max_seconds, dtype=precision))
+        server = EngineServer(config, Engine(max_seconds=args.max_seconds, **engine_choices(args, settings)))
         server.start()
     except SoundloomError as exc:
         print(f"soundloom serve: error: {exc}", file=sys.stderr)

@@ -7,13 +7,9 @@ from pathlib import Path
 
 import platformdirs
 
-DATA_DIR_ENV = "SOUNDLOOM_DATA_DIR"    # the same variable the engine reads, so both agree on one data folder
+from soundloom.settings.paths import DATA_DIR_ENV, data_dir  # noqa: F401  (the one data folder the engine uses too)
+
 CACHE_DIR_ENV = "SOUNDLOOM_CACHE_DIR"  # overrides the cache folder (tests, sandboxes)
-
-
-def data_dir() -> Path:
-    """$SOUNDLOOM_DATA_DIR, else the user data dir for soundloom."""
-    return Path(os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir("soundloom"))
 
 
 def cache_dir() -> Path:

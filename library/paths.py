@@ -10,18 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-DATA_DIR_ENV = "SOUNDLOOM_DATA_DIR"  # the same variable the engine reads for its data folder
+from soundloom.settings.paths import DATA_DIR_ENV, data_dir  # noqa: F401  (the one data folder the engine uses too)
+
 INDEX_NAME = "library.sqlite3"
 GENERATED_FOLDER = "generated"
-
-
-def data_dir() -> Path:
-    """$SOUNDLOOM_DATA_DIR, or the user data dir (~/.local/share/soundloom on Linux); created 0700."""
-    import platformdirs
-
-    path = Path(os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir("soundloom"))
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
 
 
 def default_index_path() -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 
 def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
-    from soundloom.daemon.serve import data_dir
+    from soundloom.settings.paths import data_dir
 
     root = data_dir(None)
     return args.corpus or root / "corpus", args.work or root / "starter-work"
