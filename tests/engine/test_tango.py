@@ -210,3 +210,20 @@ def test_a_folder_of_an_unsupported_family_lists_the_supported_ones(tmp_path):
         load_model(folder)
     for name in ("AudioLDMPipeline", "MusicLDMPipeline", "TangoPipeline", "Tango release"):
         assert name in info.value.message
+
+
+@pytest.mark.slow
+def test_convert_takes_the_text_encoder_and_scheduler_from_explicit_paths(release, hub_cache, tmp_path, monkeypatch):
+    from soundloom.engine.models.cli import main
+    from soundloom.engine.models.hf_cache import snapshot_path
+    from soundloom.engine.models.untrained_tango import SCHEDULER_ID
+
+    t5 = shutil.copytree(snapshot_path(TEXT_ENCODER_ID, hub_cache), tmp_path / "flan-t5")
+    scheduler = shutil.copytree(snapshot_path(SCHEDULER_ID, hub_cache) / "scheduler", tmp_path / "sd21-scheduler")
+    empty = tmp_path / "empty-cache"
+    empty.mkdir()
+    monkeypatch.setenv("HF_HUB_CACHE", str(empty))  # nothing may come from a cache now
+    out = tmp_path / "converted"
+    assert main(["convert", str(release), str(out), "--text-encoder", str(t5), "--scheduler", str(scheduler)]) == 0
+    model = load_model(out)
+    assert model.family == "tango" and model.scheduler_config["prediction_type"] == "v_prediction"
