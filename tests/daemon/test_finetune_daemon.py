@@ -78,7 +78,8 @@ def engine(tiny_model_path, tmp_path_factory):
     root = tmp_path_factory.mktemp("finetune")
     libraries = root / "libraries"
     libraries.mkdir()
-    daemon = Daemon(root, tiny_model_path, "--library-root", str(libraries))
+    # Roots bind only an engine reachable from other machines (a local one reads what its user can).
+    daemon = Daemon(root, tiny_model_path, "--allow-remote", "--library-root", str(libraries))
     daemon.start()
     daemon.libraries = libraries
     yield daemon

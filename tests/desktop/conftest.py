@@ -109,7 +109,8 @@ def desktop_engine(tiny_model_path, tmp_path_factory):
     root = tmp_path_factory.mktemp("desktop-engine")
     library_root = root / "libraries"
     library_root.mkdir()
-    engine = Daemon(root, tiny_model_path, "--library-root", str(library_root))
+    # Roots bind only an engine reachable from other machines (a local one reads what its user can).
+    engine = Daemon(root, tiny_model_path, "--allow-remote", "--library-root", str(library_root))
     engine.library_root = library_root
     engine.start()
     yield engine

@@ -62,7 +62,8 @@ def test_library_preview_over_the_wire_lists_nothing_from_outside(tree, tiny_mod
 
     root, library = tree
     (tmp_path / "engine").mkdir()
-    daemon = Daemon(tmp_path / "engine", tiny_model_path, "--library-root", str(root))
+    # Roots bind only an engine reachable from other machines (a local one reads what its user can).
+    daemon = Daemon(tmp_path / "engine", tiny_model_path, "--allow-remote", "--library-root", str(root))
     peer = Peer(daemon.start())
     try:
         reply = peer.request("library_preview_request", {"folder": str(library)})["content"]

@@ -188,7 +188,8 @@ def real(tiny_model_path, roots, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOUNDLOOM_RUNTIME_DIR", str(home / "run"))
         client = Client.connect(home / "run" / "engine.json", timeout=120, engine_args=[
-            "--model", str(tiny_model_path), "--data-dir", str(home / "data"), "--library-root", str(roots[0])])
+            "--model", str(tiny_model_path), "--data-dir", str(home / "data"),
+            "--allow-remote", "--library-root", str(roots[0])])  # roots bind only an engine others can reach
         yield client
         client.close()
 
