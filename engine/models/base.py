@@ -109,6 +109,11 @@ class AudioModel(ABC):
         ones = (1,) * (len(self.latent_shape_per_frame) - 1)
         return torch.zeros((1, 1, frames, *ones), device=self.device, dtype=self.dtype)
 
+    # Latent frames past the last needed one that the decoder must see for every needed sample to
+    # come out as a decode of all frames would give it; None: the decoder is not local in time
+    # (a VAE over mel images plus a vocoder), so every frame is decoded.
+    decode_context_frames: int | None = None
+
     @property
     def min_latent_frames(self) -> int:
         """Fewest latent frames the model denoises at once; shorter clips are padded to this length

@@ -33,6 +33,9 @@ class StableAudioModel(AudioModel):
     components = ("vae", "text_encoder", "projection_model", "tokenizer", "transformer", "scheduler")
     audio_channels = 2
     schedulers = STABLE_AUDIO_SCHEDULERS
+    # The Oobleck decoder is a stack of 1-D convolutions; its reach is about a dozen latent frames
+    # each way, so a short sound made in the 47 s window is decoded from its own frames plus these.
+    decode_context_frames = 32
 
     def __init__(self, path: Path, parts: dict[str, Any]):
         # `unet` is the base class's name for the denoiser; here it is the diffusion transformer.

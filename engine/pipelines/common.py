@@ -60,6 +60,9 @@ def encode_clip(model: AudioModel, clip: np.ndarray, frames: int) -> torch.Tenso
 def decode(model: AudioModel, latents: torch.Tensor, samples: int) -> np.ndarray:
     """Waveforms trimmed to `samples`: [batch, samples] from a mono model, [batch, channels,
     samples] from one with several channels."""
+    if model.decode_context_frames is not None:
+        # A model that fills a long fixed window decodes only the frames the clip needs.
+        latents = latents[:, :, : math.ceil(samples / model.samples_per_latent_frame) + model.decode_context_frames]
     waveform = model.latents_to_waveform(latents).numpy()
     out = np.zeros((*waveform.shape[:-1], samples), dtype=np.float32)
     n = min(samples, waveform.shape[-1])

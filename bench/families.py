@@ -1,0 +1,112 @@
+"""Engine generate vs each family's own diffusers pipeline, at equal steps, side by side in one run.
+
+Each family's entry builds a random-weight model with the family's real layout (narrower
+networks), loads it in the engine and in its diffusers pipeline, and returns two callables that
+make the same sound (same prompt, seed, steps, guidance and sampler). Runs are interleaved and the
+medians compared, because this machine's speed drifts. Prints engine / pipeline ratios (goal ≤ 1.0).
+
+    nice -n 10 python -m soundloom.bench.families [--family stable_audio] [--steps 20] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+warnings.filterwarnings("ignore")
+
+Runs = tuple[Callable[[], object], Callable[[], object], str]  # engine, pipeline, description
+
+
+def stable_audio(steps: int, seconds: float) -> Runs:
+    """Stable Audio Open's shapes: 44.1 kHz stereo, hop 2048, 64 latent channels, 1024-frame window."""
+    from diffusers import StableAudioPipeline
+
+    from soundloom.engine.models.loading import load_model
+    from soundloom.engine.models.untrained_stable_audio import build_untrained_stable_audio
+    from soundloom.engine.pipelines import GenerateRequest, generate
+
+    folder = build_untrained_stable_audio(Path(tempfile.mkdtemp()) / "stable-audio", "realistic")
+    model = load_model(folder)
+    pipe = StableAudioPipeline.from_pretrained(folder, local_files_only=True)
+    pipe.set_progress_bar_config(disable=True)
+    prompt = "soft rain on a window"
+
+    def engine():
+        return generate(model, GenerateRequest(prompt=prompt, seconds=seconds, steps=steps, seed=0, guidance=7.0))
+
+    def pipeline():
+        return pipe(prompt, audio_end_in_s=seconds, num_inference_steps=steps, guidance_scale=7.0,
+                    generator=[torch.Generator().manual_seed(0)])
+
+    return engine, pipeline, f"{seconds:g} s in the 47.55 s window, {steps} cosine DPM-Solver++ steps, guidance 7"
+
+
+def audioldm2(steps: int, seconds: float) -> Runs:
+    """AudioLDM 2's shapes: 16 kHz, 64 mels, hop 160, VAE compression 4, 8 latent channels, a
+    four-level two-stream UNet, FLAN-T5 reading up to 512 tokens, 8 GPT-2 states."""
+    from diffusers import AudioLDM2Pipeline
+    from transformers import GPT2LMHeadModel
+
+    from soundloom.engine.models.loading import load_model
+    from soundloom.engine.models.untrained_audioldm2 import build_untrained_audioldm2
+    from soundloom.engine.pipelines import GenerateRequest, generate
+
+    folder = build_untrained_audioldm2(Path(tempfile.mkdtemp()) / "audioldm2", "realistic")
+    model = load_model(folder)
+    # The folder's GPT2Model lacks the generation helpers the pipeline calls in transformers 5;
+    # the same weights as GPT2LMHeadModel have them.
+    language_model = GPT2LMHeadModel.from_pretrained(folder / "language_model", local_files_only=True)
+    pipe = AudioLDM2Pipeline.from_pretrained(folder, local_files_only=True, language_model=language_model)
+    pipe.set_progress_bar_config(disable=True)
+    prompt = "soft rain on a window"
+
+    def engine():
+        return generate(model, GenerateRequest(prompt=prompt, seconds=seconds, steps=steps, seed=0, guidance=3.5,
+                                               scheduler="ddim"))
+
+    def pipeline():
+        return pipe(prompt, audio_length_in_s=seconds, num_inference_steps=steps, guidance_scale=3.5,
+                    generator=torch.Generator().manual_seed(0))
+
+    return engine, pipeline, f"{seconds:g} s, {steps} DDIM steps, guidance 3.5"
+
+
+FAMILIES: dict[str, Callable[[int, float], Runs]] = {"stable_audio": stable_audio, "audioldm2": audioldm2}
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--family", choices=sorted(FAMILIES), action="append")
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    for name in args.family or sorted(FAMILIES):
+        engine, pipeline, about = FAMILIES[name](args.steps, args.seconds)
+        engine(), pipeline()  # warm-up
+        times = {"engine": [], "pipeline": []}
+        for _ in range(args.repeats):
+            times["engine"].append(timed(engine))
+            times["pipeline"].append(timed(pipeline))
+        median = {k: statistics.median(v) for k, v in times.items()}
+        print(f"{name}: {about}; median of {args.repeats} interleaved runs, {torch.get_num_threads()} threads")
+        print(f"  engine {median['engine']:.2f} s, pipeline {median['pipeline']:.2f} s, "
+              f"engine / pipeline {median['engine'] / median['pipeline']:.3f}  (goal <= 1.0)")
+
+
+if __name__ == "__main__":
+    main()
