@@ -227,3 +227,13 @@ def test_convert_takes_the_text_encoder_and_scheduler_from_explicit_paths(releas
     assert main(["convert", str(release), str(out), "--text-encoder", str(t5), "--scheduler", str(scheduler)]) == 0
     model = load_model(out)
     assert model.family == "tango" and model.scheduler_config["prediction_type"] == "v_prediction"
+
+
+def test_a_unet_started_from_stable_diffusion_is_refused_by_name(release, hub_cache, tmp_path):
+    folder = shutil.copytree(release, tmp_path / "sd-initialised")
+    config = json.loads((folder / "main_config.json").read_text())
+    config.update(unet_model_name="stabilityai/stable-diffusion-2-1", unet_model_config_path=None)
+    (folder / "main_config.json").write_text(json.dumps(config))
+    with pytest.raises(SoundloomError) as info:
+        resolve_sources(folder)
+    assert "unet_model_name" in info.value.message and info.value.code.value == "model_incomplete"
