@@ -63,7 +63,7 @@ class AudioLDM2Model(MelLatentModel):
     def __init__(self, path: Path, parts: dict[str, Any]):
         if parts["text_encoder_2"].config.model_type != "t5":
             raise SoundloomError(
-                ErrorCode.MODEL_INCOMPLETE,
+                ErrorCode.UNKNOWN_MODEL_FAMILY,
                 f"{path}: text_encoder_2 is {type(parts['text_encoder_2']).__name__}; only the text-to-audio "
                 "AudioLDM 2 models (a T5 second text encoder) are supported",
                 "model",
@@ -79,16 +79,15 @@ class AudioLDM2Model(MelLatentModel):
         )
 
     def encode_text(self, prompts: list[str], negative_prompts: list[str] | None) -> Conditioning:
-        conds, unconds, warnings = [], [], []
+        parts, warnings = [], []
         for i, prompt in enumerate(prompts):
             cond, more, used = self.text.encode(prompt, "prompt")
-            conds.append(cond)
             warnings += more
+            uncond = None
             if negative_prompts is not None:
                 uncond, more, _ = self.text.encode(negative_prompts[i], "negative_prompt", t5_length=used)
-                unconds.append(uncond)
                 warnings += more
-        parts = [Conditioning(c, u if negative_prompts is not None else None) for c, u in zip(conds, unconds or conds)]
+            parts.append(Conditioning(cond, uncond))
         stacked = Conditioning.stack(parts)
         return Conditioning(stacked.cond, stacked.uncond, warnings)
 
