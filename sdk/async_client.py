@@ -1,9 +1,9 @@
-"""`AsyncClient`: the asyncio client of a soundloom engine (ZeroMQ + msgpack, protocol/PROTOCOL.md).
+"""`AsyncClient`: the asyncio client of a soundloom engine, its public operations API.
 
-Four sockets: shell (DEALER) for requests and their replies, control (DEALER) for ping, info,
-job_status, cancel and shutdown, which the engine answers even while a job runs, iopub (SUB) for
-progress events, and the heartbeat (REQ, on a thread of its own, see heartbeat.py). Replies reach
-the waiting call by `parent_header.msg_id`; events reach their job by the same key (= job_id).
+The wire itself (sockets, signing, pending replies, resends, the receive loops, the heartbeat)
+is the Transport's (transport.py); finding or launching the engine is connecting.py's; request
+content is built by request_fields.py and replies are read by replies.py. This module only says
+what each operation sends and what it returns.
 """
 
 from __future__ import annotations
@@ -12,55 +12,40 @@ import asyncio
 import logging
 import os
 import time
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, Sequence, Union
+from typing import Any, Sequence
 
 import numpy as np
-import zmq
-import zmq.asyncio
-from zmq.utils.monitor import parse_monitor_message
 
-from soundloom.protocol.codec import Session, attach_audio, extract_audio, iso_utc
-from soundloom.protocol.connection import connection_path, pid_alive
-from soundloom.protocol.errors import ErrorCode, SoundloomError
-from soundloom.protocol.messages import Action, Channel, Event, ExecutionState, Status
+from soundloom.protocol.codec import Session, attach_audio
+from soundloom.protocol.errors import SoundloomError
+from soundloom.protocol.messages import Action, Channel
 from soundloom.sdk.audio import Audio
-from soundloom.sdk.errors import (
-    ClientClosedError,
-    EngineDiedError,
-    EngineNotFoundError,
-    EngineStartError,
-    error_for_reply,
+from soundloom.sdk.connecting import (
+    Connecting,
+    alive_check,
+    connection_file_path,
+    find_engine,
+    wait_for_answer,
 )
-from soundloom.sdk.heartbeat import Heartbeat
-from soundloom.sdk.job import (
-    AsyncJob,
-    ProgressCallback,
-    ResultParser,
-    ValidationCallback,
+from soundloom.sdk.job import AsyncJob, ProgressCallback, ResultParser, ValidationCallback
+from soundloom.sdk.launcher import EngineFile, EngineProcess
+from soundloom.sdk.replies import (
     finetune_result_or_raise,
     is_finetune_reply,
     result_or_raise,
+    vectors_or_raise,
+    without_status,
 )
-from soundloom.sdk.launcher import EngineFile, EngineProcess, read_engine_file
+from soundloom.sdk.request_fields import (  # noqa: F401  (AudioInput, finetune_content, library_path: re-exported)
+    AudioInput,
+    clip_samples,
+    finetune_content,
+    library_path,
+    operation_fields,
+)
+from soundloom.sdk.transport import Transport
 
 log = logging.getLogger("soundloom.sdk")
-
-AudioInput = Union[Audio, str, os.PathLike, "tuple[np.ndarray, int]"]
-PING_RETRY_S = 1.0  # while connecting, an unanswered ping is sent again this often (seconds)
-_SHUT_DOWN = "the engine was shut down"
-_MAX_CHANNELS = 64  # more "channels" than this is a (samples, channels) array passed the wrong way round
-
-
-@dataclass
-class _Pending:
-    """A request waiting for its reply; `msg` is kept so it can be sent again under the same msg_id."""
-
-    future: asyncio.Future
-    channel: Channel
-    msg: dict[str, Any]
 
 
 class AsyncClient:
@@ -75,20 +60,16 @@ class AsyncClient:
     def __init__(self, engine_file: EngineFile, *, engine: EngineProcess | None = None):
         """Prefer `connect()`; this only records where the engine is (`engine`: a process this client started)."""
         self.engine_file = engine_file
-        self.session = Session(engine_file.info.key, signature_scheme=engine_file.info.signature_scheme)
+        self._transport = Transport(engine_file)
         self._engine = engine
-        self._pending: dict[str, _Pending] = {}
-        self._jobs: dict[str, AsyncJob] = {}
-        self._sockets: dict[Channel, zmq.asyncio.Socket] = {}
-        self._tasks: list[asyncio.Task] = []
-        self._background: set[asyncio.Task] = set()
-        self._context: zmq.asyncio.Context | None = None
-        self._heartbeat: Heartbeat | None = None
-        self._curve_keys = zmq.curve_keypair() if engine_file.curve_server_key else None
-        self._gone: str | None = None  # why the engine can no longer answer (died, shut down)
-        self._closed = False
-        self.models = AsyncModels(self)
-        self.adapters = AsyncAdapters(self)
+        self._background: set[asyncio.Task] = set()  # cancels of jobs whose caller gave up
+        self.models = AsyncModels(self._transport)
+        self.adapters = AsyncAdapters(self._transport)
+
+    @property
+    def session(self) -> Session:
+        """The signing codec session this client's messages are made and checked with."""
+        return self._transport.session
 
     # ------------------------------------------------------------------ connecting
 
@@ -100,7 +81,7 @@ class AsyncClient:
         start: bool = True,
         timeout: float = 60.0,
         engine_args: Sequence[str] = (),
-    ) -> "_Connecting":
+    ) -> Connecting:
         """Connect to the engine of `connection_file` (default: the user's default engine), starting one if needed.
 
         With `start`, a missing or stale connection file launches
@@ -110,7 +91,7 @@ class AsyncClient:
         Await the result (`client = await AsyncClient.connect()`) or enter it
         (`async with AsyncClient.connect() as client:`).
         """
-        return _Connecting(cls._connect(connection_file, start=start, timeout=timeout, engine_args=engine_args))
+        return Connecting(cls._connect(connection_file, start=start, timeout=timeout, engine_args=engine_args))
 
     @classmethod
     async def _connect(
@@ -121,23 +102,10 @@ class AsyncClient:
         timeout: float,
         engine_args: Sequence[str],
     ) -> "AsyncClient":
-        path = Path(connection_file) if connection_file is not None else connection_path()
         deadline = time.monotonic() + timeout
-        engine_file = read_engine_file(path)
-        engine = None
-        if engine_file is None or engine_file.stale:
-            if not start:
-                raise EngineNotFoundError(_no_engine_message(path, engine_file))
-            engine = EngineProcess.start(path, engine_args)
-            try:
-                engine_file = await engine.wait_ready(deadline)
-            except BaseException:
-                await asyncio.to_thread(engine.stop, 0.0)
-                raise
-            if engine_file.info.pid != engine.pid:
-                # Another client launched an engine at the same moment and its file won: use that one.
-                await asyncio.to_thread(engine.stop, 0.0)
-                engine = None
+        engine_file, engine = await find_engine(
+            connection_file_path(connection_file), start=start, deadline=deadline, engine_args=engine_args
+        )
         client = cls(engine_file, engine=engine)
         try:
             await client._open(deadline, timeout)
@@ -147,80 +115,15 @@ class AsyncClient:
         return client
 
     async def _open(self, deadline: float, timeout: float) -> None:
-        info = self.engine_file.info
-        self._loop = asyncio.get_running_loop()
-        self._context = zmq.asyncio.Context()
-        for channel, kind in ((Channel.SHELL, zmq.DEALER), (Channel.CONTROL, zmq.DEALER), (Channel.IOPUB, zmq.SUB)):
-            sock = self._context.socket(kind)
-            sock.linger = 0
-            self._secure(sock)
-            if kind == zmq.SUB:
-                sock.setsockopt(zmq.SUBSCRIBE, b"")
-            sock.connect(info.endpoint(channel.value))
-            self._sockets[channel] = sock
-            self._tasks.append(asyncio.create_task(self._receive(channel, sock)))
-            if kind == zmq.DEALER:
-                monitor = sock.get_monitor_socket(zmq.EVENT_CONNECTED | zmq.EVENT_DISCONNECTED)
-                self._tasks.append(asyncio.create_task(self._resend_on_reconnect(channel, monitor)))
-        await self._first_ping(deadline, timeout)
-        self._heartbeat = Heartbeat(
-            info.endpoint(Channel.HB.value), self._died_from_thread, alive=self._alive_check(), configure=self._secure
-        ).start()
-
-    async def _first_ping(self, deadline: float, timeout: float) -> None:
-        # A starting engine may bind after our ping left; resending the same msg_id is harmless.
-        msg = self.session.msg(Action.PING.request)
-        pending = await self._send(Channel.CONTROL, msg)
-        try:
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise self._not_answering(timeout)
-                await asyncio.wait({pending.future}, timeout=min(PING_RETRY_S, left))
-                if pending.future.done():
-                    content = pending.future.result()["content"]
-                    if content.get("status") != Status.OK.value:
-                        raise error_for_reply(content)
-                    return
-                if self._engine is not None and not self._engine.running():
-                    self._engine.ready_file()  # raises EngineStartError with the log's last lines
-                await self._resend(pending)
-        finally:
-            self._pending.pop(msg["msg_id"], None)
-
-    def _not_answering(self, timeout: float) -> SoundloomError:
-        info, path = self.engine_file.info, self.engine_file.path
-        if self._engine is not None:
-            return EngineStartError(
-                f"the engine did not answer a ping within {timeout:g} s; its log is {self._engine.log_path}"
-            )
-        return EngineDiedError(f"the engine of {path} (pid {info.pid}) did not answer a ping within {timeout:g} s")
-
-    def _alive_check(self):
-        if self._engine is not None:
-            return self._engine.running  # our own child: a pid check would still see it as a zombie
-        if self.engine_file.local:
-            pid = self.engine_file.info.pid
-            return lambda: pid_alive(pid)
-        return None  # a remote engine's pid means nothing here
-
-    def _secure(self, sock: zmq.Socket) -> None:
-        """CURVE-encrypt `sock` when the engine published a server key (it then listens beyond loopback)."""
-        if self._curve_keys is None:
-            return
-        if not zmq.has("curve"):
-            raise SoundloomError(
-                ErrorCode.INVALID_ARGUMENT,
-                "the engine requires CURVE encryption, which this libzmq build lacks",
-                "curve_server_key",
-            )
-        sock.curve_serverkey = self.engine_file.curve_server_key.encode("ascii")
-        sock.curve_publickey, sock.curve_secretkey = self._curve_keys
+        self._transport.open()
+        await wait_for_answer(self._transport, self._engine, deadline, timeout)
+        self._transport.watch(alive_check(self.engine_file, self._engine))
 
     # ------------------------------------------------------------------ lifetime
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else self._gone or "connected"
+        transport = self._transport
+        state = "closed" if transport.closed else transport.gone or "connected"
         return f"<{type(self).__name__} engine pid {self.engine_file.info.pid} ({self.engine_file.path}): {state}>"
 
     @property
@@ -236,96 +139,31 @@ class AsyncClient:
 
     async def close(self) -> None:
         """Disconnect; an engine this client started is shut down (shutdown request, then terminate, then kill)."""
-        if self._closed:
+        transport = self._transport
+        if transport.closed:
             return
         grace = 1.0  # seconds an engine that was not asked to shut down gets before it is terminated
-        if self._engine is not None and self._heartbeat is not None and self._gone is None:
+        if self._engine is not None and transport.heartbeat is not None and transport.gone is None:
             try:
-                await self._request(Channel.CONTROL, Action.SHUTDOWN, timeout=5.0)
+                await transport.request(Channel.CONTROL, Action.SHUTDOWN, timeout=5.0)
                 grace = self.shutdown_grace_s
             except (SoundloomError, TimeoutError) as exc:
                 log.info("shutdown request failed (%s); the engine will be stopped", exc)
-        elif self._gone == _SHUT_DOWN:
+        elif transport.was_shut_down:
             grace = self.shutdown_grace_s
-        if self._background and self._gone is None:
+        if self._background and transport.gone is None:
             await asyncio.wait(self._background, timeout=1.0)  # let cancels of abandoned jobs reach the engine
-        self._closed = True
-        if self._heartbeat is not None:
-            await asyncio.to_thread(self._heartbeat.stop)
-        self._fail_pending(ClientClosedError, "the client was closed")
-        # Stop the monitors while their readers are still open: libzmq emits events from its I/O
-        # thread under a lock, and an event sent to a closed reader would block there for good.
-        for sock in self._sockets.values():
-            if sock.type == zmq.DEALER:
-                sock.disable_monitor()
-        for task in (*self._tasks, *self._background):
+        for task in self._background:
             task.cancel()
-        await asyncio.gather(*self._tasks, *self._background, return_exceptions=True)
-        if self._context is not None:  # closes every socket, monitor readers included
-            self._context.destroy(linger=0)
+        await transport.close()
+        await asyncio.gather(*self._background, return_exceptions=True)
         if self._engine is not None:
             await asyncio.to_thread(self._engine.stop, grace)
 
     async def shutdown(self) -> None:
         """Ask the engine to exit (its running and queued jobs are cancelled); this client is then unusable."""
-        await self._request(Channel.CONTROL, Action.SHUTDOWN)
-        self._engine_gone(_SHUT_DOWN)
-        if self._heartbeat is not None:
-            await asyncio.to_thread(self._heartbeat.stop)
-
-    def _died_from_thread(self, reason: str) -> None:
-        try:
-            self._loop.call_soon_threadsafe(self._engine_gone, f"the engine (pid {self.engine_file.info.pid}) died: {reason}")
-        except RuntimeError:  # the loop is closed: nobody is waiting any more
-            pass
-
-    def _engine_gone(self, message: str) -> None:
-        if self._gone is not None or self._closed:
-            return
-        self._gone = message
-        if message != _SHUT_DOWN:
-            log.warning("%s", message)
-        self._fail_pending(EngineDiedError, message)
-
-    def _fail_pending(self, error: type[SoundloomError], message: str) -> None:
-        for pending in list(self._pending.values()):
-            if not pending.future.done():
-                pending.future.set_exception(error(message))
-        self._pending.clear()
-
-    def _check_usable(self) -> None:
-        if self._closed:
-            raise ClientClosedError()
-        if self._gone is not None:
-            raise EngineDiedError(self._gone)
-
-    # ------------------------------------------------------------------ sending and receiving
-
-    def _track(self, channel: Channel, msg: dict[str, Any]) -> _Pending:
-        """Register `msg` as waiting for its reply (before it is sent, so no answer can outrun it)."""
-        self._check_usable()
-        pending = _Pending(self._loop.create_future(), channel, msg)
-        self._pending[msg["msg_id"]] = pending
-        return pending
-
-    async def _transmit(self, pending: _Pending) -> None:
-        try:
-            await self.session.send_async(self._sockets[pending.channel], pending.msg)
-        except BaseException:
-            self._pending.pop(pending.msg["msg_id"], None)
-            raise
-
-    async def _send(self, channel: Channel, msg: dict[str, Any]) -> _Pending:
-        pending = self._track(channel, msg)
-        await self._transmit(pending)
-        return pending
-
-    async def _resend(self, pending: _Pending) -> None:
-        # Same msg_id so the engine answers from its cache; a fresh date so the signature is new
-        # and the engine's replay check does not drop it.
-        header = dict(pending.msg["header"], date=iso_utc(datetime.now(timezone.utc)))
-        pending.msg = dict(pending.msg, header=header)
-        await self.session.send_async(self._sockets[pending.channel], pending.msg)
+        await self._transport.request(Channel.CONTROL, Action.SHUTDOWN)
+        await self._transport.shut_down()
 
     async def resend_pending(self) -> int:
         """Send every request still waiting for its reply again, under its own msg_id; returns how many.
@@ -334,101 +172,7 @@ class AsyncClient:
         client takes the first answer. Done automatically when a socket reconnects, since replies
         addressed to the old connection are lost.
         """
-        self._check_usable()
-        pending = [p for p in self._pending.values() if not p.future.done()]
-        for item in pending:
-            await self._resend(item)
-        return len(pending)
-
-    async def _call(
-        self, channel: Channel, action: Action, content: dict[str, Any] | None = None, *, timeout: float | None = None
-    ) -> dict[str, Any]:
-        """Send a request and return its reply message, whatever its status."""
-        msg = self.session.msg(action.request, content)
-        pending = await self._send(channel, msg)
-        try:
-            return await asyncio.wait_for(pending.future, timeout)
-        except asyncio.TimeoutError:
-            raise TimeoutError(f"no {action.reply} within {timeout:g} s") from None
-        finally:
-            self._pending.pop(msg["msg_id"], None)
-
-    async def _request(
-        self, channel: Channel, action: Action, content: dict[str, Any] | None = None, *, timeout: float | None = None
-    ) -> dict[str, Any]:
-        """Send a request and return its ok reply's content; an error reply raises its SoundloomError."""
-        content = (await self._call(channel, action, content, timeout=timeout))["content"]
-        if content.get("status") != Status.OK.value:
-            raise error_for_reply(content)
-        return content
-
-    async def _receive(self, channel: Channel, sock: zmq.asyncio.Socket) -> None:
-        while True:
-            try:
-                msg = await self.session.recv_async(sock)
-            except SoundloomError as exc:  # not a valid message: drop it, as the protocol says
-                log.warning("dropped a message on %s: %s", channel.value, exc)
-                continue
-            except zmq.ZMQError:  # the socket was closed
-                return
-            try:
-                if channel is Channel.IOPUB:
-                    self._on_event(msg)
-                else:
-                    self._on_reply(msg)
-            except Exception:  # one odd message must not stop every later reply from arriving
-                log.exception("failed to handle a %s on %s", msg.get("msg_type"), channel.value)
-
-    def _on_reply(self, msg: dict[str, Any]) -> None:
-        pending = self._pending.pop(msg["parent_header"].get("msg_id"), None)
-        if pending is None:
-            # A second answer to a resent request, or one to a call that gave up: nobody waits.
-            log.debug("dropped an unclaimed %s", msg["msg_type"])
-        elif not pending.future.done():
-            pending.future.set_result(msg)
-
-    def _on_event(self, msg: dict[str, Any]) -> None:
-        job = self._jobs.get(msg["parent_header"].get("msg_id"))
-        if job is None:
-            return  # another client's job
-        content = msg["content"]
-        if msg["msg_type"] == Event.PROGRESS.value:
-            step, total = content.get("step"), content.get("total")
-            if isinstance(step, int) and isinstance(total, int):
-                job._progress(step, total, content.get("eta_s"), content.get("loss"))
-        elif msg["msg_type"] == Event.STATUS.value and content.get("execution_state") == ExecutionState.BUSY.value:
-            job._running()
-        elif msg["msg_type"] == Event.VALIDATION.value:
-            self._on_validation(job, msg)
-
-    @staticmethod
-    def _on_validation(job: AsyncJob, msg: dict[str, Any]) -> None:
-        content = msg["content"]
-        step, prompt = content.get("step"), content.get("prompt")
-        if not isinstance(step, int) or not isinstance(prompt, str):
-            log.warning("dropped a validation event of job %s without step or prompt", job.job_id)
-            return
-        samples, sample_rate = extract_audio(msg, content.get("audio"), "audio")
-        metadata = {"operation": "validation", "job_id": job.job_id, "step": step, "prompt": prompt}
-        # Copied out of the received frame: the caller may keep or modify it.
-        job._validation(step, prompt, Audio(np.array(samples, dtype=np.float32), sample_rate, metadata))
-
-    async def _resend_on_reconnect(self, channel: Channel, monitor: zmq.asyncio.Socket) -> None:
-        # A reconnected DEALER gets a new routing id, so replies sent to the old one are lost.
-        disconnected = False
-        while True:
-            try:
-                event = parse_monitor_message(await monitor.recv_multipart())
-            except zmq.ZMQError:  # closed
-                return
-            if event["event"] == zmq.EVENT_DISCONNECTED:
-                disconnected = True
-            elif event["event"] == zmq.EVENT_CONNECTED and disconnected:
-                disconnected = False
-                waiting = [p for p in self._pending.values() if p.channel is channel and not p.future.done()]
-                log.info("%s reconnected; resending %d request(s)", channel.value, len(waiting))
-                for pending in waiting:
-                    await self._resend(pending)
+        return await self._transport.resend_pending()
 
     # ------------------------------------------------------------------ jobs
 
@@ -444,20 +188,19 @@ class AsyncClient:
     ) -> AsyncJob:
         msg = self.session.msg(action.request, {k: v for k, v in content.items() if v is not None})
         if clip is not None:
-            samples, sample_rate = _clip(clip)
+            samples, sample_rate = clip_samples(clip)
             msg["content"]["audio"] = attach_audio(msg, samples, sample_rate)
-        pending = self._track(Channel.SHELL, msg)
+        pending = self._transport.track(Channel.SHELL, msg)
         job = AsyncJob(
             self, msg["msg_id"], action.value, pending.future,
             single=content.get("variations", 1) == 1, on_progress=on_progress, parse=parse, on_validation=on_validation,
         )
-        # Known before the request leaves, so not even its first progress event can be missed.
-        self._jobs[job.job_id] = job
-        pending.future.add_done_callback(lambda _: self._jobs.pop(job.job_id, None))
+        # Followed before the request leaves, so not even its first progress event can be missed.
+        self._transport.follow(job, pending)
         try:
-            await self._transmit(pending)
+            await self._transport.transmit(pending)
         except BaseException:
-            self._jobs.pop(job.job_id, None)
+            self._transport.unfollow(job.job_id)
             raise
         return job
 
@@ -472,7 +215,7 @@ class AsyncClient:
             raise
 
     async def _cancel_job(self, job_id: str) -> str:
-        return (await self._request(Channel.CONTROL, Action.CANCEL, {"job_id": job_id}))["state"]
+        return (await self._transport.request(Channel.CONTROL, Action.CANCEL, {"job_id": job_id}))["state"]
 
     async def _cancel_quietly(self, job_id: str) -> None:
         try:
@@ -513,7 +256,7 @@ class AsyncClient:
         `on_progress(step, total, eta_s)` is called on the client's event loop as steps complete
         (eta in seconds, None while unknown).
         """
-        content = _common(prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority,
+        content = operation_fields(prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority,
                           adapter_scale)
         if tune is not None:
             content["tune"] = tune
@@ -572,7 +315,7 @@ class AsyncClient:
         tuple; `regions` are `(start_s, end_s)` pairs in seconds. Everything outside them comes
         back bit-identical. Other options as in `submit_generate`.
         """
-        content = _common(prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority,
+        content = operation_fields(prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority,
                           adapter_scale)
         content["regions"] = [[float(start), float(end)] for start, end in regions]
         return await self._submit(Action.INPAINT, content, audio, on_progress)
@@ -626,7 +369,7 @@ class AsyncClient:
         round(strength × steps) steps run). `audio` as in `submit_inpaint`; other options as in
         `submit_generate`.
         """
-        content = _common(prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority,
+        content = operation_fields(prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority,
                           adapter_scale)
         return await self._submit(Action.TRANSFER, dict(content, strength=strength), audio, on_progress)
 
@@ -678,7 +421,7 @@ class AsyncClient:
         The result is the input, bit-identical, followed by the new material. `audio` as in
         `submit_inpaint`; other options as in `submit_generate`.
         """
-        content = _common(prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority,
+        content = operation_fields(prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority,
                           adapter_scale)
         return await self._submit(Action.EXTEND, dict(content, seconds=seconds), audio, on_progress)
 
@@ -718,8 +461,8 @@ class AsyncClient:
         The folder must be inside one of the engine's library roots (else path_not_allowed); it is
         only read. `~` is expanded and relative paths are taken from this process's working folder.
         """
-        content = await self._request(Channel.SHELL, Action.LIBRARY_PREVIEW, {"folder": library_path(folder)})
-        return _without_status(content)
+        content = await self._transport.request(Channel.SHELL, Action.LIBRARY_PREVIEW, {"folder": library_path(folder)})
+        return without_status(content)
 
     async def finetune(
         self,
@@ -776,27 +519,25 @@ class AsyncClient:
         encoder (all-MiniLM-L6-v2): float32 [len(texts), 384], each row L2-normalised, so a dot
         product is the cosine. The first call loads the encoder (seconds); `timeout` in seconds."""
         texts = [texts] if isinstance(texts, str) else list(texts)
-        reply = await self._call(Channel.SHELL, Action.EMBED, {"texts": texts}, timeout=timeout)
-        if reply["content"].get("status") != Status.OK.value:
-            raise error_for_reply(reply["content"])
-        return vectors_of(reply, len(texts))
+        reply = await self._transport.call(Channel.SHELL, Action.EMBED, {"texts": texts}, timeout=timeout)
+        return vectors_or_raise(reply, len(texts))
 
     # ------------------------------------------------------------------ engine and jobs
 
     async def ping(self, timeout: float | None = 10.0) -> float:
         """Round-trip time of a signed ping on the control channel, in seconds."""
         started = time.perf_counter()
-        await self._request(Channel.CONTROL, Action.PING, timeout=timeout)
+        await self._transport.request(Channel.CONTROL, Action.PING, timeout=timeout)
         return time.perf_counter() - started
 
     async def info(self) -> dict[str, Any]:
         """The engine's description: engine_version, protocol_version, device, default_model,
         models_loaded, queue_length (jobs queued plus running), pid."""
-        return _without_status(await self._request(Channel.CONTROL, Action.INFO))
+        return without_status(await self._transport.request(Channel.CONTROL, Action.INFO))
 
     async def job_status(self, job_id: str) -> dict[str, Any]:
         """A job's state: job_id, action, state, position (queued), step/total, eta_s (seconds), error."""
-        return _without_status(await self._request(Channel.CONTROL, Action.JOB_STATUS, {"job_id": job_id}))
+        return without_status(await self._transport.request(Channel.CONTROL, Action.JOB_STATUS, {"job_id": job_id}))
 
     async def job_result(self, job_id: str, timeout: float | None = None) -> Audio | list[Audio] | dict[str, Any]:
         """The outcome of a job, waiting for it to finish; for a client that lost the original reply.
@@ -805,63 +546,45 @@ class AsyncClient:
         dict its `result()` gives. `timeout` in seconds. Raises the job's error,
         JobCancelledError, or job_not_found for a forgotten id.
         """
-        reply = await self._call(Channel.SHELL, Action.JOB_RESULT, {"job_id": job_id}, timeout=timeout)
+        reply = await self._transport.call(Channel.SHELL, Action.JOB_RESULT, {"job_id": job_id}, timeout=timeout)
         if is_finetune_reply(reply):
             return finetune_result_or_raise(reply)
         return result_or_raise(reply)
 
 
-class _Connecting:
-    """What `AsyncClient.connect()` returns: await it for a client, or use it in `async with`."""
-
-    def __init__(self, connecting: Any):
-        self._connecting = connecting
-        self._client: AsyncClient | None = None
-
-    def __await__(self):
-        return self._connecting.__await__()
-
-    async def __aenter__(self) -> AsyncClient:
-        self._client = await self._connecting
-        return self._client
-
-    async def __aexit__(self, *exc_info: Any) -> None:
-        await self._client.close()
-
-
 class AsyncModels:
     """`client.models`: list, load and unload the engine's models."""
 
-    def __init__(self, client: AsyncClient):
-        self._client = client
+    def __init__(self, transport: Transport):
+        self._transport = transport
 
     async def list(self) -> list[dict[str, Any]]:
         """Every model the engine knows: name, family, sample_rate (Hz), channels, loaded, path, base,
         default_steps (the sampling steps a request that leaves `steps` unset runs)."""
-        content = await self._client._request(Channel.SHELL, Action.MODELS_LIST)
+        content = await self._transport.request(Channel.SHELL, Action.MODELS_LIST)
         return list(content.get("models", []))
 
     async def load(self, name: str) -> float:
         """Load a model into memory (to warm it up); returns the load time in seconds (0 if already loaded)."""
-        content = await self._client._request(Channel.SHELL, Action.MODEL_LOAD, {"model": name})
+        content = await self._transport.request(Channel.SHELL, Action.MODEL_LOAD, {"model": name})
         return float(content.get("load_s", 0.0))
 
     async def unload(self, name: str) -> bool:
         """Free a model's memory; returns False when it was not loaded."""
-        content = await self._client._request(Channel.SHELL, Action.MODEL_UNLOAD, {"model": name})
+        content = await self._transport.request(Channel.SHELL, Action.MODEL_UNLOAD, {"model": name})
         return bool(content.get("unloaded"))
 
 
 class AsyncAdapters:
     """`client.adapters`: list and remove the engine's fine-tuned adapters (`finetune` makes them)."""
 
-    def __init__(self, client: AsyncClient):
-        self._client = client
+    def __init__(self, transport: Transport):
+        self._transport = transport
 
     async def list(self) -> list[dict[str, Any]]:
         """Every adapter: name, base, model (the variant name for requests), state (ready, training,
         or partial: stopped early and resumable), steps, rank, clips, created (ISO 8601 UTC), path."""
-        content = await self._client._request(Channel.SHELL, Action.ADAPTERS_LIST)
+        content = await self._transport.request(Channel.SHELL, Action.ADAPTERS_LIST)
         return list(content.get("adapters", []))
 
     async def remove(self, name: str) -> bool:
@@ -869,135 +592,5 @@ class AsyncAdapters:
 
         Raises adapter_not_found, or adapter_busy while a fine-tuning job trains it.
         """
-        content = await self._client._request(Channel.SHELL, Action.ADAPTERS_REMOVE, {"name": name})
+        content = await self._transport.request(Channel.SHELL, Action.ADAPTERS_REMOVE, {"name": name})
         return bool(content.get("removed"))
-
-
-# ---------------------------------------------------------------------- request building
-
-
-def library_path(folder: str | os.PathLike[str]) -> str:
-    """`folder` as the absolute, resolved path the engine needs: a relative path means nothing to a
-    daemon with its own working folder, and resolving here names the same folder the user sees."""
-    return str(Path(folder).expanduser().resolve())
-
-
-def finetune_content(
-    folder: str | os.PathLike[str],
-    *,
-    name: str,
-    model: str | None = None,
-    steps: int | None = None,
-    rank: int | None = None,
-    learning_rate: float | None = None,
-    batch_size: int | None = None,
-    seed: int | None = None,
-    mix: bool | None = None,
-    convolutions: bool | None = None,
-    validation_prompts: Sequence[str] | None = None,
-    validate_every: int | None = None,
-    checkpoint_every: int | None = None,
-    resume: bool = False,
-) -> dict[str, Any]:
-    """A finetune request's content: only the options given, so the engine's defaults apply to the rest."""
-    content = {
-        "folder": library_path(folder),
-        "name": name,
-        "model": model,
-        "steps": steps,
-        "rank": rank,
-        "learning_rate": learning_rate,
-        "batch_size": batch_size,
-        "seed": seed,
-        "mix": mix,
-        "convolutions": convolutions,
-        "validation_prompts": _prompts(validation_prompts),
-        "validate_every": validate_every,
-        "checkpoint_every": checkpoint_every,
-        "resume": True if resume else None,
-    }
-    return {key: value for key, value in content.items() if value is not None}
-
-
-def _common(
-    prompt, negative_prompt, steps, guidance, seed, variations, scheduler, model, priority, adapter_scale=None
-) -> dict[str, Any]:
-    """The fields every audio operation shares; those left at None are omitted so engine defaults apply."""
-    return {
-        "prompt": prompt,
-        "negative_prompt": negative_prompt,
-        "steps": steps,
-        "guidance": guidance,
-        "seed": seed,
-        "variations": variations,
-        "scheduler": scheduler,
-        "model": model,
-        "priority": priority,
-        "adapter_scale": adapter_scale,
-    }
-
-
-def _clip(audio: AudioInput) -> tuple[np.ndarray, int]:
-    """(float32 samples [channels, samples], sample_rate Hz) of an Audio, a file path, or a (samples, rate) tuple.
-
-    The samples are copied, so the caller may change their array while the request is in flight.
-    """
-    if isinstance(audio, (str, os.PathLike)):
-        audio = Audio.load(audio)
-    if isinstance(audio, Audio):
-        samples, sample_rate = audio.samples, audio.sample_rate
-    elif isinstance(audio, tuple) and len(audio) == 2:
-        samples, sample_rate = audio
-    else:
-        raise SoundloomError(
-            ErrorCode.INVALID_ARGUMENT,
-            f"expected an Audio, a file path or a (samples, sample_rate) tuple, got {type(audio).__name__}",
-            "audio",
-        )
-    samples = np.array(samples, dtype=np.float32, order="C")
-    if samples.ndim == 2 and samples.shape[0] > _MAX_CHANNELS:
-        raise SoundloomError(
-            ErrorCode.INVALID_ARGUMENT,
-            f"shape {samples.shape} has {samples.shape[0]} channels; samples are [channels, samples] "
-            "(transpose a soundfile-style [samples, channels] array)",
-            "audio",
-        )
-    return samples, sample_rate
-
-
-def _prompts(prompts: Sequence[str] | None) -> list[str] | None:
-    # An empty list is meaningful (render nothing), so only None is left out; a lone string is one
-    # prompt, not a sequence of one-letter prompts.
-    if prompts is None:
-        return None
-    return [prompts] if isinstance(prompts, str) else list(prompts)
-
-
-def vectors_of(reply: dict[str, Any], count: int) -> np.ndarray:
-    """The float32 [count, dim] matrix an embed reply's `vectors` descriptor points at (a copy)."""
-    descriptor = reply["content"].get("vectors")
-    buffers = reply.get("buffers") or []
-    shape = descriptor.get("shape") if isinstance(descriptor, dict) else None
-    index = descriptor.get("buffer") if isinstance(descriptor, dict) else None
-    valid = (isinstance(index, int) and 0 <= index < len(buffers) and descriptor.get("dtype") == "<f4"
-             and isinstance(shape, list) and len(shape) == 2 and shape[0] == count
-             and all(isinstance(n, int) and n > 0 for n in shape))
-    if not valid or memoryview(buffers[index]).nbytes != shape[0] * shape[1] * 4:
-        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"the engine sent a malformed vectors descriptor {descriptor!r}",
-                             "vectors")
-    return np.frombuffer(memoryview(buffers[index]), dtype="<f4").reshape(shape).copy()
-
-
-def _without_status(content: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in content.items() if key != "status"}
-
-
-def _no_engine_message(path: Path, engine_file: EngineFile | None) -> str:
-    if engine_file is None:
-        state = f"{path} does not exist"
-    else:
-        state = f"{path} names pid {engine_file.info.pid}, which has exited (a stale file)"
-    return (
-        f"no engine is running: {state}; start one with `python -m soundloom.daemon serve` "
-        "or connect with start=True"
-    )

@@ -11,16 +11,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import queue
-import warnings
 from typing import Any, AsyncIterator, Callable, Iterator, NamedTuple, Protocol
 
-import numpy as np
-
-from soundloom.protocol.codec import extract_audio
-from soundloom.protocol.errors import ErrorCode, SoundloomError
+from soundloom.protocol.errors import ErrorCode
 from soundloom.protocol.messages import JobState, Status
 from soundloom.sdk.audio import Audio
-from soundloom.sdk.errors import EngineWarning, error_for_reply
+# Re-exported: callers import SEED_MODULUS and the reply readers from this module too.
+from soundloom.sdk.replies import (  # noqa: F401
+    SEED_MODULUS,
+    audio_from_reply,
+    finetune_result_or_raise,
+    is_finetune_reply,
+    result_or_raise,
+)
 
 log = logging.getLogger("soundloom.sdk")
 
@@ -28,62 +31,6 @@ Progress = tuple[int, int, "float | None"]  # (step, total, eta_s): steps done, 
 ProgressCallback = Callable[[int, int, "float | None"], Any]
 ValidationCallback = Callable[[int, str, Audio], Any]  # (step, prompt, clip) of a fine-tuning job's render
 ResultParser = Callable[[dict], Any]  # an operation's reply message -> the job's result (or raises)
-SEED_MODULUS = 2**32  # variation i uses seed (seed + i) mod 2**32
-
-
-def audio_from_reply(reply: dict[str, Any], single: bool | None = None) -> "Audio | list[Audio]":
-    """The clips of an operation's ok reply, each with the reply's metadata and its own variation seed.
-
-    `single` picks an `Audio` (True) or a `list[Audio]` (False); None decides by the metadata's
-    `variations` (1 → Audio). Samples are copied out of the received frames, so they are writable.
-    """
-    content = reply["content"]
-    metadata = content.get("metadata") or {}
-    descriptors = content.get("audio")
-    if not isinstance(descriptors, list):
-        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, "the reply holds no list of clips", "audio")
-    seed = metadata.get("seed")
-    clips = []
-    for index, descriptor in enumerate(descriptors):
-        samples, sample_rate = extract_audio(reply, descriptor, f"audio[{index}]")
-        clip_metadata = dict(metadata)
-        if isinstance(seed, int) and not isinstance(seed, bool):
-            clip_metadata["seed"] = (seed + index) % SEED_MODULUS
-        clips.append(Audio(np.array(samples, dtype=np.float32), sample_rate, clip_metadata))
-    if single is None:
-        single = metadata.get("variations", len(clips)) == 1
-    if single:
-        if len(clips) != 1:
-            raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"expected one clip, the reply holds {len(clips)}", "audio")
-        return clips[0]
-    return clips
-
-
-def result_or_raise(reply: dict[str, Any], single: bool | None = None) -> "Audio | list[Audio]":
-    """The clips of an operation reply, or the SoundloomError of an error reply; warnings are issued."""
-    content = reply["content"]
-    if content.get("status") != Status.OK.value:
-        raise error_for_reply(content)
-    for text in content.get("warnings") or []:
-        warnings.warn(str(text), EngineWarning, stacklevel=3)
-    return audio_from_reply(reply, single)
-
-
-def finetune_result_or_raise(reply: dict[str, Any]) -> dict[str, Any]:
-    """A finetune reply's content without `status` (job_id, adapter, model, steps, loss, elapsed_s), or its error."""
-    content = reply["content"]
-    if content.get("status") != Status.OK.value:
-        raise error_for_reply(content)
-    return {key: value for key, value in content.items() if key != "status"}
-
-
-def is_finetune_reply(reply: dict[str, Any]) -> bool:
-    """True for the ok reply of a fine-tuning job, for a caller that does not know which operation made it.
-
-    Only audio replies carry `audio`; only finetune replies carry `adapter`.
-    """
-    content = reply["content"]
-    return content.get("status") == Status.OK.value and "audio" not in content and "adapter" in content
 
 
 class Validation(NamedTuple):

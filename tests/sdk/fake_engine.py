@@ -93,6 +93,11 @@ class FakeEngine:
     # ------------------------------------------------------------------ lifetime
 
     def start(self) -> "FakeEngine":
+        # Import the engine's validation (and torch) now: an import that first happened inside the
+        # serving thread would hold the interpreter lock for seconds, starving the client's
+        # heartbeat thread in this same process until it declared the engine dead.
+        import soundloom.engine.engine  # noqa: F401
+
         self._thread = threading.Thread(target=self.serve, name="fake-engine", daemon=True)
         self._thread.start()
         if not self._ready.wait(60.0):

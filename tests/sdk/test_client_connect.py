@@ -129,7 +129,7 @@ def test_curve_encrypted_engines_are_reached_with_the_key_from_the_file(tmp_path
         with Client.connect(fake.connection_file, start=False, timeout=WAIT_S) as client:
             assert client.engine_file.curve_server_key
             assert client.generate("rain", seconds=0.5, steps=2).sample_rate == 16000
-            heartbeat = client._async._heartbeat
+            heartbeat = client._async._transport.heartbeat
             deadline = time.monotonic() + WAIT_S
             while heartbeat.echoes < 2 and time.monotonic() < deadline:
                 time.sleep(0.05)
