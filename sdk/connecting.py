@@ -82,13 +82,14 @@ def alive_check(engine_file: EngineFile, engine: EngineProcess | None) -> Callab
 
 
 def no_engine_message(path: Path, engine_file: EngineFile | None) -> str:
+    """One line that tells whoever meets it what to do, at a command line or in Python."""
     if engine_file is None:
         state = f"{path} does not exist"
     else:
-        state = f"{path} names pid {engine_file.info.pid}, which has exited (a stale file)"
+        state = f"{path} is stale: pid {engine_file.info.pid} has exited"
     return (
-        f"no engine is running: {state}; start one with `python -m soundloom.daemon serve` "
-        "or connect with start=True"
+        f"no engine is running ({state}); start one with `soundloom serve` at the command line, "
+        "or from Python with `Client.connect(start=True)`"
     )
 
 

@@ -28,7 +28,11 @@ def test_no_connection_file_and_no_start_is_a_clear_error(tmp_path):
     with pytest.raises(EngineNotFoundError) as caught:
         Client.connect(tmp_path / "engine.json", start=False)
     assert caught.value.code is ErrorCode.FILE_NOT_FOUND
-    assert "does not exist" in str(caught.value) and "start=True" in str(caught.value)
+    message = str(caught.value)
+    assert "does not exist" in message and "\n" not in message
+    # Both readers are told what to do: the command-line user and the Python user.
+    assert "`soundloom serve`" in message and "`Client.connect(start=True)`" in message
+    assert "python -m" not in message
 
 
 def test_a_stale_connection_file_is_not_an_engine(tmp_path):
