@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from diffusers import StableAudioDiTModel
+from diffusers.loaders.peft import PeftAdapterMixin
 from diffusers.models.embeddings import get_1d_rotary_pos_embed
 
 from soundloom.engine.models.base import AudioModel, Conditioning
@@ -23,6 +25,11 @@ from soundloom.engine.models.text import tokenize
 STABLE_AUDIO_SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
     "dpmpp": ("CosineDPMSolverMultistepScheduler", {}),
 }
+
+
+class AdaptableStableAudioDiT(PeftAdapterMixin, StableAudioDiTModel):
+    """The diffusion transformer with diffusers' LoRA adapter methods (add, select, scale), which
+    its UNets have and it lacks; it adds no weights or state of its own."""
 
 
 class StableAudioModel(AudioModel):
@@ -40,6 +47,8 @@ class StableAudioModel(AudioModel):
     def __init__(self, path: Path, parts: dict[str, Any]):
         # `unet` is the base class's name for the denoiser; here it is the diffusion transformer.
         super().__init__(path, parts["transformer"], parts["scheduler"])
+        if type(self.unet) is StableAudioDiTModel:  # so fine-tuned adapters attach as they do to a UNet
+            self.unet.__class__ = AdaptableStableAudioDiT
         self.vae = parts["vae"]
         self.text_encoder = parts["text_encoder"]
         self.projection = parts["projection_model"]
@@ -120,12 +129,12 @@ class StableAudioModel(AudioModel):
 
     def predict(self, latents: torch.Tensor, timestep: torch.Tensor, kwargs: dict[str, Any]) -> torch.Tensor:
         # Rotary positions over the global token plus every latent frame; the timestep is one
-        # noise level for the whole batch.
+        # noise level for the whole batch (sampling) or one per row (training).
         rotary = get_1d_rotary_pos_embed(
             self.unet.config.attention_head_dim // 2, latents.shape[2] + 1, use_real=True, repeat_interleave_real=False
         )
         rotary = tuple(r.to(latents.device) for r in rotary)
-        return self.unet(latents, timestep.reshape(1), rotary_embedding=rotary, **kwargs).sample
+        return self.unet(latents, timestep.reshape(-1), rotary_embedding=rotary, **kwargs).sample
 
     @torch.no_grad()
     def waveform_to_latents(self, waveform: torch.Tensor) -> torch.Tensor:
