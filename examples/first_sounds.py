@@ -26,7 +26,7 @@ def main() -> None:
         for prompt, seconds, name in SOUNDS:
             clip = client.generate(prompt, seconds=seconds, steps=args.steps, seed=1)
             print(clip.save(args.out / f"{name}.wav"))
-            print(save_spectrogram(clip.samples, clip.sample_rate, args.out / f"{name}.png"))
+            print(save_spectrogram(clip.samples, clip.sample_rate, args.out / f"{name}.png", title=prompt))
 
 
 if __name__ == "__main__":
