@@ -142,8 +142,10 @@ class Client:
         """Connect to the engine of `connection_file` (default: the user's default engine), starting one if needed.
 
         With `start`, a missing or stale connection file launches
-        `python -m soundloom.daemon serve --connection-file PATH *engine_args`, which `close()`
-        shuts down again. `timeout` (seconds) bounds launching and the first answered ping.
+        `python -m soundloom.daemon serve --connection-file PATH *engine_args`. That engine stays
+        up for the next client until its idle timeout (the idle_timeout setting); launched with
+        idle timeout 0 it is this client's own, and `close()` shuts it down (`started_engine`).
+        `timeout` (seconds) bounds launching and the first answered ping.
         Raises EngineNotFoundError (no engine and `start=False`), EngineStartError, EngineDiedError.
         """
         portal = _Portal()
