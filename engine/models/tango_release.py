@@ -64,8 +64,9 @@ def _text_encoder_folder(name: str, explicit: Path | None, cache_dir: Path | Non
     except SoundloomError as exc:
         raise SoundloomError(
             ErrorCode.MODEL_INCOMPLETE,
-            f"Tango's text encoder {name} is not in the Hugging Face cache at {cache}; put it there "
-            "(e.g. huggingface-cli download on a connected machine) or give its folder",
+            f"Tango's text encoder {name} is not in the Hugging Face cache at {cache}; copy it there (huggingface-cli "
+            f"download {name} on a connected machine) or convert the release with its folder (soundloom models "
+            "convert TANGO_DIR OUT_DIR --text-encoder DIR)",
             "text_encoder",
         ) from exc
     if not (folder / "config.json").is_file():
@@ -87,7 +88,8 @@ def _scheduler_config(name: str, explicit: Path | None, cache_dir: Path | None) 
         raise SoundloomError(
             ErrorCode.MODEL_INCOMPLETE,
             f"Tango's scheduler config {name} (scheduler/scheduler_config.json) is not in the Hugging Face cache "
-            f"at {cache}; put it there or give its path",
+            f"at {cache}; copy it there or convert the release with its path (soundloom models convert TANGO_DIR "
+            "OUT_DIR --scheduler PATH)",
             "scheduler",
         ) from exc
     config_file = folder / "scheduler" / "scheduler_config.json"
