@@ -42,9 +42,10 @@ STFT_CONFIG = {
     "sampling_rate": 16000, "mel_fmin": 0, "mel_fmax": 8000,
 }
 
-# LDM's VAE settings with narrow widths: Tango's compression 4 and 8 latent channels.
+# Tango's vae_config.json (AudioLDM's first-stage settings plus its scale factor) with narrow widths:
+# compression 4 and 8 latent channels as in the release.
 VAE_CONFIG = {
-    "image_key": "fbank", "subband": 1, "embed_dim": 8, "time_shuffle": 1, "scale_factor": 0.9,
+    "monitor": "val/rec_loss", "image_key": "fbank", "subband": 1, "embed_dim": 8, "time_shuffle": 1, "scale_factor": 0.9,
     "ddconfig": {
         "double_z": True, "z_channels": 8, "resolution": 256, "downsample_time": False, "in_channels": 1,
         "out_ch": 1, "ch": 32, "ch_mult": [1, 1, 2], "num_res_blocks": 1, "attn_resolutions": [], "dropout": 0.0,
