@@ -21,7 +21,7 @@ log = logging.getLogger("soundloom.daemon")
 PROGRESS_INTERVAL_S = 0.05  # at most about 20 progress events per second per job
 
 
-def _compatible(first: Job, other: Job) -> bool:
+def compatible(first: Job, other: Job) -> bool:
     """Two generate jobs on the same model whose requests can share one UNet batch."""
     return (
         first.action == other.action == "generate"
@@ -55,6 +55,31 @@ def storage_error(exc: OSError, folder) -> SoundloomError:
     return SoundloomError(ErrorCode.INTERNAL, f"the result could not be stored in {folder}: {exc}")
 
 
+def execute_batch(engine: Engine, batch: list[Job], on_step) -> list:
+    """Run one batch of compatible jobs on `engine`: a Result per job, or a reply dict for model jobs."""
+    first = batch[0]
+    if first.action == "model_load":
+        started = time.monotonic()
+        already = engine.model is not None and engine.model.path == first.model.path
+        engine.load(first.model.path)
+        return [{"status": "ok", "model": first.model.name, "load_s": 0.0 if already else round(time.monotonic() - started, 3)}]
+    if first.action == "model_unload":
+        loaded = engine.model is not None and engine.model.path == first.model.path
+        if loaded:
+            engine.unload()
+        return [{"status": "ok", "model": first.model.name, "unloaded": loaded}]
+    model = engine.load(first.model.path)
+    if first.action == "generate":
+        engine.use_adapter(first.model.adapter, first.request.adapter_scale)
+        results = generate_batch(model, [job.request for job in batch], on_step)
+    else:
+        results = [engine.run(first.action, first.request, model=first.model.path, on_step=on_step,
+                              adapter=first.model.adapter)]
+    for job, result in zip(batch, results):
+        _name_variant(job, result)
+    return results
+
+
 class Worker(threading.Thread):
     """Takes batches from `board`, runs them on `engine`, stores results, queues replies and events."""
 
@@ -75,7 +100,7 @@ class Worker(threading.Thread):
 
     def _serve(self) -> None:
         while not self.stopping.is_set():
-            batch = self.board.next_batch(_compatible, self.max_batch_rows, timeout=0.5)
+            batch = self.board.next_batch(compatible, self.max_batch_rows, timeout=0.5)
             if not batch:
                 continue
             try:
@@ -147,24 +172,4 @@ class Worker(threading.Thread):
         log.info("ran %s (%d job%s) in %.2f s", batch[0].action, len(batch), "s"[: len(batch) > 1], elapsed)
 
     def _execute(self, batch: list[Job], on_step) -> list:
-        first = batch[0]
-        if first.action == "model_load":
-            started = time.monotonic()
-            already = self.engine.model is not None and self.engine.model.path == first.model.path
-            self.engine.load(first.model.path)
-            return [{"status": "ok", "model": first.model.name, "load_s": 0.0 if already else round(time.monotonic() - started, 3)}]
-        if first.action == "model_unload":
-            loaded = self.engine.model is not None and self.engine.model.path == first.model.path
-            if loaded:
-                self.engine.unload()
-            return [{"status": "ok", "model": first.model.name, "unloaded": loaded}]
-        model = self.engine.load(first.model.path)
-        if first.action == "generate":
-            self.engine.use_adapter(first.model.adapter, first.request.adapter_scale)
-            results = generate_batch(model, [job.request for job in batch], on_step)
-        else:
-            results = [self.engine.run(first.action, first.request, model=first.model.path, on_step=on_step,
-                                       adapter=first.model.adapter)]
-        for job, result in zip(batch, results):
-            _name_variant(job, result)
-        return results
+        return execute_batch(self.engine, batch, on_step)
