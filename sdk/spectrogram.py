@@ -21,6 +21,8 @@ FLOOR_DB = -100.0  # the darkest colour, in dBFS: anything quieter reads as sile
 CEILING_DB = 0.0  # the brightest colour: full scale
 FMIN_HZ = 30.0  # the bottom of the frequency axis (sub-bass kicks and rumbles still show)
 WINDOW_S = 0.04  # analysis window, rounded up to a power of two in samples: 1024 at 16 kHz, 2048 at 48 kHz
+LOW_WINDOWS = 4  # the bass analysis's windows are this many times longer (256 ms at 16 kHz)
+BLEND_BINS = (16, 64)  # crossfade from the bass to the treble analysis between these multiples of a bin's width
 
 # A dark-to-bright colour ramp (black, indigo, purple, red, orange, pale yellow) at evenly spaced levels.
 RAMP = np.array(
@@ -66,34 +68,77 @@ def window_size(rate: int) -> int:
 
 
 def spectrogram_levels(samples: np.ndarray, rate: int, columns: int, rows: int, fmin: float = FMIN_HZ) -> Levels:
-    """The sound's levels on a `rows` × `columns` grid: log-spaced bands fmin..rate/2 Hz, equal time slices."""
+    """The sound's levels on a `rows` × `columns` grid: log-spaced bands fmin..rate/2 Hz, equal time slices.
+
+    Two analyses share the picture: windows of WINDOW_S (`window_size`) for the treble, and
+    windows LOW_WINDOWS times longer for the bass, where a short window's bins are wider than a
+    semitone and a steady low note would smear into a broad band. Between BLEND_BINS[0] and
+    BLEND_BINS[1] short-window bin spacings the two are crossfaded (in dB, along log frequency).
+    In the bass, steady noise reads a few dB lower than in the treble (its power is spread over
+    the long window's finer bins), while a tone reads its own level in both.
+    """
     samples = np.asarray(samples)
     length = samples.shape[-1]
-    seconds = length / rate
     fmax = rate / 2
     if length == 0:
         return Levels(np.full((rows, columns), FLOOR_DB, np.float32), fmin, fmax, 0.0)
+    edges = np.geomspace(fmin, fmax, rows + 1)
     n_fft = window_size(rate)
+    short, bins = _analysis(samples, rate, n_fft, columns)
+    levels = _on_bands(short, bins, edges)
+    spacing = rate / n_fft
+    low, high = BLEND_BINS[0] * spacing, BLEND_BINS[1] * spacing
+    centres = np.sqrt(edges[:-1] * edges[1:])
+    weight = np.clip(np.log(high / centres) / np.log(high / low), 0, 1)[:, None]  # 1: bass analysis only
+    if weight.any():
+        long, long_bins = _analysis(samples, rate, n_fft * LOW_WINDOWS, columns)
+        # The long window is sharp in pitch but smears an onset over its length; capped by what the
+        # short window heard near that time and pitch (within its own resolution), a bass note keeps
+        # its sharp line and starts where it starts.
+        heard = _spread(short, bins=2, columns=int(np.ceil(n_fft / 2 / (length / columns))))
+        bass = np.minimum(_on_bands(long, long_bins, edges), _on_bands(heard, bins, edges))
+        levels = weight * bass + (1 - weight) * levels
+    return Levels(levels[::-1].astype(np.float32), fmin, fmax, length / rate)
+
+
+def _analysis(samples: np.ndarray, rate: int, n_fft: int, columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """dBFS [columns, bins] of an analysis with `n_fft`-sample windows, and the bins' frequencies."""
+    length = samples.shape[-1]
     hop = int(max(1, min(n_fft // 4, np.ceil(length / columns))))  # at least a frame per column when there are enough samples
     power = _mono_power(samples, rate, hop, n_fft)  # [frames, bins]
     # Time: each column keeps the loudest frame whose centre falls in it (the nearest one if none does).
     first_centre = np.arange(columns) * length / columns - n_fft / 2
     starts = np.clip(np.ceil(first_centre / hop).astype(np.int64), 0, len(power) - 1)
-    power = np.maximum.reduceat(power, starts, axis=0)  # [columns, bins]
-    # Frequency: each band keeps its loudest bin; a band narrower than a bin interpolates at its centre.
-    bins = np.fft.rfftfreq(n_fft, 1 / rate)
-    edges = np.geomspace(fmin, fmax, rows + 1)
+    power = np.maximum.reduceat(power, starts, axis=0)
+    return 10 * np.log10(np.maximum(power, 10 ** (FLOOR_DB / 10))), np.fft.rfftfreq(n_fft, 1 / rate)
+
+
+def _on_bands(db: np.ndarray, bins: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """[bands, columns] of a [columns, bins] analysis: each band keeps its loudest bin; a band narrower
+    than a bin interpolates at its centre, in dB, so the dip between close partials stays as deep
+    as the bins show it."""
     centres = np.sqrt(edges[:-1] * edges[1:])
-    interpolated = np.stack([np.interp(centres, bins, column) for column in power], axis=1)  # [rows, columns]
+    levels = np.stack([np.interp(centres, bins, column) for column in db], axis=1)
     first = np.searchsorted(bins, edges[:-1])
-    last = np.searchsorted(bins, edges[1:])
-    has_bins = last > first
+    has_bins = np.searchsorted(bins, edges[1:]) > first
     if has_bins.any():
-        starts = np.minimum(first, len(bins) - 1)
-        loudest = np.maximum.reduceat(power, starts, axis=1).T  # [rows, columns]; only meaningful where has_bins
-        interpolated[has_bins] = np.maximum(interpolated[has_bins], loudest[has_bins])
-    db = 10 * np.log10(np.maximum(interpolated, 10 ** (FLOOR_DB / 10)))
-    return Levels(db[::-1].astype(np.float32), fmin, fmax, seconds)
+        loudest = np.maximum.reduceat(db, np.minimum(first, len(bins) - 1), axis=1).T  # meaningful where has_bins
+        levels[has_bins] = np.maximum(levels[has_bins], loudest[has_bins])
+    return levels
+
+
+def _spread(db: np.ndarray, bins: int, columns: int) -> np.ndarray:
+    """The loudest value within ±`columns` columns and ±`bins` bins of each cell of [columns, bins]."""
+    spread = db.copy()
+    for axis, reach in ((1, bins), (0, min(columns, db.shape[0] - 1))):  # separable: along bins, then along time
+        source = spread.copy()
+        for shift in range(1, reach + 1):
+            ahead = [slice(None)] * 2
+            behind = [slice(None)] * 2
+            ahead[axis], behind[axis] = slice(shift, None), slice(None, -shift)
+            np.maximum(spread[tuple(behind)], source[tuple(ahead)], out=spread[tuple(behind)])
+            np.maximum(spread[tuple(ahead)], source[tuple(behind)], out=spread[tuple(ahead)])
+    return spread
 
 
 def colour(db: np.ndarray, floor_db: float = FLOOR_DB, ceiling_db: float = CEILING_DB) -> np.ndarray:

@@ -8,7 +8,7 @@ from PIL import Image
 
 from soundloom.protocol.errors import SoundloomError
 from soundloom.sdk.audio_file import new_file_mode
-from soundloom.sdk.spectrogram import FLOOR_DB, colour, save_spectrogram, spectrogram_image
+from soundloom.sdk.spectrogram import FLOOR_DB, colour, save_spectrogram, spectrogram_image, spectrogram_levels
 from soundloom.sdk.spectrogram_picture import BACKGROUND, INK, draw_spectrogram
 
 RATE = 16000
@@ -92,3 +92,27 @@ def test_an_unusable_size_is_refused_naming_the_field(tmp_path, size):
         save_spectrogram(_tone(440, 0.1), RATE, tmp_path / "x.png", size=size)
     assert caught.value.field == "size"
     assert not list(tmp_path.iterdir())
+
+
+def _row(levels, hz: float) -> int:
+    """The row of `levels` (row 0 the highest band) whose band holds `hz`."""
+    rows = levels.db.shape[0]
+    return rows - 1 - int(np.log(hz / levels.fmin) / np.log(levels.fmax / levels.fmin) * rows)
+
+
+def test_low_notes_a_whole_tone_apart_are_two_lines_and_a_bass_onset_is_not_drawn_early():
+    t = np.arange(2 * RATE) / RATE
+    notes = 0.3 * (np.sin(2 * np.pi * 110.0 * t) + np.sin(2 * np.pi * 123.47 * t))  # A2 and B2
+    levels = spectrogram_levels(notes, RATE, columns=200, rows=320)
+    middle = levels.db[:, 100]
+    a2, b2 = _row(levels, 110.0), _row(levels, 123.47)
+    assert middle[a2] > -20 and middle[b2] > -20
+    # A dark gap between the two lines (a single 64 ms window would merge them into one band).
+    assert middle[b2 + 1: a2].min() < min(middle[a2], middle[b2]) - 10
+
+    kick = np.zeros(2 * RATE)
+    kick[RATE:] = 0.8 * np.sin(2 * np.pi * 55 * t[:RATE]) * np.exp(-8 * t[:RATE])  # struck at 1.0 s
+    levels = spectrogram_levels(kick, RATE, columns=200, rows=320)
+    row = _row(levels, 55.0)
+    assert levels.db[row, round(200 * 1.02 / 2)] > -20
+    assert levels.db[row, round(200 * 0.9 / 2)] < -80  # nothing 100 ms before the hit
