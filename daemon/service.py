@@ -55,6 +55,7 @@ class EngineService:
         self.shutdown_requested = threading.Event()
         self._embed_runner = None  # started on the first embed request: most sessions never need it
         self._embed_lock = threading.Lock()
+        self.cluster = None  # in cluster mode, the engine replicas operations run on (soundloom.daemon.cluster)
         self.refresh_variants()
 
     def handle(self, msg: dict, channel: str = "shell") -> Reply | None:
@@ -192,7 +193,11 @@ class EngineService:
             "queue_length": self.board.queue_length(),
             "pid": os.getpid(),
             "worker": self.supervisor.health(),
+            **({"cluster": self.cluster.describe(self._queued())} if self.cluster is not None else {}),
         }, []
+
+    def _queued(self) -> int:
+        return sum(1 for job in self.board.unfinished() if job.state == "queued")
 
     def _default_steps(self) -> int | None:
         """Sampling steps the default model runs when a request leaves them unset (None: no default model)."""

@@ -1,0 +1,112 @@
+"""One engine replica: a Ray Serve deployment that keeps a model warm and runs batches as the local worker does.
+
+Each request is one batch. Its events come back as a Serve streaming response (an async generator
+method): progress flows over the same call that carries the result, in order, with no second
+channel to clean up, and cancelling the response raises CancelledError here at once, which stops
+the engine at its next sampling step. The engine runs in a thread so the replica's event loop
+stays free to pass events and cancellations along.
+
+Serve's model multiplexing carries the model's path as the model id, so requests for a model
+already warm on a replica are routed to that replica first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+from pathlib import Path
+
+from ray import serve
+
+from soundloom.daemon.jobs import CANCELLED, Job
+from soundloom.daemon.worker import execute_batch
+from soundloom.engine.engine import Engine
+from soundloom.engine.files import is_within
+from soundloom.protocol.errors import ErrorCode, SoundloomError
+
+
+def _replica_id() -> str:
+    try:
+        return serve.get_replica_context().replica_id.unique_id
+    except Exception:  # outside Serve (a direct test of the class)
+        return f"pid{os.getpid()}"
+
+
+class EngineReplica:
+    """Runs batches sent as lists of (job_id, action, request, model entry); see `run`."""
+
+    def __init__(self, engine_options: dict, model_roots: list[str], adapter_roots: list[str]):
+        self.engine = Engine(**engine_options)
+        # The daemon already resolved the model through its registry; a replica reaches only the
+        # same folders, so a replica on another host never loads anything else from its disk.
+        self.model_roots = [Path(p).expanduser().resolve() for p in model_roots]
+        self.adapter_roots = [Path(p).expanduser().resolve() for p in adapter_roots]
+        self.served = 0
+        self._busy = asyncio.Lock()
+
+    def describe(self) -> dict:
+        """Who this replica is and what it holds warm."""
+        model = self.engine.model
+        return {"replica": _replica_id(), "host": socket.gethostname(), "pid": os.getpid(),
+                "device": str(self.engine.device), "dtype": str(self.engine.dtype).removeprefix("torch."),
+                "models_warm": [str(model.path)] if model is not None else [], "served": self.served}
+
+    def _check_reachable(self, entry) -> None:
+        if not is_within(Path(entry.path).resolve(), self.model_roots):
+            raise SoundloomError(ErrorCode.MODEL_NOT_FOUND, f"{entry.name!r} is not among this replica's model folders", "model")
+        if entry.adapter is not None and not is_within(Path(entry.adapter).resolve(), self.adapter_roots):
+            raise SoundloomError(ErrorCode.MODEL_NOT_FOUND, f"the adapter of {entry.name!r} is not in the shared adapters folder", "model")
+
+    @serve.multiplexed(max_num_models_per_replica=1)
+    async def _warm(self, model_id: str) -> str:
+        # The engine keeps one model warm; its loading happens in `execute_batch` (a no-op when warm).
+        # Registering the id here is what lets Serve route this model's requests to this replica.
+        return model_id
+
+    async def run(self, jobs: list[tuple]):
+        """Yield ("replica", description), then ("progress", step, total) per sampling step, then
+        ("done", results) or ("error", code, message, field)."""
+        await self._warm(serve.get_multiplexed_model_id())
+        async with self._busy:  # Serve sends one request at a time; this keeps it so if configured otherwise
+            yield ("replica", self.describe())
+            loop = asyncio.get_running_loop()
+            events: asyncio.Queue = asyncio.Queue()
+            stop = threading.Event()
+
+            def on_step(step: int, total: int) -> None:
+                if stop.is_set():
+                    raise SoundloomError(ErrorCode.CANCELLED, CANCELLED.message)
+                loop.call_soon_threadsafe(events.put_nowait, ("progress", step, total))
+
+            def work() -> None:
+                try:
+                    batch = [Job(job_id=job_id, action=action, request=request, model=entry, priority="interactive",
+                                 session="", header={}) for job_id, action, request, entry in jobs]
+                    for job in batch:
+                        self._check_reachable(job.model)
+                    outcome = ("done", execute_batch(self.engine, batch, on_step))
+                except SoundloomError as exc:
+                    outcome = ("error", exc.code.value, exc.message, exc.field)
+                except Exception as exc:  # reported to the daemon as the job's error, the replica keeps serving
+                    outcome = ("error", ErrorCode.INTERNAL.value, f"{type(exc).__name__}: {exc}", None)
+                loop.call_soon_threadsafe(events.put_nowait, outcome)
+
+            thread = threading.Thread(target=work, name="soundloom-replica-batch", daemon=True)
+            thread.start()
+            try:
+                while True:
+                    event = await events.get()
+                    if event[0] == "done":
+                        self.served += len(jobs)
+                        yield ("done", event[1], self.describe())
+                        return
+                    yield event
+                    if event[0] == "error":
+                        return
+            finally:
+                # Reached on cancellation too: the engine stops at its next step, and the next
+                # request waits until it has.
+                stop.set()
+                await asyncio.to_thread(thread.join)

@@ -1,0 +1,42 @@
+"""The daemon in cluster mode: the same sockets, job board, result store and limits, with batches run on replicas."""
+
+from __future__ import annotations
+
+from soundloom.daemon.cluster.deployment import Cluster
+from soundloom.daemon.cluster.dispatcher import ClusterWorker
+from soundloom.daemon.server import EngineServer, ServerConfig
+from soundloom.daemon.supervisor import WorkerSupervisor
+from soundloom.engine.engine import Engine
+
+
+class ClusterServer(EngineServer):
+    """An EngineServer whose worker dispatches to `cluster` (started already); the cluster closes with it.
+
+    `engine` stays on the daemon for what it answers itself (limits, device of the info reply); it
+    loads no model."""
+
+    def __init__(self, config: ServerConfig, engine: Engine, cluster: Cluster):
+        super().__init__(config, engine)
+        self.cluster = cluster
+        self.supervisor = WorkerSupervisor(
+            lambda: ClusterWorker(cluster, self.board, self.store, self.outbox, config.max_batch_rows), self.board, self.outbox)
+        self.service.supervisor = self.supervisor
+        self.service.cluster = cluster
+
+    def stop(self) -> None:
+        if self._stopped.is_set():
+            return
+        try:
+            super().stop()
+        finally:
+            self.cluster.close()
+
+
+def model_roots(config: ServerConfig) -> list:
+    """The folders replicas may load models from: the daemon's model folders and models dirs."""
+    return [*config.models, *config.model_roots]
+
+
+def adapter_roots(config: ServerConfig) -> list:
+    """Where fine-tuned adapters live: replicas on other hosts need this folder shared."""
+    return [config.data_dir / "adapters"]

@@ -1,0 +1,138 @@
+"""Cluster mode with a real local Ray instance: two CPU engine replicas behind the daemon's sockets.
+
+Ray's own start takes tens of seconds on this machine, so every test here is slow. The Ray
+instance, its session files and the replicas live for the module, in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from soundloom.protocol.codec import extract_audio
+
+pytestmark = pytest.mark.slow
+LONG = {"seconds": 1.0, "steps": 400, "guidance": 1.0}  # long enough to act on while it runs
+
+
+@pytest.fixture(scope="module")
+def cluster_server(tiny_model_path, tmp_path_factory):
+    # Offline and out of the user's home: no auth token file, no usage reporting, session files in a temp folder.
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    ray_dir = Path(tempfile.mkdtemp(prefix="slr-", dir="/tmp"))  # short: Ray's socket paths have a length limit
+    from soundloom.daemon.cluster.deployment import Cluster
+    from soundloom.daemon.cluster.options import ClusterOptions
+    from soundloom.daemon.cluster.server import ClusterServer, adapter_roots, model_roots
+    from soundloom.daemon.server import ServerConfig
+    from soundloom.engine.engine import Engine
+
+    root = tmp_path_factory.mktemp("cluster")
+    (root / "run").mkdir(mode=0o700)
+    config = ServerConfig(connection_file=root / "run" / "engine.json", data_dir=root / "data", models=[tiny_model_path])
+    options = ClusterOptions(replicas=2, replica_cpus=1, local_cpus=2, temp_dir=ray_dir, engine={"device": "cpu"})
+    cluster = Cluster(options, model_roots(config), adapter_roots(config))
+    cluster.start()
+    server = ClusterServer(config, Engine(device="cpu"), cluster)
+    server.start()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.service.shutdown_requested.set()
+    thread.join(120)
+    shutil.rmtree(ray_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def client(cluster_server, connect):
+    return connect(cluster_server.info, events=True)
+
+
+def _cluster_info(client) -> dict:
+    return client.request("info_request", channel="control")["content"]["cluster"]
+
+
+def _wait(condition, what: str, timeout: float = 120):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
+        time.sleep(0.05)
+
+
+def _local_audio(model_path, action: str, fields: dict) -> np.ndarray:
+    """What the single-process engine makes of the same request."""
+    from soundloom.engine.engine import Engine
+
+    result = Engine(device="cpu").run(action, dict(fields), model=model_path)
+    return result.audio[0]
+
+
+def _stored_results(server) -> int:
+    return len(list((server.config.data_dir / "results").iterdir()))
+
+
+def test_two_replicas_serve_concurrent_clients_with_the_results_of_the_local_engine(cluster_server, client, connect, tiny_model_path):
+    other = connect(cluster_server.info, events=True)
+    # Different lengths: the two requests cannot share a batch, so each takes a replica.
+    first = {"prompt": "rain on a tin roof", "seed": 11, "seconds": 0.5, "steps": 3, "guidance": 1.0}
+    second = {"prompt": "a door creaks", "seed": 12, "seconds": 0.75, "steps": 3, "guidance": 1.0}
+    sent = [peer.send("generate_request", fields) for peer, fields in ((client, first), (other, second))]
+    replies = [peer.recv(timeout=180) for peer in (client, other)]
+    for reply, request in zip(replies, sent):
+        assert reply["parent_header"]["msg_id"] == request["header"]["msg_id"]
+        assert reply["content"]["status"] == "ok", reply["content"]
+        assert reply["content"]["metadata"]["model"] == "tiny-audioldm"
+    for reply, fields in zip(replies, (first, second)):
+        audio, rate = extract_audio(reply, reply["content"]["audio"][0])
+        assert rate == 16000
+        np.testing.assert_array_equal(audio, _local_audio(tiny_model_path, "generate", fields))
+    progress = [m for m in client.events_until_idle(sent[0]["header"]["msg_id"]) if m["msg_type"] == "progress"]
+    assert progress and progress[-1]["content"]["step"] == progress[-1]["content"]["total"] == 3
+    info = _cluster_info(client)
+    assert info["replicas_running"] == 2 and info["status"] == "RUNNING"
+    served = _wait(lambda: [r for r in _cluster_info(client)["replicas"] if r["served"]], "replicas reporting")
+    assert all(r["device"] == "cpu" and r["models_warm"] == [str(tiny_model_path)] for r in served)
+
+
+def test_cancel_reaches_the_replica_and_frees_it(cluster_server, client):
+    job_id = client.send("generate_request", {"prompt": "a long drone", "seed": 3, **LONG})["header"]["msg_id"]
+    _wait(lambda: client.event(timeout=120)["msg_type"] == "progress", "a progress event")
+    running = _wait(lambda: [r for r in _cluster_info(client)["replicas"] if r["jobs_running"]], "the job on a replica")
+    assert client.request("cancel_request", {"job_id": job_id}, channel="control")["content"]["state"] == "cancelled"
+    reply = client.recv(timeout=120)
+    assert reply["parent_header"]["msg_id"] == job_id and reply["content"]["code"] == "cancelled"
+    # The replica stopped sampling: it reports no job running and takes the next one.
+    _wait(lambda: not any(r["jobs_running"] for r in _cluster_info(client)["replicas"] if r["replica"] == running[0]["replica"]),
+          "the replica going idle")
+    again = client.request("generate_request", {"prompt": "short", "seed": 4, "seconds": 0.5, "steps": 2, "guidance": 1.0},
+                           timeout=180)
+    assert again["content"]["status"] == "ok"
+
+
+def test_a_replica_killed_mid_job_has_its_job_finished_on_another_and_stored_once(cluster_server, client, tiny_model_path):
+    import ray
+
+    fields = {"prompt": "wind through pines", "seed": 21, "seconds": 0.5, "steps": 120, "guidance": 1.0}
+    before = _stored_results(cluster_server)
+    job_id = client.send("generate_request", fields)["header"]["msg_id"]
+    (busy,) = _wait(lambda: [r for r in _cluster_info(client)["replicas"] if r["jobs_running"]], "the job on a replica")
+    (name,) = [a["name"] for a in ray.util.list_named_actors(all_namespaces=True) if busy["replica"] in a["name"]]
+    ray.kill(ray.get_actor(name, namespace="serve"), no_restart=True)
+    reply = client.recv(timeout=300)
+    assert reply["parent_header"]["msg_id"] == job_id
+    assert reply["content"]["status"] == "ok", reply["content"]
+    # Run again from the same seed on the other replica, the result is the local engine's.
+    np.testing.assert_array_equal(extract_audio(reply, reply["content"]["audio"][0])[0],
+                                  _local_audio(tiny_model_path, "generate", fields))
+    assert _stored_results(cluster_server) == before + 1
+    assert cluster_server.store.get(job_id)[0]["job_id"] == job_id
