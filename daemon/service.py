@@ -210,8 +210,9 @@ class EngineService:
     def _models_list(self, msg: dict, content: dict) -> Reply:
         loaded = self.engine.model.path if self.engine.model is not None else None
         models = [
-            {"name": e.name, "family": e.family, "sample_rate": e.sample_rate, "channels": 1, "loaded": e.path == loaded,
-             "path": str(e.path), "base": e.base, "default_steps": e.default_steps}
+            {"name": e.name, "family": e.family, "sample_rate": e.sample_rate, "channels": e.channels,
+             "operations": list(e.operations), "loaded": e.path == loaded, "path": str(e.path), "base": e.base,
+             "default_steps": e.default_steps}
             for e in self.registry.entries()
         ]
         return {"status": "ok", "default_model": self.registry.default or "", "models": models}, []
