@@ -31,12 +31,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from peft.utils import set_peft_model_state_dict
 
 from finetune_evidence import fingerprint, render, train
 from soundloom.engine.engine import STARTER_PATH
 from soundloom.engine.models.loading import load_model
 from soundloom.engine.training import finetune_defaults as defaults
 from soundloom.engine.training import lora
+from soundloom.engine.training.checkpoint import load_latest
 from soundloom.engine.training.classifier import classify, frechet_distance, load_classifier
 from soundloom.engine.training.finetune import WINDOW_S, FinetuneSpec
 from soundloom.engine.training.library import scan_library
@@ -120,7 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strengths", default=None, help="comma-separated shares of the trained update to measure "
                         "(default: the saved strength)")
     parser.add_argument("--seeds-per-prompt", type=int, default=2)
+    parser.add_argument("--from-checkpoint", action="store_true", help="measure the run's newest checkpoint instead of "
+                        "training on (a run stopped early: the learning rate had not decayed yet)")
     parser.add_argument("--sampling-steps", type=int, default=25)
+    parser.add_argument("--unrelated-every", type=int, default=1, help="measure drift on every n-th unrelated caption only")
     args = parser.parse_args(argv)
     strengths = [float(s) for s in args.strengths.split(",")] if args.strengths else [args.strength]
 
@@ -141,12 +146,23 @@ def main(argv: list[str] | None = None) -> int:
                         batch_size=args.batch_size, strength=args.strength, validation_prompts=[],
                         resume=(adapter_dir / "checkpoints").is_dir())
     steps = args.steps or defaults.steps_for_library(files)
-    print(f"{args.library}: training {steps} steps on {files} files ...", flush=True)
-    trained = train(spec, work)
-    unchanged = fingerprint(library) == before
-
     model = load_model(args.model)
-    lora.load(adapter_dir / "lora", model.unet, "library")
+    if args.from_checkpoint:
+        state = load_latest(adapter_dir / "checkpoints")
+        record = json.loads((adapter_dir / "adapter.json").read_text())
+        trained = {"minutes": None, "cpu_seconds": None, "peak_rss_mb": None,
+                   "record": {**record, "planned_steps": record["steps"], "steps": state["step"], "loss": float(np.mean(state["losses"][-20:])),
+                              "train_seconds": state["elapsed_s"]}}
+        lora.attach(model.unet, lora.lora_config(args.rank), "library")
+        set_peft_model_state_dict(model.unet, state["lora"], adapter_name="library")
+        model.unet.requires_grad_(False)
+        args.strength = 1.0  # a checkpoint holds the update as trained
+        print(f"{args.library}: measuring step {state['step']} of {record['steps']} on {files} files", flush=True)
+    else:
+        print(f"{args.library}: training {steps} steps on {files} files ...", flush=True)
+        trained = train(spec, work)
+        lora.load(adapter_dir / "lora", model.unet, "library")
+    unchanged = fingerprint(library) == before
     classifier, classes, frames = load_classifier(args.classifier)
     front = model.latents.front_end
     samples = round(WINDOW_S * model.sample_rate)
@@ -177,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     from soundloom.engine.training.corpus.manifest import read_manifest
     from soundloom.engine.training.evaluation import pick_heldout
 
-    unrelated = pick_heldout(read_manifest(args.corpus), 1, seed=0)
+    unrelated = pick_heldout(read_manifest(args.corpus), 1, seed=0)[:: args.unrelated_every]
     unrelated_prompts = [e["captions"][0] for e in unrelated]
     truth = np.array([classes.index(e["class"]) for e in unrelated])
     fd_base = frechet_distance(base_embedding(prompts, 0)[1], real)
@@ -188,10 +204,11 @@ def main(argv: list[str] | None = None) -> int:
     record = trained["record"]
     report = {
         "library": args.library, "files": files, "reference_files": len(windows), "steps": record["steps"],
+        "planned_steps": record.get("planned_steps", record["steps"]),
         "batch_size": args.batch_size, "rank": args.rank, "learning_rate": args.learning_rate, "saved_strength": args.strength,
         "train_minutes": trained["minutes"], "train_cpu_seconds": trained["cpu_seconds"],
         "seconds_per_step": round(record["train_seconds"] / record["steps"], 3),
-        "cpu_seconds_per_step": round(trained["cpu_seconds"] / record["steps"], 3),
+        "cpu_seconds_per_step": round(trained["cpu_seconds"] / record["steps"], 3) if trained["cpu_seconds"] else None,
         "train_peak_rss_mb": trained["peak_rss_mb"], "final_loss": round(record["loss"], 4), "library_unchanged": unchanged,
         "fd_base": round(fd_base, 2), "unrelated_fd_base_vs_base_other_seeds": round(yardstick, 2),
         "unrelated_adherence_base": round(base_adherence, 3), "by_strength": {},

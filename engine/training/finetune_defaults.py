@@ -1,20 +1,20 @@
 """What `soundloom finetune DIR --name x` does when nothing else is given.
 
 The number of steps grows with the library, but more slowly than the library: a bigger library
-needs more steps to be seen well, yet each file is then seen fewer times (20 files ≈ 400 passes
-over each file, 150 ≈ 150, 500 ≈ 80 at batch 8), which keeps a large library's run within a
-coffee break on a laptop CPU. The learning rate, rank and the strength a finished adapter is saved
-at were chosen on recorded game sound effects and a kalimba library the starter never heard
-(docs/finetuning.md, `bench/finetune_defaults.py`): the strongest setting that moves the model
-clearly toward the library while leaving unrelated prompts about as close to the base model as
-the base model is to itself with other seeds.
+needs more steps to be seen well, yet each file is then seen fewer times (20 files ≈ 520 passes
+over each file, 150 ≈ 190, 500 ≈ 80 at batch 8), which keeps a 150-file run under a quarter of an
+hour on a 2-core CPU. The rule passes through the measured 50-file kalimba run (2,000 steps). The
+learning rate and the strength a finished adapter is saved at come from that run and from
+recorded game sound effects (docs/finetuning.md, `bench/finetune_defaults.py`): a setting that
+moves the model clearly toward the library while unrelated prompts stay about as close to the
+base model as the base model is to itself with other seeds.
 """
 
 from __future__ import annotations
 
 import math
 
-STEPS_PER_SQRT_FILE = 250  # steps = this × √files, rounded to a hundred, within the bounds below
+STEPS_PER_SQRT_FILE = 2000 / math.sqrt(50)  # steps = this × √files, rounded to a hundred, within the bounds below
 MIN_STEPS = 1000  # below this even a tiny library is not learnt clearly
 MAX_STEPS = 5000  # above this the run outgrows what a CPU user waits for
 BATCH_SIZE = 8

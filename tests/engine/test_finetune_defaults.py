@@ -16,8 +16,9 @@ from soundloom.protocol.errors import SoundloomError
 
 
 def test_steps_grow_with_the_library_but_more_slowly_than_it():
-    assert defaults.steps_for_library(20) == 1100
-    assert defaults.steps_for_library(150) == 3100
+    assert defaults.steps_for_library(20) == 1300
+    assert defaults.steps_for_library(50) == 2000
+    assert defaults.steps_for_library(150) == 3500
     assert defaults.steps_for_library(500) == defaults.MAX_STEPS == 5000
     # Fewer passes over each file as the library grows: 20 files are seen far more often than 150.
     passes = {n: defaults.steps_for_library(n) * defaults.BATCH_SIZE / n for n in (20, 150, 500)}
