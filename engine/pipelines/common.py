@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 import soundloom
+from soundloom.engine.models import text_cache
 from soundloom.engine.models.base import AudioModel, Conditioning
 from soundloom.engine.pipelines.requests import ClipRequest, Sampling
 
@@ -37,9 +38,10 @@ def noise(model: AudioModel, frames: int, gens: list[torch.Generator]) -> torch.
 
 
 def conditioning(model: AudioModel, request: Sampling, seconds: float | None = None) -> Conditioning:
-    """The request's prompts encoded for audio of `seconds` (None: the model's full length)."""
+    """The request's prompts encoded for audio of `seconds` (None: the model's full length); a
+    prompt the model encoded before comes from its cache (`text_cache`)."""
     negatives = [request.negative_prompt] if request.guidance > 1.0 else None
-    return model.condition([request.prompt], negatives, seconds)
+    return text_cache.condition(model, [request.prompt], negatives, seconds)
 
 
 def encode_mono(model: AudioModel, mono: np.ndarray, frames: int) -> torch.Tensor:
