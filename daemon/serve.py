@@ -9,10 +9,12 @@ fine-tuning only on an engine started with --allow-remote.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import logging.handlers
 import signal
 import sys
+import time
 from pathlib import Path
 
 from soundloom.settings.paths import DATA_DIR_ENV, data_dir  # noqa: F401  (data_dir: the one definition, re-exported)
@@ -39,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--precision", choices=tuple(PRECISION_DTYPES),
                         help="the UNet's arithmetic (default: the precision setting; auto: bf16 on a CPU that "
                              "computes it in hardware, else fp32)")
+    parser.add_argument("--preload", metavar="FOLDER",
+                        help="a model folder to start loading at once, while the engine finishes starting "
+                             "(default: the default model; none: load models on first use)")
     parser.add_argument("--idle-timeout", type=float, metavar="SECONDS",
                         help="exit after this many seconds with no work (default: never; engines that commands "
                              "start get the idle_timeout setting)")
@@ -49,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--result-max-age-h", type=float, default=168.0, help="prune stored results older than this")
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     return parser
+
+
+log = logging.getLogger("soundloom.daemon")
 
 
 def _setup_logging(folder: Path, level: str) -> None:
@@ -90,7 +98,20 @@ def _settings_or_exit():
         return None
 
 
+def _preload_folder(args: argparse.Namespace, models: list[Path]) -> Path | None:
+    if args.preload:
+        return None if args.preload == "none" else Path(args.preload)
+    return Path(models[0]) if models else None
+
+
 def serve(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
+    stages: dict[str, float] = {}
+
+    def stage(name: str) -> None:
+        """Record how long the part of the start since the previous stage took (seconds, in the log)."""
+        stages[name] = round(time.perf_counter() - started - sum(stages.values()), 3)
+
     args = build_parser().parse_args(argv)
     if args.idle_timeout is not None and args.idle_timeout < 0:
         print(f"soundloom serve: error: idle-timeout: {args.idle_timeout:g} is out of range; allowed: 0 or more seconds "
@@ -102,9 +123,7 @@ def serve(argv: list[str] | None = None) -> int:
     folder = data_dir(args.data_dir)
     _setup_logging(folder, args.log_level)
 
-    from soundloom.engine.engine import Engine, default_model_path
     from soundloom.daemon.instance_lock import ENGINE_RUNNING_EXIT, EngineLock
-    from soundloom.daemon.server import DEFAULT_TRANSPORT, EngineServer, ServerConfig
     from soundloom.protocol.connection import connection_path
     from soundloom.protocol.errors import ErrorCode, SoundloomError
 
@@ -116,7 +135,13 @@ def serve(argv: list[str] | None = None) -> int:
     except SoundloomError as exc:
         print(f"soundloom serve: error: {exc}", file=sys.stderr)
         return ENGINE_RUNNING_EXIT if exc.code is ErrorCode.ENGINE_RUNNING else 2
+    stage("start")
 
+    from soundloom.engine.engine import default_model_path
+    from soundloom.daemon.preload import PreloadingEngine
+    from soundloom.daemon.server import DEFAULT_TRANSPORT, EngineServer, ServerConfig
+
+    stage("imports")
     models = list(args.model)
     if not models and settings["default_model"]:
         models.append(Path(settings["default_model"]))
@@ -133,15 +158,28 @@ def serve(argv: list[str] | None = None) -> int:
         idle_timeout_s=args.idle_timeout or 0.0,
     )
     try:
-        server = EngineServer(config, Engine(max_seconds=args.max_seconds, **engine_choices(args, settings)))
-        server.start()
+        engine = PreloadingEngine(max_seconds=args.max_seconds, **engine_choices(args, settings))
     except SoundloomError as exc:
         print(f"soundloom serve: error: {exc}", file=sys.stderr)
         return 2
+    try:
+        preload = _preload_folder(args, models)
+        if preload is not None:
+            engine.preload(preload)  # goes on while the server is set up and the first client connects
+        server = EngineServer(config, engine)
+        stage("engine and server setup")
+        server.start()
+    except SoundloomError as exc:
+        print(f"soundloom serve: error: {exc}", file=sys.stderr)
+        engine.wait_for_preload()
+        return 2
+    stage("sockets and connection file")
+    log.info("ready in %.2f s %s", time.perf_counter() - started, json.dumps(stages))
     # SIGTERM and Ctrl-C end the engine cleanly (jobs cancelled, connection file removed).
     signal.signal(signal.SIGTERM, lambda *_: server.service.shutdown_requested.set())
     signal.signal(signal.SIGINT, lambda *_: server.service.shutdown_requested.set())
     server.serve_forever()
+    engine.wait_for_preload()  # a thread still inside the model's loading code must not meet interpreter shutdown
     lock.release()
     return 0
 

@@ -356,7 +356,8 @@ def _engine_args(args: argparse.Namespace) -> list[str]:
         default = default_model_folder(load()["default_model"])
         if default is not None and default.expanduser().resolve() != folder:
             models.insert(0, default)
-    return [arg for model in models for arg in ("--model", str(model))] + device
+    preload = ["--preload", str(folder)] if len(models) > 1 else []  # the model this command needs, not the default
+    return [arg for model in models for arg in ("--model", str(model))] + preload + device
 
 
 def _model_field(args: argparse.Namespace, client) -> str | None:
@@ -432,7 +433,9 @@ def _status(args: argparse.Namespace) -> int:
     with Client.connect(args.connection_file, start=False) as client:
         info = client.info()
         models = client.models.list()
-    print(f"engine {info['engine_version']} (pid {info['pid']}) on {info['device']}, protocol {info['protocol_version']}")
+    dtype = f" ({info['dtype']})" if info.get("dtype") else ""
+    print(f"engine {info['engine_version']} (pid {info['pid']}) on {info['device']}{dtype}, "
+          f"protocol {info['protocol_version']}")
     print(f"queue: {info['queue_length']} job(s) queued or running")
     worker = info.get("worker") or {}
     if worker.get("restarts"):
