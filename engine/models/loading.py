@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from soundloom.engine.models.base import AudioModel
+from soundloom.engine.models.discodiff_codec import DiscoDiffCodec
 from soundloom.engine.models.families import FAMILIES
 from soundloom.engine.models.griffin_lim import GriffinLim
 from soundloom.engine.models.mel import MelConfig
@@ -30,7 +31,7 @@ _CONFIG_FILES = {
     "tokenizer": ("tokenizer_config.json",),
     "tokenizer_2": ("tokenizer_config.json",),
 }
-_OWN_CLASSES = {"MelConfig": MelConfig, "GriffinLim": GriffinLim}
+_OWN_CLASSES = {"MelConfig": MelConfig, "GriffinLim": GriffinLim, "DiscoDiffCodec": DiscoDiffCodec}
 
 
 def read_model_index(path: Path) -> dict[str, Any]:
@@ -96,7 +97,7 @@ def _load_component(path: Path, name: str, library: str, class_name: str, loaded
             return MelConfig(**json.loads((path / name / "config.json").read_text()))
         if class_name not in _OWN_CLASSES:
             raise SoundloomError(ErrorCode.MODEL_INCOMPLETE, f"{name}: unknown soundloom class {class_name!r}", "model")
-        return _OWN_CLASSES[class_name].from_pretrained(path / name, mel=loaded["mel"])
+        return _OWN_CLASSES[class_name].from_pretrained(path / name, mel=loaded.get("mel"))
     if library == TEXT_PACKAGE:
         cls = getattr(importlib.import_module("transformers"), class_name)
         return cls.from_pretrained(_packaged_text_folder(), local_files_only=True)

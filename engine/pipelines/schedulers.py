@@ -42,4 +42,6 @@ def make_scheduler(name: str, config: dict[str, Any]):
 
 def _build(choice: tuple[str, dict[str, Any]], config: dict[str, Any]):
     class_name, overrides = choice
+    if hasattr(config, "build"):  # a family whose sampling needs more than one solver (DiscoDiff's two stages)
+        return config.build(class_name, overrides)
     return getattr(diffusers, class_name).from_config(config, **overrides)
