@@ -106,6 +106,7 @@ def main() -> None:
         print(f"{name}: {about}; median of {args.repeats} interleaved runs, {torch.get_num_threads()} threads")
         print(f"  engine {median['engine']:.2f} s, pipeline {median['pipeline']:.2f} s, "
               f"engine / pipeline {median['engine'] / median['pipeline']:.3f}  (goal <= 1.0)")
+        print(f"  engine compute per second of audio: {median['engine'] / args.seconds:.2f} s/s")
 
 
 if __name__ == "__main__":
