@@ -398,6 +398,15 @@ def _cancel_quietly(job) -> None:
         return
 
 
+def _with_restart_hint(exc: SoundloomError, model: str | None, client) -> SoundloomError:
+    """A model folder a warm engine cannot reach (it lists only the models it started with): say
+    how to get an engine that can."""
+    if exc.code is not ErrorCode.MODEL_NOT_FOUND or not model or client.started_engine or _model_folder(model) is None:
+        return exc
+    return SoundloomError(exc.code, f"{exc.message}; the running engine (pid {client.engine_file.info.pid}) was "
+                          "started for other models: run `soundloom stop`, then this command again", exc.field)
+
+
 def run_on_engine(args: argparse.Namespace, fields: dict, listener=None) -> list:
     """Run the operation on the engine daemon, starting one for this command if none runs."""
     from soundloom.sdk.client import Client
@@ -416,6 +425,8 @@ def run_on_engine(args: argparse.Namespace, fields: dict, listener=None) -> list
                 with _ctrl_c_held():
                     job = submit(audio, prompt, **fields, **extra) if audio[0] is not None else submit(prompt, **fields, **extra)
                 result = job.result()
+            except SoundloomError as exc:
+                raise _with_restart_hint(exc, fields.get("model"), client) from None
             except KeyboardInterrupt:
                 if job is not None:  # else the engine would go on rendering a result nobody will receive
                     _cancel_quietly(job)

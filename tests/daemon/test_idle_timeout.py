@@ -141,3 +141,19 @@ def test_a_job_longer_than_the_idle_timeout_is_not_cut_off(make_daemon, connect)
     assert took > 1.0, "the render was too short to outlast the timeout; give it more steps"
     assert engine.process.wait(WAIT_S) == 0  # and once idle, it exits by itself
     assert not engine.connection_file.exists()
+
+
+@pytest.mark.slow  # starts its own engine
+def test_a_model_folder_a_warm_engine_cannot_reach_says_how_to_get_one_that_can(make_daemon, tiny_model_path, tmp_path,
+                                                                                capsys):
+    import shutil
+
+    other = tmp_path / "other-model"
+    shutil.copytree(tiny_model_path, other)
+    engine = make_daemon()
+    engine.start()
+    code = main(["generate", "x", "--seconds", "0.5", "--steps", "2", "-o", str(tmp_path / "o.wav"), "--model", str(other),
+                 "--connection-file", str(engine.connection_file)])
+    err = capsys.readouterr().err
+    assert code == 2 and "model_not_found" in err and "run `soundloom stop`, then this command again" in err
+    assert not (tmp_path / "o.wav").exists()
