@@ -7,13 +7,13 @@ import math
 import numpy as np
 import torch
 
-from soundloom.engine.audio import fit_length, resample, splice_into, to_model_input
+from soundloom.engine.audio import fit_length, resample, splice_into, to_clip_channels, to_model_channels
 from soundloom.engine.models.base import AudioModel
 from soundloom.engine.pipelines import common
 from soundloom.engine.pipelines.requests import ClipRequest, InpaintRequest
 from soundloom.engine.pipelines.result import Result
 from soundloom.engine.pipelines.sampling import KnownLatents, StepCallback, denoise
-from soundloom.engine.pipelines.schedulers import make_scheduler
+from soundloom.engine.pipelines.schedulers import scheduler_for
 from soundloom.engine.pipelines.windows import Window, plan_windows, training_frames
 from soundloom.protocol.messages import CROSSFADE_SECONDS
 
@@ -30,9 +30,11 @@ def regenerate(
 ) -> tuple[list[np.ndarray], list[str]]:
     """Inpaint `regions` (seconds) of `clip` ([channels, samples] at request.sample_rate).
 
-    The model works on a mono mix at its own rate, one window of latent frames around each group
+    The model works at its own rate and channel count (a stereo model reads a stereo clip's two
+    channels as they are, a mono model the mono mix), one window of latent frames around each group
     of regions at a time (see `windows`: the cost follows the regions, not the clip's length);
-    what it makes for each region is resampled to the clip's rate, copied to every channel and
+    what it makes for each region is resampled to the clip's rate, laid out on the clip's channels
+    (channel for channel when they agree, else the mono mix on every channel, with a note) and
     spliced in, so the clip keeps its rate, channels and every sample outside the regions.
     `window_frames` overrides the model's training length as the window length (in frames).
     """
@@ -47,18 +49,22 @@ def regenerate(
     multiple = model.time_multiple
     window_length = window_frames or training_frames(model.unet.config.sample_size, multiple)
     plan = plan_windows(frames, total, window_length, multiple)
-    cond = common.conditioning(model, request)
+    # A family conditioned on duration is told how long the sound in a window is.
+    cond = common.conditioning(model, request, min(model_length, window_length * model.samples_per_latent_frame) / model.sample_rate)
     progress = _WindowProgress(on_step, len(plan))
 
     spans = [(round(s * rate), min(round(e * rate), length)) for s, e in regions]
     fade = round(CROSSFADE_SECONDS * rate)
     out = [clip.copy() for _ in range(request.variations)]
+    notes = set()
     for window in plan:
         generated, offset = _denoise_window(model, request, clip, window, seed, cond, progress.for_next_window())
         inside = [span for span, (a, b) in zip(spans, frames) if window.start <= a and b <= window.stop]
         for target, row in zip(out, generated):
-            splice_into(target, clip, np.repeat(row[np.newaxis], clip.shape[0], axis=0), offset, inside, fade)
-    return out, cond.warnings
+            laid_out, note = to_clip_channels(row, clip.shape[0])
+            notes.update([note] if note else [])
+            splice_into(target, clip, laid_out, offset, inside, fade)
+    return out, cond.warnings + sorted(notes)
 
 
 def _window_generators(seed: int, start: int, count: int, device: torch.device) -> list[torch.Generator]:
@@ -68,37 +74,39 @@ def _window_generators(seed: int, start: int, count: int, device: torch.device) 
 
 
 def _window_input(model: AudioModel, clip: np.ndarray, rate: int, first: int, last: int) -> np.ndarray:
-    """Mono samples [first, last) at the model's rate of `clip` (at `rate`), read from the clip
-    near that span only; zeros past the clip's end."""
+    """Samples [first, last) at the model's rate and channels ([model channels, samples]) of `clip`
+    (at `rate`), read from the clip near that span only; zeros past the clip's end."""
     model_rate = model.sample_rate
     if rate == model_rate:
-        return clip[:, first:last].mean(axis=0, dtype=np.float32)
+        return to_model_channels(clip[:, first:last], model.audio_channels)
     # Start on a clip sample that falls exactly on a model-rate sample, with a margin that keeps
     # the resampler's edge out of the span.
     step = rate // math.gcd(rate, model_rate)
     margin = rate // RESAMPLE_MARGIN_DIVISOR
     begin = max(0, (first * rate // model_rate - margin) // step * step)
     stop = min(clip.shape[1], math.ceil(last * rate / model_rate) + margin)
-    mono = to_model_input(clip[:, begin:stop], rate, model_rate)
+    near = resample(to_model_channels(clip[:, begin:stop], model.audio_channels), rate, model_rate)
     skip = begin * model_rate // rate
-    return mono[first - skip : last - skip]
+    return near[:, first - skip : last - skip]
 
 
 def _denoise_window(
     model: AudioModel, request: ClipRequest, clip: np.ndarray, window: Window, seed: int, cond, on_step
 ) -> tuple[np.ndarray, int]:
-    """Generated audio for `window` at the clip's rate, [variations, samples], and the clip sample it starts at."""
+    """Generated audio for `window` at the clip's rate, [variations, model channels, samples], and
+    the clip sample it starts at."""
     rate = request.sample_rate
     frames = window.stop - window.start
     per_frame = model.samples_per_latent_frame
     first = window.start * per_frame
-    mono = _window_input(model, clip, rate, first, window.stop * per_frame)
+    audio = _window_input(model, clip, rate, first, window.stop * per_frame)
     gens = _window_generators(seed, window.start, request.variations, model.device)
-    scheduler = make_scheduler(request.scheduler, model.scheduler_config)
+    scheduler = scheduler_for(model, request.scheduler)
     scheduler.set_timesteps(request.steps, device=model.device)
 
-    known = common.encode_mono(model, mono, frames).repeat(request.variations, 1, 1, 1)
-    mask = torch.zeros((1, 1, frames, 1), device=model.device, dtype=known.dtype)
+    known = common.encode_clip(model, audio, frames)
+    known = known.repeat(request.variations, *([1] * (known.ndim - 1)))
+    mask = model.time_mask(frames).to(known.dtype)
     for a, b in window.regions:
         mask[:, :, a - window.start : b - window.start] = 1.0
     start_noise = common.noise(model, frames, gens)
@@ -107,10 +115,12 @@ def _denoise_window(
         model, scheduler, latents, scheduler.timesteps, cond, request.guidance, gens, on_step,
         known=KnownLatents(latents=known, mask=mask, noise=start_noise),
     )
-    generated = common.decode(model, latents, frames * per_frame)
+    # Decoded up to the clip's end (and a resampling margin), not through a window's padding.
+    needed = math.ceil(clip.shape[1] * model.sample_rate / rate) - first + model.sample_rate // RESAMPLE_MARGIN_DIVISOR
+    generated = common.decode_clips(model, latents, min(frames * per_frame, needed))
     offset = round(first * rate / model.sample_rate)
     covered = min(clip.shape[1], round(window.stop * per_frame * rate / model.sample_rate)) - offset
-    return fit_length(resample(generated, model.sample_rate, rate), covered), offset
+    return np.stack([fit_length(resample(row, model.sample_rate, rate), covered) for row in generated]), offset
 
 
 class _WindowProgress:
