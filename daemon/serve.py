@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from soundloom.daemon.cluster.cli import add_arguments as add_cluster_arguments
+from soundloom.daemon.cluster.cli import options_from as cluster_options
 from soundloom.settings.paths import DATA_DIR_ENV, data_dir  # noqa: F401  (data_dir: the one definition, re-exported)
 
 # --precision's names for the engine's compute dtypes (soundloom.engine.device).
@@ -53,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-batch", type=int, default=8, help="most clips generated in one batch")
     parser.add_argument("--result-max-age-h", type=float, default=168.0, help="prune stored results older than this")
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    add_cluster_arguments(parser)
     return parser
 
 
@@ -158,15 +161,21 @@ def serve(argv: list[str] | None = None) -> int:
         idle_timeout_s=args.idle_timeout or 0.0,
     )
     try:
+        cluster = cluster_options(args, {**engine_choices(args, settings), "max_seconds": args.max_seconds})
         engine = PreloadingEngine(max_seconds=args.max_seconds, **engine_choices(args, settings))
     except SoundloomError as exc:
         print(f"soundloom serve: error: {exc}", file=sys.stderr)
         return 2
     try:
-        preload = _preload_folder(args, models)
+        preload = None if cluster else _preload_folder(args, models)  # replicas load their models themselves
         if preload is not None:
             engine.preload(preload)  # goes on while the server is set up and the first client connects
-        server = EngineServer(config, engine)
+        if cluster:
+            from soundloom.daemon.cluster.cli import start_server as start_cluster_server
+
+            server = start_cluster_server(config, engine, cluster)
+        else:
+            server = EngineServer(config, engine)
         stage("engine and server setup")
         server.start()
     except SoundloomError as exc:

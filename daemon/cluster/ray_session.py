@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 
 from soundloom.daemon.cluster.options import LOCAL, ClusterOptions
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
 log = logging.getLogger("soundloom.daemon")
 INSTALL_HINT = "cluster mode needs Ray Serve: pip install 'soundloom[cluster]'"
-# How long joining an existing cluster may take before the address is reported unreachable, in seconds.
+# How long a cluster's head may take to accept a connection before it is reported unreachable, in seconds.
 CONNECT_TIMEOUT_S = 20
 
 
@@ -24,13 +25,37 @@ def require_ray():
     return ray
 
 
+def _unreachable(address: str, reason: str) -> SoundloomError:
+    return SoundloomError(ErrorCode.INVALID_ARGUMENT, f"the Ray cluster at {address!r} is unreachable: {reason}", "cluster")
+
+
+def probe(address: str) -> None:
+    """Fail fast when a head given as host:port (or ray://host:port) does not accept connections.
+
+    Ray itself keeps retrying an unreachable head for minutes; "auto" is looked up locally by Ray."""
+    if address in (LOCAL, "auto"):
+        return
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit():
+        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{address!r} is not an address; allowed: auto, host:port or "
+                             "ray://host:port", "cluster")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        raise _unreachable(address, exc.strerror or str(exc)) from None
+
+
 def connect(options: ClusterOptions) -> bool:
-    """Start or join Ray and start Serve without its HTTP proxy; True when this process started Ray."""
+    """Start or join Ray and start Serve without its HTTP proxy; True when this process started Ray
+    (and so stops it), False when it joined a cluster (or one was already connected)."""
     ray = require_ray()
     from ray import serve
 
     started_here = False
+    # Nothing is reported to Ray's usage statistics service: the engine works offline.
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     if not ray.is_initialized():
+        probe(options.address)
         kwargs: dict = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.WARNING}
         if options.address == LOCAL:
             kwargs.update(num_cpus=options.local_cpus, num_gpus=None)
@@ -38,15 +63,14 @@ def connect(options: ClusterOptions) -> bool:
                 kwargs["_temp_dir"] = str(options.temp_dir)
         else:
             kwargs = {"address": options.address, "log_to_driver": False, "logging_level": logging.WARNING}
-            # A head that does not answer fails the start instead of retrying for minutes.
-            os.environ.setdefault("RAY_gcs_rpc_server_connect_timeout_s", str(CONNECT_TIMEOUT_S))
         try:
             ray.init(**kwargs)
         except Exception as exc:  # Ray raises ConnectionError, RuntimeError or its own types
-            where = "a local Ray instance could not start" if options.address == LOCAL else \
-                f"the Ray cluster at {options.address!r} is unreachable"
-            raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{where}: {' '.join(str(exc).split())[:300]}", "cluster") from None
-        started_here = True
+            reason = " ".join(str(exc).split())[:300]
+            if options.address != LOCAL:
+                raise _unreachable(options.address, reason) from None
+            raise SoundloomError(ErrorCode.INTERNAL, f"a local Ray instance could not start: {reason}", "cluster") from None
+        started_here = options.address == LOCAL
     # No HTTP proxy: requests reach replicas only through this daemon's signed sockets.
     serve.start(proxy_location="Disabled")
     return started_here
