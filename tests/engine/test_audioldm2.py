@@ -67,13 +67,13 @@ def test_an_audioldm2_folder_loads_as_its_family(audioldm2):
 
 @pytest.mark.parametrize("guidance, negative", [(2.5, "thunder"), pytest.param(3.0, "", marks=pytest.mark.slow)])
 def test_generate_equals_audioldm2_pipeline(audioldm2, reference, guidance, negative):
-    seconds = 1.28  # 128 mel frames: both pad to the same latent length
+    seconds = 0.64  # 64 mel frames: both pad to the same latent length
     expected = reference(
-        "a dog barking", negative_prompt=negative or None, num_inference_steps=4, audio_length_in_s=seconds,
+        "a dog barking", negative_prompt=negative or None, num_inference_steps=3, audio_length_in_s=seconds,
         guidance_scale=guidance, generator=torch.Generator().manual_seed(11),
     ).audios[0]
     ours = generate(audioldm2, GenerateRequest(
-        prompt="a dog barking", negative_prompt=negative, steps=4, guidance=guidance, seed=11, seconds=seconds,
+        prompt="a dog barking", negative_prompt=negative, steps=3, guidance=guidance, seed=11, seconds=seconds,
         scheduler="ddim",
     ))
     _assert_same_audio(ours.audio[0][0], expected)
@@ -154,10 +154,10 @@ def _clip(channels: int, seconds: float, rate: int) -> np.ndarray:
 
 def test_inpaint_keeps_every_sample_outside_the_region(audioldm2):
     rate = 22050
-    clip = _clip(2, 1.5, rate)
-    region = (0.5, 0.9)
+    clip = _clip(2, 1.0, rate)
+    region = (0.4, 0.7)
     out = inpaint(audioldm2, InpaintRequest(
-        prompt="a laser zap", steps=3, seed=3, audio=clip, sample_rate=rate, regions=[region],
+        prompt="a laser zap", steps=2, seed=3, audio=clip, sample_rate=rate, regions=[region],
     )).audio[0]
     inside = np.zeros(clip.shape[1], dtype=bool)
     inside[round(region[0] * rate) : round(region[1] * rate)] = True
