@@ -11,7 +11,7 @@ from typing import Any
 
 import diffusers
 
-from soundloom.engine.models.base import DDPM_SCHEDULERS, AudioModel
+from soundloom.engine.models.base import AudioModel
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.protocol.messages import Scheduler
 
@@ -29,15 +29,6 @@ def scheduler_for(model: AudioModel, name: str):
             "scheduler",
         )
     return _build(allowed[name], model.scheduler_config)
-
-
-def make_scheduler(name: str, config: dict[str, Any]):
-    """A fresh scheduler of the DDPM-trained families' choice, from a folder's scheduler `config`."""
-    if name not in DDPM_SCHEDULERS:
-        raise SoundloomError(
-            ErrorCode.INVALID_ARGUMENT, f"unknown scheduler {name!r}; allowed: {', '.join(DDPM_SCHEDULERS)}", "scheduler"
-        )
-    return _build(DDPM_SCHEDULERS[name], config)
 
 
 def _build(choice: tuple[str, dict[str, Any]], config: dict[str, Any]):
