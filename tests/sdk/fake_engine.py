@@ -44,7 +44,7 @@ RATE = 16000
 DEFAULT_SEED = 1234  # the seed the fake "draws" when a request has none
 DEFAULT_STEPS = 25  # the fake model's own sampling steps, run when a request leaves `steps` out
 MODELS = {"fake-model": {"family": "audioldm", "sample_rate": RATE, "channels": 1, "path": "/fake", "base": None,
-                         "default_steps": DEFAULT_STEPS}}
+                         "default_steps": DEFAULT_STEPS, "operations": ["generate", "inpaint", "transfer", "extend"]}}
 # Request fields every operation has, besides the sampling settings: where the job runs and how urgent it is.
 COMMON = {"model", "prompt", "negative_prompt", "steps", "guidance", "seed", "variations", "scheduler", "priority",
           "adapter_scale"}
