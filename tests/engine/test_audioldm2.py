@@ -13,7 +13,7 @@ import torch
 from soundloom.engine.models.audioldm2 import AudioLDM2Model
 from soundloom.engine.models.loading import load_model
 from soundloom.engine.pipelines import (
-    ExtendRequest, GenerateRequest, InpaintRequest, TransferRequest, extend, generate, inpaint, transfer,
+    GenerateRequest, InpaintRequest, generate, inpaint,
 )
 from soundloom.engine.pipelines.generate import generate_batch
 from soundloom.protocol.errors import SoundloomError
@@ -167,16 +167,24 @@ def test_inpaint_keeps_every_sample_outside_the_region(audioldm2):
 
 
 @pytest.mark.slow
-def test_transfer_and_extend_run_on_audioldm2(audioldm2):
-    rate = audioldm2.sample_rate
+def test_every_operation_runs_on_audioldm2_through_the_engine(audioldm2_path):
+    from soundloom.engine.engine import Engine
+
+    engine = Engine(dtype="float32")
+    rate = 16000
     clip = _clip(1, 0.64, rate)
-    moved = transfer(audioldm2, TransferRequest(prompt="wind", steps=4, seed=9, audio=clip, sample_rate=rate, strength=0.5))
+    base = {"prompt": "wind", "steps": 3, "seed": 9}
+    made = engine.run("generate", {**base, "seconds": 0.64, "variations": 2}, model=audioldm2_path)
+    assert engine.model.family == "audioldm2" and [a.shape for a in made.audio] == [(1, 10240)] * 2
+    assert not np.allclose(made.audio[0], made.audio[1])
+    moved = engine.run("transfer", {**base, "audio": clip, "sample_rate": rate, "strength": 0.5}, model=audioldm2_path)
     assert moved.audio[0].shape == clip.shape and np.all(np.isfinite(moved.audio[0]))
     assert not np.allclose(moved.audio[0], clip)
-    longer = extend(audioldm2, ExtendRequest(prompt="surf", steps=3, seed=2, audio=clip, sample_rate=rate, seconds=0.5)).audio[0]
-    assert longer.shape == (1, clip.shape[1] + int(0.5 * rate))
-    assert np.array_equal(longer[:, : clip.shape[1]], clip)
-    assert np.abs(longer[:, clip.shape[1] :]).max() > 0.01
+    longer = engine.run("extend", {**base, "audio": clip, "sample_rate": rate, "seconds": 0.5}, model=audioldm2_path).audio[0]
+    assert longer.shape == (1, clip.shape[1] + 8000)
+    assert np.array_equal(longer[:, : clip.shape[1]], clip) and np.abs(longer[:, clip.shape[1] :]).max() > 0.01
+    fixed = engine.run("inpaint", {**base, "audio": clip, "sample_rate": rate, "regions": [(0.2, 0.4)]}, model=audioldm2_path)
+    assert np.array_equal(fixed.audio[0][:, :3200], clip[:, :3200]) and np.array_equal(fixed.audio[0][:, 6400:], clip[:, 6400:])
 
 
 def test_a_truncated_weight_file_names_the_component(audioldm2_path, tmp_path):

@@ -59,7 +59,7 @@ def test_a_48khz_folder_generates_and_inpaints_at_48khz(tmp_path):
 
 @pytest.mark.slow
 def test_a_lora_adapter_trains_on_audioldm2_and_changes_its_output(audioldm2_path, tmp_path):
-    from soundloom.engine.training import lora
+    from soundloom.engine.engine import Engine
     from soundloom.engine.training.finetune import FinetuneSpec, train_adapter
 
     library = tmp_path / "library"
@@ -76,13 +76,10 @@ def test_a_lora_adapter_trains_on_audioldm2_and_changes_its_output(audioldm2_pat
     assert record["state"] == "ready" and record["steps_done"] == 3 and np.isfinite(record["loss"])
     assert [e["event"] for e in events].count("progress") >= 1
 
-    fresh = load_model(audioldm2_path)
-    request = GenerateRequest(prompt="a kick", steps=3, seed=0, seconds=0.64, scheduler="ddim")
-    base = generate(fresh, request).audio[0]
-    lora.load(tmp_path / "adapter" / "lora", fresh.unet, "hits")
-    lora.select(fresh.unet, "hits")
-    adapted = generate(fresh, request).audio[0]
-    lora.select(fresh.unet, None)
-    again = generate(fresh, request).audio[0]
+    engine = Engine(dtype="float32")
+    request = {"prompt": "a kick", "steps": 3, "seed": 0, "seconds": 0.64, "scheduler": "ddim"}
+    base = engine.run("generate", request, model=audioldm2_path).audio[0]
+    adapted = engine.run("generate", request, model=audioldm2_path, adapter=tmp_path / "adapter" / "lora").audio[0]
+    again = engine.run("generate", request, model=audioldm2_path).audio[0]
     assert np.abs(adapted - base).max() > 1e-4 * np.abs(base).max()
     np.testing.assert_allclose(again, base, atol=1e-6 * np.abs(base).max())
