@@ -16,8 +16,11 @@ import zmq
 log = logging.getLogger("soundloom.sdk")
 
 PERIOD_S = 0.25  # one echo request this often (seconds)
-ECHO_WAIT_S = 0.75  # a ping unanswered this long is written off and the socket recreated (seconds)
-DEAD_AFTER_S = 1.5  # no echo for this long means the engine is dead (seconds)
+ECHO_WAIT_S = 2.0  # a ping unanswered this long is written off and the socket recreated (seconds)
+# No echo for this long means the engine is dead (seconds). Generous, because on a machine busy with
+# other work this thread itself may wait seconds for a core; a local engine's exit is seen at once
+# through its process anyway, so this window only bounds how long a hung engine goes unnoticed.
+DEAD_AFTER_S = 10.0
 _POLL_SLICE_MS = 50  # waits are sliced so stop() returns promptly
 
 
