@@ -20,15 +20,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def options_from(args: argparse.Namespace, engine: dict) -> ClusterOptions | None:
-    """The cluster options the command line asks for (None: no --cluster), checked.
+    """The cluster options the command line asks for (None: no --cluster), checked: Ray is installed
+    and a head given by address accepts connections, before the engine spends time starting.
 
     `engine`: each replica's Engine keyword arguments (device, dtype, max_seconds)."""
     if args.cluster is None:
         return None
+    from soundloom.daemon.cluster.ray_session import probe, require_ray
+
+    require_ray()
     options = ClusterOptions(address=args.cluster, replicas=args.replicas,
                              autoscale=parse_autoscale(args.autoscale) if args.autoscale else None,
                              replica_gpus=args.replica_gpus, replica_cpus=args.replica_cpus, engine=engine)
     options.check()
+    probe(options.address)
     return options
 
 
