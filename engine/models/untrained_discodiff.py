@@ -42,8 +42,9 @@ PRESETS = {
                         n_codebooks=3, codebook_size=32, codebook_dim=8),
         coarse_levels=1, sample_size=64, layers=1, heads=2, head_dim=8, text_width=16,
     ),
-    # The published codec's shape (9 levels × 8 = 72 channels, hop 512) with narrow transformers.
-    "realistic": Preset(codec=DAC_44KHZ, coarse_levels=1, sample_size=896, layers=4, heads=4, head_dim=64, text_width=64),
+    # The published codec's shape (9 levels × 8 = 72 channels, hop 512) with narrow transformers (about
+    # 1 M parameters each: both together about as many as the realistic untrained AudioLDM's UNet).
+    "realistic": Preset(codec=DAC_44KHZ, coarse_levels=1, sample_size=896, layers=3, heads=2, head_dim=64, text_width=64),
 }
 
 

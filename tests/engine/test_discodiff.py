@@ -217,3 +217,9 @@ def test_extend_continues_the_clip(model):
     out = result.audio[0]
     assert out.shape == (1, clip.shape[1] + int(0.5 * RATE))
     assert np.array_equal(out[:, : clip.shape[1]], clip) and np.abs(out[:, clip.shape[1] :]).max() > 0
+
+
+def test_samplers_outside_the_family_are_refused_by_name(model):
+    with pytest.raises(SoundloomError) as caught:
+        generate(model, GenerateRequest(prompt="x", seconds=0.5, steps=2, seed=0, scheduler="euler"))
+    assert caught.value.field == "scheduler" and "ddim, dpmpp" in str(caught.value)
