@@ -119,7 +119,8 @@ def test_cancel_reaches_the_replica_and_frees_it(cluster_server, client):
     assert again["content"]["status"] == "ok"
 
 
-def test_a_replica_killed_mid_job_has_its_job_finished_on_another_and_stored_once(cluster_server, client, tiny_model_path):
+def test_a_replica_killed_mid_job_has_its_job_finished_on_another_and_stored_once(cluster_server, client, tiny_model_path,
+                                                                                     caplog):
     import ray
 
     fields = {"prompt": "wind through pines", "seed": 21, "seconds": 0.5, "steps": 120, "guidance": 1.0}
@@ -134,5 +135,6 @@ def test_a_replica_killed_mid_job_has_its_job_finished_on_another_and_stored_onc
     # Run again from the same seed on the other replica, the result is the local engine's.
     np.testing.assert_array_equal(extract_audio(reply, reply["content"]["audio"][0])[0],
                                   _local_audio(tiny_model_path, "generate", fields))
+    assert f"replica {busy['replica']} died running ['{job_id}']; retrying on another replica" in caplog.text
     assert _stored_results(cluster_server) == before + 1
     assert cluster_server.store.get(job_id)[0]["job_id"] == job_id
