@@ -9,7 +9,7 @@ Both sides of each comparison are warm (connections, threads and the model set u
 and their samples alternate within one run, so machine noise hits both alike. Each line gives the
 medians, the ratio of the medians and the p10–p90 range of the per-pair ratios.
 
-    python bench/daemon.py [--rounds N]
+    python bench/daemon.py [--rounds N] [--only fetch]
 
 The model is the random-weight "realistic" preset: AudioLDM's layout at narrow widths, built offline.
 """
@@ -103,6 +103,7 @@ def median_and_range(times: list[float]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=1, help="scale every sample count by this (default 1)")
+    parser.add_argument("--only", choices=("fetch",), help="measure the result fetch alone (ping and fetch)")
     args = parser.parse_args(argv)
 
     from soundloom.engine.models.loading import load_model
@@ -138,6 +139,8 @@ def main(argv: list[str] | None = None) -> None:
                 bare.close()
             print(f"fetch 10 s 48 kHz stereo result ({clip.nbytes / 1e6:.2f} MB): SDK {median_and_range(fetch)}, "
                   f"bare pyzmq {median_and_range(baseline)}, ratio {ratio_and_range(fetch, baseline)} (goal <= 1.5)")
+            if args.only == "fetch":
+                return
 
             seeds = iter(range(10**6))
             through, inside = side_by_side(
