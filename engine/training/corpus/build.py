@@ -112,13 +112,14 @@ def build_corpus(
     jobs: int = 2,
     audio_format: str = "flac",
     progress: bool = True,
+    include_copyleft: bool = False,
 ) -> dict:
     """Build (or finish) a corpus in `out`; returns the summary (see `manifest.summary`)."""
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
     _check_tools(sources)
     started = time.perf_counter()
-    specs = make_specs(seed, sources, per_class, scale, max_recordings_per_class, tuple(exclude_class))
+    specs = make_specs(seed, sources, per_class, scale, max_recordings_per_class, tuple(exclude_class), include_copyleft)
     splits = assign_splits(specs, seed)
     mix_specs = plan_mixes(specs, splits, seed, mixes) if mixes else []
     work = [b for b in _batches(specs) if any(not is_done(root, s) for s in b)]
@@ -135,6 +136,7 @@ def build_corpus(
         "mixes": mixes,
         "exclude_class": sorted(exclude_class),
         "audio_format": audio_format,
+        "include_copyleft": include_copyleft,
     }
     unmapped = recordings.count_unmapped() if "recordings" in sources else None
     unlicensed = recordings.unlicensed() if "recordings" in sources else None
@@ -182,6 +184,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="flac",
         help="flac (16-bit, compact) or wav (32-bit float) (default flac)",
     )
+    p.add_argument(
+        "--include-copyleft",
+        action="store_true",
+        help="also use recordings under GPL, GFDL and share-alike licences (as the v1 starter did); by default only "
+        "public-domain, CC0 and CC-BY recordings are used, so weights and generated audio carry no copyleft terms",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     args = p.parse_args(argv)
     args.sources = tuple(s.strip() for s in args.sources.split(",") if s.strip())
@@ -208,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
             jobs=args.jobs,
             audio_format=args.audio_format,
             progress=not args.quiet,
+            include_copyleft=args.include_copyleft,
         )
     except MissingDependency as err:
         print(f"error: {err}", file=sys.stderr)

@@ -103,3 +103,23 @@ def package_summary(package: str) -> dict:
     if not paras:
         return {"package": package, "copyright_file": str(path), "format": "free-form", "licence": free_form_licence(package)}
     return {"package": package, "copyright_file": str(path), "format": "DEP-5", "licences": sorted({p.licence for p in paras})}
+
+
+# Licence names (as DEP-5 copyright files spell them) whose terms ask nothing of a model trained
+# on the files or of the sounds it makes beyond, for CC-BY, crediting the authors; the corpus
+# carries that credit into its manifest and the model card. Everything else (GPL, LGPL, GFDL,
+# share-alike, unknown wording) is left out of a default build.
+_FREE_FOR_OUTPUTS = re.compile(r"^(cc0(-1\.0)?|public[- ]domain|mit|expat|cc-by-\d(\.\d)?(-[a-z]+)?)$", re.I)
+_SHARE_ALIKE = re.compile(r"(^|[-\s])sa([-\s]|$)", re.I)
+
+
+def free_for_outputs(licence: str) -> bool:
+    """Whether a recording under `licence` may go into the default (licence-clean) corpus:
+    public domain, CC0, MIT/Expat or CC-BY (attribution only), never copyleft or share-alike."""
+    name = licence.strip()
+    return bool(_FREE_FOR_OUTPUTS.match(name)) and not _SHARE_ALIKE.search(name)
+
+
+def needs_attribution(licence: str) -> bool:
+    """CC-BY and MIT ask for credit; CC0 and public domain do not."""
+    return free_for_outputs(licence) and not re.match(r"^(cc0|public)", licence.strip(), re.I)

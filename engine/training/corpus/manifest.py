@@ -102,6 +102,7 @@ def summary(entries: list[dict], options: dict, unmapped_recordings: int | None,
             lic = e["licence"]
             used[(e["ground_truth"]["params"]["package"], lic["licence"], lic["copyright"], lic["files"])] += 1
     packages_used = sorted({k[0] for k in used})
+    credits = sorted({(p, lic, holder) for (p, lic, holder, _files) in used if licences.needs_attribution(lic)})
     return {
         "clips": len(entries),
         "hours": round(sum(e["duration_s"] for e in entries) / 3600.0, 3),
@@ -117,6 +118,8 @@ def summary(entries: list[dict], options: dict, unmapped_recordings: int | None,
                 {"package": p, "licence": lic, "copyright": holder, "files": files, "clips": n}
                 for (p, lic, holder, files), n in sorted(used.items(), key=lambda kv: tuple(str(x) for x in kv[0]))
             ],
+            # CC-BY asks that whoever shares the model credit these authors; the model card repeats them.
+            "attributions": [{"package": p, "licence": lic, "copyright": holder} for p, lic, holder in credits],
             "packages": [
                 licences.package_summary(p) for p in sorted(set(packages_used) | set(GENERATOR_PACKAGES) - {"fluidsynth"})
             ],

@@ -6,8 +6,11 @@ the same seed and counts give the same specs, and adding clips leaves existing o
 
 from __future__ import annotations
 
+from collections import Counter
+
 from . import drums, instruments, procedural, recordings, speech
 from .classes import CLASSES
+from .licences import free_for_outputs, licence_for
 from .clip import ClipSpec, rng_for, stable_hash
 
 SOURCES = ("midi", "drums", "procedural", "speech", "recordings")
@@ -46,12 +49,15 @@ def _synthetic_spec(seed: int, source: str, cls: str, index: int) -> ClipSpec:
     return ClipSpec(clip_id, source, cls, params, attrs, group=clip_id)
 
 
-def recording_specs(seed: int, max_per_class: int | None = None) -> list[ClipSpec]:
+def recording_specs(seed: int, max_per_class: int | None = None, include_copyleft: bool = True) -> list[ClipSpec]:
     """One spec per installed recording that maps to a class; with `max_per_class`, a fixed
     seed-dependent choice of that many per class (whole groups are not kept together here:
-    the split keeps groups together)."""
+    the split keeps groups together). Without `include_copyleft`, only recordings whose licence
+    leaves weights and outputs free (`licences.free_for_outputs`) are planned."""
     specs = []
     for found in recordings.scan():
+        if not include_copyleft and not free_for_outputs(licence_for(found.package, list(found.licence_paths))["licence"]):
+            continue
         rel = str(found.path)
         clip_id = f"rec-{found.cls.replace('_', '-')}-{stable_hash(rel):08x}"
         params = {
@@ -81,15 +87,33 @@ def make_specs(
     scale: float = 1.0,
     max_recordings_per_class: int | None = None,
     excluded: tuple[str, ...] = (),
+    include_copyleft: bool = False,
 ) -> list[ClipSpec]:
-    """Every clip spec of a corpus, in a fixed order (source, class, index)."""
+    """Every clip spec of a corpus, in a fixed order (source, class, index).
+
+    A licence-clean plan (the default) replaces each copyleft recording it leaves out with one
+    more synthesised clip of the same class, so every class keeps its clip count; the extra
+    clips get the next indices, so the clips of a smaller plan are unchanged."""
     unknown = sorted(set(excluded) - set(CLASSES))
     if unknown:
         raise ValueError(f"exclude-class: unknown class(es) {unknown}; allowed: {', '.join(CLASSES)}")
-    specs: list[ClipSpec] = []
-    for (source, cls), n in planned_counts(per_class, scale).items():
-        if source in sources and cls not in excluded:
-            specs += [_synthetic_spec(seed, source, cls, i) for i in range(n)]
+    plan = {k: n for k, n in planned_counts(per_class, scale).items() if k[0] in sources and k[1] not in excluded}
+    recorded: list[ClipSpec] = []
     if "recordings" in sources:
-        specs += [s for s in recording_specs(seed, max_recordings_per_class) if s.cls not in excluded]
-    return specs
+        recorded = [s for s in recording_specs(seed, max_recordings_per_class, include_copyleft) if s.cls not in excluded]
+        if not include_copyleft:
+            _top_up(plan, seed, max_recordings_per_class, recorded, excluded)
+    specs: list[ClipSpec] = []
+    for (source, cls), n in plan.items():
+        specs += [_synthetic_spec(seed, source, cls, i) for i in range(n)]
+    return specs + recorded
+
+
+def _top_up(plan: dict[tuple[str, str], int], seed: int, max_per_class: int | None, clean: list[ClipSpec], excluded) -> None:
+    """Add to each class's first synthetic source as many clips as copyleft recordings were dropped."""
+    every = Counter(s.cls for s in recording_specs(seed, max_per_class, include_copyleft=True) if s.cls not in excluded)
+    missing = every - Counter(s.cls for s in clean)
+    for cls, n in sorted(missing.items()):
+        key = next((k for k in plan if k[1] == cls), None)
+        if key is not None:  # a class with no synthetic source in this build keeps fewer clips
+            plan[key] += n
