@@ -64,8 +64,9 @@ def licence_lines(recordings: list[dict]) -> list[str]:
             "generative model it could produce audio close to one, and it was not tested for that.",
             "",
             "So the project cannot say without reservation that audio generated with these weights is free of "
-            "conditions. The starter v2, trained only on public-domain, CC0 and CC-BY recordings and on audio "
-            "soundloom synthesises, removes the question. This is the project's reading, not legal advice.",
+            "conditions. A model trained on a corpus built without `--include-copyleft` (the default, and the v2 "
+            "starter's: only public-domain, CC0 and CC-BY recordings besides the audio soundloom synthesises) "
+            "removes the question. This is the project's reading, not legal advice.",
             "",
         ]
     else:
