@@ -1,7 +1,7 @@
 """The codec of a DiscoDiff folder: a DAC plus the per-level statistics its latents are standardised by.
 
 Folder `codec/`: `weights.pth` in the published DAC format (see `codecs.dac_loading`) and
-`config.json` {"weights": "weights.pth", "level_means": [...], "level_stds": [...]}, one mean and
+`config.json` {"weights": "weights.pth", "sample_rate": 44100, "level_means": [...], "level_stds": [...]}, one mean and
 one deviation per RVQ level (DiscoDiff's published constants for the published 44.1 kHz DAC).
 """
 
@@ -63,7 +63,9 @@ class DiscoDiffCodec(torch.nn.Module):
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         save_dac(self.dac, folder / "weights.pth")
-        config = {"weights": "weights.pth", "level_means": list(self.level_means), "level_stds": list(self.level_stds)}
+        # The rate is repeated here so that a folder can be described without loading the codec.
+        config = {"weights": "weights.pth", "sample_rate": self.dac.sample_rate,
+                  "level_means": list(self.level_means), "level_stds": list(self.level_stds)}
         handle, temp = tempfile.mkstemp(prefix=".config.", suffix=".tmp", dir=folder)
         with os.fdopen(handle, "w") as out:
             json.dump(config, out, indent=2)
