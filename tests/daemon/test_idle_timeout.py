@@ -91,6 +91,7 @@ def _generate(connection: Path, model: Path, out: Path) -> None:
     assert code == 0 and sf.info(out).frames == 8000
 
 
+@pytest.mark.slow  # one engine start: ~10 s on a quiet machine, 35 s on a loaded one
 def test_an_engine_a_client_started_outlives_it_and_exits_when_idle(tiny_model_path, tmp_path, monkeypatch):
     monkeypatch.setenv("SOUNDLOOM_DATA_DIR", str(tmp_path / "data"))
     connection = tmp_path / "engine.json"
