@@ -31,6 +31,7 @@ from soundloom.engine.engine import STARTER_PATH
 from soundloom.engine.models.loading import load_model
 from soundloom.engine.pipelines.generate import generate_batch
 from soundloom.engine.pipelines.requests import GenerateRequest
+from soundloom.engine.training import finetune_defaults as defaults
 from soundloom.engine.training import lora
 from soundloom.engine.training.classifier import classify, frechet_distance, load_classifier
 from soundloom.engine.training.finetune import FinetuneSpec
@@ -83,12 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--classifier", type=Path, required=True)
     parser.add_argument("--corpus", type=Path, required=True, help="for unrelated held-out captions")
     parser.add_argument("--work", type=Path, default=Path(".cache/finetune-evidence"))
-    parser.add_argument("--steps", type=int, default=2000)
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--rank", type=int, default=8)
-    parser.add_argument("--learning-rate", type=float, default=3e-4)
+    parser.add_argument("--steps", type=int, default=defaults.steps_for_library(50))
+    parser.add_argument("--batch-size", type=int, default=defaults.BATCH_SIZE)
+    parser.add_argument("--rank", type=int, default=defaults.RANK)
+    parser.add_argument("--learning-rate", type=float, default=defaults.LEARNING_RATE)
+    parser.add_argument("--strength", type=float, default=defaults.ADAPTER_STRENGTH,
+                        help="share of the trained update the saved adapter applies at adapter scale 1")
     parser.add_argument("--sampling-steps", type=int, default=25)
-    parser.add_argument("--adapter-scale", type=float, default=1.0, help="the adapter's strength when generating")
+    parser.add_argument("--adapter-scale", type=float, default=1.0, help="the adapter's scale when generating")
     args = parser.parse_args(argv)
     work = args.work.resolve()
     library, reference = work / "library", work / "reference"
@@ -99,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     adapter_dir = work / "adapter"
     spec = FinetuneSpec(folder=str(library), name="kalimba", base="starter", model_path=str(args.model.resolve()),
                         adapter_dir=str(adapter_dir), steps=args.steps, rank=args.rank, learning_rate=args.learning_rate,
-                        batch_size=args.batch_size, validate_every=max(1, args.steps // 4),
+                        batch_size=args.batch_size, strength=args.strength, validate_every=max(1, args.steps // 4),
                         checkpoint_every=max(1, args.steps // 8), resume=(adapter_dir / "checkpoints").is_dir())
     print(f"training {args.steps} steps on {len(before) // 2} clips ...", flush=True)
     trained = train(spec, work)
@@ -139,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     reseeded = embed(render(model, [e["captions"][0] for e in unrelated], seed=5000, steps=args.sampling_steps))[1]
     report = {
         "library_clips": 50, "reference_clips": len(references), "steps": args.steps, "batch_size": args.batch_size,
-        "rank": args.rank, "learning_rate": args.learning_rate, "adapter_scale": args.adapter_scale, "train_minutes": trained["minutes"], "train_peak_rss_mb": trained["peak_rss_mb"],
+        "rank": args.rank, "learning_rate": args.learning_rate, "adapter_scale": args.adapter_scale, "strength": args.strength, "train_minutes": trained["minutes"], "train_cpu_seconds": trained["cpu_seconds"],
+        "train_peak_rss_mb": trained["peak_rss_mb"],
         "final_loss": round(trained["record"]["loss"], 4), "library_unchanged": unchanged,
         "kalimba_fd_base": round(fd_base, 2), "kalimba_fd_adapter": round(fd_adapted, 2),
         "kalimba_fd_drop": round(1 - fd_adapted / fd_base, 3),
