@@ -41,7 +41,8 @@ def _json(path: Path) -> dict:
 def _sample_rate(path: Path) -> int:
     for file, keys in (
         ("vocoder/config.json", ("sampling_rate", "sample_rate")), ("mel/config.json", ("sample_rate",)),
-        ("stft_config.json", ("sampling_rate",)),
+        ("stft_config.json", ("sampling_rate",)), ("codec/config.json", ("sample_rate",)),
+        ("vae/config.json", ("sampling_rate",)),  # Stable Audio's Oobleck autoencoder decodes to waveforms
     ):
         config = _json(path / file)
         for key in keys:

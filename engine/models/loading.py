@@ -13,13 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from soundloom.engine.models.base import AudioModel
-from soundloom.engine.models.discodiff_codec import DiscoDiffCodec
 from soundloom.engine.models.families import FAMILIES
-from soundloom.engine.models.griffin_lim import GriffinLim
 from soundloom.engine.models.mel import MelConfig
 from soundloom.engine.models.settings import read_settings
 from soundloom.engine.models.starter import TEXT_PACKAGE
-from soundloom.engine.models.tango import TangoModel
 from soundloom.engine.models.tango_release import is_tango_release, load_release_parts, resolve_sources
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
@@ -31,7 +28,9 @@ _CONFIG_FILES = {
     "tokenizer": ("tokenizer_config.json",),
     "tokenizer_2": ("tokenizer_config.json",),
 }
-_OWN_CLASSES = {"MelConfig": MelConfig, "GriffinLim": GriffinLim, "DiscoDiffCodec": DiscoDiffCodec}
+# soundloom's own component classes, by the name model_index.json gives them (module, class): imported when used.
+_OWN_CLASSES = {"MelConfig": ("mel", "MelConfig"), "GriffinLim": ("griffin_lim", "GriffinLim"),
+                "DiscoDiffCodec": ("discodiff_codec", "DiscoDiffCodec")}
 
 
 def read_model_index(path: Path) -> dict[str, Any]:
@@ -97,7 +96,9 @@ def _load_component(path: Path, name: str, library: str, class_name: str, loaded
             return MelConfig(**json.loads((path / name / "config.json").read_text()))
         if class_name not in _OWN_CLASSES:
             raise SoundloomError(ErrorCode.MODEL_INCOMPLETE, f"{name}: unknown soundloom class {class_name!r}", "model")
-        return _OWN_CLASSES[class_name].from_pretrained(path / name, mel=loaded.get("mel"))
+        module, attribute = _OWN_CLASSES[class_name]
+        cls = getattr(importlib.import_module(f"soundloom.engine.models.{module}"), attribute)
+        return cls.from_pretrained(path / name, mel=loaded.get("mel"))
     if library == TEXT_PACKAGE:
         cls = getattr(importlib.import_module("transformers"), class_name)
         return cls.from_pretrained(_packaged_text_folder(), local_files_only=True)
@@ -126,7 +127,7 @@ def load_model(path: str | Path, device: str = "cpu") -> AudioModel:
     settings = read_settings(path)
     if is_tango_release(path):
         # Tango publishes its own layout, not diffusers'; its reader yields the same components.
-        model = TangoModel(path, load_release_parts(resolve_sources(path)))
+        model = FAMILIES["TangoPipeline"](path, load_release_parts(resolve_sources(path)))
         return _ready(model, settings, device)
     index = read_model_index(path)
     family = family_of(index, path)
