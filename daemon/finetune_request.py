@@ -11,7 +11,7 @@ from soundloom.daemon.adapters import AdapterStore, check_name
 from soundloom.engine.files import is_within
 from soundloom.engine.pipelines.requests import check_number
 from soundloom.daemon.registry import ModelRegistry
-from soundloom.engine.training.finetune import FinetuneSpec
+from soundloom.engine.training.finetune_spec import FinetuneSpec
 from soundloom.protocol.errors import ErrorCode, SoundloomError, out_of_range
 from soundloom.protocol.messages import FINETUNE_DEFAULTS, FINETUNE_RANGES, MAX_VALIDATION_PROMPTS
 

@@ -24,7 +24,7 @@ import soundfile as sf
 from soundloom.daemon.adapters import holds_training, variant_name
 from soundloom.daemon.jobs import CANCELLED, Job, JobBoard, complete
 from soundloom.daemon.outbox import Outbox, Outgoing
-from soundloom.engine.training.finetune import FinetuneSpec
+from soundloom.engine.training.finetune_spec import FinetuneSpec
 from soundloom.daemon.worker import PROGRESS_INTERVAL_S
 from soundloom.protocol.codec import attach_audio
 from soundloom.protocol.errors import ErrorCode, SoundloomError

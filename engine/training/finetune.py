@@ -29,46 +29,19 @@ from soundloom.engine.pipelines.requests import GenerateRequest
 from soundloom.engine.training import lora
 from soundloom.engine.training.checkpoint import list_checkpoints, load_latest, save_checkpoint
 from soundloom.engine.training import finetune_defaults as defaults
+from soundloom.engine.training.finetune_spec import WINDOW_S, FinetuneSpec
 from soundloom.engine.training.diffusion_training import diffusion_loss
 from soundloom.engine.training.library import LibraryScan, scan_library
 from soundloom.engine.training.library_windows import Window, load_windows, mixed_windows
 from soundloom.engine.training.schedule import cosine_lr, set_lr
 from soundloom.protocol.errors import ErrorCode, SoundloomError
-from soundloom.protocol.messages import FINETUNE_DEFAULTS
 
 ADAPTER_NAME = "library"  # the adapter's name inside the UNet while it trains
 CAPTION_DROPOUT = 0.1
-WINDOW_S = 2.56  # seconds per training example: the starter's training crop
 VALIDATION_STEPS = 20  # DPM-Solver++ steps of a validation render
 DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 Emit = Callable[[dict[str, Any]], None]
-
-
-@dataclass
-class FinetuneSpec:
-    """Everything a run needs; the training process reads it from a JSON file."""
-
-    folder: str
-    name: str
-    base: str  # the base model's name
-    model_path: str
-    adapter_dir: str
-    steps: int | None = None  # None: scaled by the library's size (finetune_defaults.steps_for_library)
-    rank: int = defaults.RANK
-    learning_rate: float = defaults.LEARNING_RATE
-    batch_size: int = defaults.BATCH_SIZE
-    seed: int = FINETUNE_DEFAULTS["seed"]
-    mix: bool = FINETUNE_DEFAULTS["mix"]
-    convolutions: bool = FINETUNE_DEFAULTS["convolutions"]
-    validation_prompts: list[str] | None = None  # None: up to two of the library's captions; []: no renders
-    validate_every: int = FINETUNE_DEFAULTS["validate_every"]
-    checkpoint_every: int = FINETUNE_DEFAULTS["checkpoint_every"]
-    resume: bool = FINETUNE_DEFAULTS["resume"]
-    device: str = "cpu"
-    window_s: float = WINDOW_S
-    library_roots: list[str] | None = None  # links in the library count only inside these (None: the folder itself)
-    strength: float = defaults.ADAPTER_STRENGTH  # share of the trained update the saved adapter applies at adapter_scale 1
 
 
 def utc_now() -> str:
