@@ -88,14 +88,14 @@ def measure(mel: MelConfig, vae, clips: dict) -> dict:
     return out
 
 
-def quick_vae(mel: MelConfig, files: list[Path], steps: int, work: Path, seed: int = 0):
+def quick_vae(mel: MelConfig, files: list[Path], steps: int, work: Path, batch: int = 8, crop_frames: int = 128, seed: int = 0):
     """A VAE of the starter's shape trained for `steps` on `files` (checkpointed under `work`)."""
     from soundloom.engine.training.mel_cache import build_mel_cache
     from soundloom.engine.training.vae_training import VAEConfig, train_vae
 
     entries = [{"id": str(i), "path": str(f), "split": "train"} for i, f in enumerate(files)]
     cache = build_mel_cache(entries, Path("/"), work / "mels", mel)
-    config = VAEConfig(steps=steps, checkpoint_every=max(1, steps // 3), seed=seed)
+    config = VAEConfig(steps=steps, batch=batch, crop_frames=crop_frames, checkpoint_every=max(1, steps // 3), seed=seed)
     return train_vae(cache, work, config, float(np.log(mel.log_floor)))
 
 
@@ -105,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--work", type=Path, required=True)
     p.add_argument("--steps", type=int, default=300)
     p.add_argument("--clips", type=int, default=600, help="corpus clips the quick VAEs train on")
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--crop-frames", type=int, default=128, help="mel frames per training example (100 = 1 s)")
     p.add_argument("--published", type=Path, default=Path(__file__).resolve().parents[1] / "weights" / "starter")
     p.add_argument("--only", choices=("v1", "v2"), default=None, help="train only this quick candidate")
     args = p.parse_args(argv)
@@ -112,8 +114,15 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(1)
     clips = low_note_clips()
-    files = sorted(p.resolve() for p in (args.corpus / "audio").rglob("*.flac"))
-    files = random.Random(0).sample(files, min(args.clips, len(files)))
+    # The clips are chosen once and remembered, so a rerun on a corpus still being built reuses its mel cache.
+    chosen = args.work / "quick-clips.json"
+    if chosen.exists():
+        files = [Path(f) for f in json.loads(chosen.read_text())]
+    else:
+        files = sorted(p.resolve() for p in (args.corpus / "audio").rglob("*.flac"))
+        files = random.Random(0).sample(files, min(args.clips, len(files)))
+        args.work.mkdir(parents=True, exist_ok=True)
+        chosen.write_text(json.dumps([str(f) for f in files]))
     v1_mel, v2_mel = MelConfig(n_mels=64), MelConfig(n_mels=128)
     report = {}
     if args.only is None:
@@ -123,8 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         report["v1 published VAE (64 bands, 8x, 2500 steps + decoder refinement)"] = measure(v1_mel, published, clips)
     for tag, mel in (("v1", v1_mel), ("v2", v2_mel)):
         if args.only in (None, tag):
-            vae = quick_vae(mel, files, args.steps, args.work / f"quick-{tag}")
-            report[f"{tag} shape ({mel.n_mels} bands, 8x), {args.steps} steps"] = measure(mel, vae, clips)
+            vae = quick_vae(mel, files, args.steps, args.work / f"quick-{tag}", args.batch, args.crop_frames)
+            report[f"{tag} shape ({mel.n_mels} bands, 8x), {args.steps} steps of batch {args.batch}"] = measure(mel, vae, clips)
     print(json.dumps(report, indent=2))
     (args.work / f"low-notes{'-' + args.only if args.only else ''}.json").write_text(json.dumps(report, indent=2))
     return 0

@@ -57,3 +57,17 @@ def test_copyleft_card_names_the_licences_and_does_not_promise_free_outputs():
     assert "GFDL-1.3" in text and "GPL-2" in text
     assert "without restriction" not in text and "cannot say without reservation" in text
     assert "not legal advice" in text
+
+
+@pytest.mark.slow
+def test_128_bands_keep_the_pitch_of_low_notes_that_64_bands_lose():
+    """The front end alone (no VAE): mel → Griffin-Lim on FluidSynth's E1 bass and a 60 Hz hum."""
+    from soundloom.engine.models.mel import MelConfig
+    from soundloom.engine.training.starter_v2_low_notes import low_note_clips, measure
+
+    clips = {k: v for k, v in low_note_clips().items() if k in ("bass E1", "hum 60 Hz")}
+    v1, v2 = measure(MelConfig(n_mels=64), None, clips), measure(MelConfig(n_mels=128), None, clips)
+    for name in clips:
+        assert v2[name]["cents"] is not None and v2[name]["cents"] < 100, (name, v2[name])
+        assert v1[name]["cents"] is None or v1[name]["cents"] > 100, (name, v1[name])
+        assert v2[name]["lsd_db"] < v1[name]["lsd_db"]
