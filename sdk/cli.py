@@ -213,6 +213,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("engine_args", nargs=argparse.REMAINDER)
     for name, text in (("train", "train the starter model (soundloom train starter --help)"),
                        ("eval", "score a model on the corpus's held-out split (soundloom eval --help)"),
+                       ("models", "list model folders and convert Tango releases (soundloom models --help)"),
                        ("desktop", "open the sound browser (soundloom desktop --help)")):
         commands.add_parser(name, help=text, add_help=False).add_argument("rest", nargs=argparse.REMAINDER)
     p = commands.add_parser("status", help="show the running engine, its models and its queue")
@@ -452,6 +453,14 @@ def _status(args: argparse.Namespace) -> int:
     if worker.get("restarts"):
         state = "running" if worker.get("alive") else "stopped: restart the engine"
         print(f"worker: {state}; replaced {worker['restarts']} time(s) after a failure, last {worker.get('last_failure')}")
+    cluster = info.get("cluster")
+    if cluster:
+        print(f"cluster {cluster.get('address') or 'local'}: {cluster.get('status')}, "
+              f"{cluster.get('replicas_running', 0)} replica(s) running, {cluster.get('jobs_queued', 0)} job(s) queued")
+        for replica in cluster.get("replicas") or []:
+            warm = ", ".join(replica.get("models_warm") or []) or "no model warm"
+            print(f"  replica {replica.get('replica')} on {replica.get('host')} ({replica.get('device')}): "
+                  f"{warm}; {replica.get('jobs_running', 0)} job(s) running")
     for model in models:
         marks = [m for m, on in (("default", model["name"] == info["default_model"]), ("loaded", model["loaded"])) if on]
         print(f"  {model['name']:24s} {model['family']:10s} {model['sample_rate']} Hz  {' '.join(marks)}")
@@ -703,6 +712,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(argv[1:])
     if argv[:1] in (["train"], ["eval"]):
         return _exec_engine("soundloom.engine.training.cli", argv)
+    if argv[:1] == ["models"]:  # reads model folders on disk: the engine's side of the install
+        return _exec_engine("soundloom.engine.models.cli", argv[1:])
     if argv[:1] == ["desktop"]:  # a Qt program with its own options
         return _exec_engine("soundloom.desktop.app", argv[1:])
     try:

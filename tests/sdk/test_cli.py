@@ -134,3 +134,15 @@ def test_generate_tunes_named_notes_unless_told_not_to(run, tmp_path):
     code, _, _ = run("generate", "a cello playing C3", "-o", str(tmp_path / "raw.wav"), "--seconds", "0.5", "--seed", "1", "--no-tune")
     meta = read_metadata(tmp_path / "raw.wav")
     assert code == 0 and meta["tune"] is False and "tuned_cents" not in meta
+
+
+def test_models_list_shows_each_folder_family_rate_and_channels(tiny_model_path):
+    import json
+
+    done = subprocess.run([sys.executable, "-m", "soundloom.sdk.cli", "models", "list", "--model", str(tiny_model_path),
+                           "--json"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    listed = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    tiny = next(m for m in listed if m["path"] == str(tiny_model_path) or m["name"] == tiny_model_path.name)
+    assert tiny["family"] == "audioldm" and tiny["sample_rate"] == 16000 and tiny["channels"] == 1
+    assert "inpaint" in tiny["operations"]
