@@ -7,7 +7,7 @@ import numpy as np
 from soundloom.engine.models.base import AudioModel
 from soundloom.engine.pipelines import common
 from soundloom.engine.pipelines.inpaint import regenerate
-from soundloom.engine.pipelines.requests import ExtendRequest
+from soundloom.engine.pipelines.requests import ANY_LENGTH, ExtendRequest
 from soundloom.engine.pipelines.result import Result
 from soundloom.engine.pipelines.sampling import StepCallback
 
@@ -18,7 +18,7 @@ def extend(model: AudioModel, request: ExtendRequest, on_step: StepCallback | No
     The join has no crossfade: fading against the silence past the end would dip the level, and the
     new audio is generated in the context of the clip's last frames, so it continues it.
     """
-    request.validate()
+    request.validate(ANY_LENGTH)
     clip = request.audio
     end = clip.shape[1] / request.sample_rate
     appended = int(round(request.seconds * request.sample_rate))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from soundloom.engine.models.base import AudioModel, Conditioning
 from soundloom.engine.pipelines import common
-from soundloom.engine.pipelines.requests import GenerateRequest
+from soundloom.engine.pipelines.requests import ANY_LENGTH, GenerateRequest
 from soundloom.engine.pipelines.result import Result
 from soundloom.engine.pipelines.sampling import StepCallback, denoise
 from soundloom.engine.pipelines.schedulers import scheduler_for
@@ -31,7 +31,7 @@ def generate_batch(
     what it would be alone (up to float rounding of the batched arithmetic).
     """
     for request in requests:
-        request.validate()
+        request.validate(ANY_LENGTH)
         request.resolve_steps(model.default_steps)
     if len({batch_key(r) for r in requests}) != 1:
         raise ValueError("requests in one batch must share seconds, steps, scheduler and guidance")

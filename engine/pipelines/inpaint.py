@@ -10,7 +10,7 @@ import torch
 from soundloom.engine.audio import fit_length, resample, splice_into, to_clip_channels, to_model_channels
 from soundloom.engine.models.base import AudioModel
 from soundloom.engine.pipelines import common
-from soundloom.engine.pipelines.requests import ClipRequest, InpaintRequest
+from soundloom.engine.pipelines.requests import ANY_LENGTH, ClipRequest, InpaintRequest
 from soundloom.engine.pipelines.result import Result
 from soundloom.engine.pipelines.sampling import KnownLatents, StepCallback, denoise
 from soundloom.engine.pipelines.schedulers import scheduler_for
@@ -163,7 +163,7 @@ def join_close_regions(regions: list[tuple[float, float]]) -> tuple[list[tuple[f
 
 def inpaint(model: AudioModel, request: InpaintRequest, on_step: StepCallback | None = None) -> Result:
     """The clip with each region regenerated after the prompt, at the clip's own rate and channels."""
-    request.validate()
+    request.validate(ANY_LENGTH)
     regions, notes = join_close_regions(request.regions)
     audio, warnings = regenerate(model, request, request.audio, regions, on_step)
     return Result(

@@ -25,6 +25,9 @@ from soundloom.protocol.messages import (
 )
 
 MAX_SECONDS = MAX_CLIP_SECONDS
+# The operations themselves check every field but length: how long a clip may be is the caller's
+# policy (Engine.max_seconds, the daemon's --max-seconds), checked before a request reaches them.
+ANY_LENGTH = math.inf
 MIN_SECONDS, _ = RANGES["seconds"]
 MAX_SEED = int(RANGES["seed"][1])
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from soundloom.engine.audio import fit_length, resample, to_clip_channels, to_model_channels
 from soundloom.engine.models.base import AudioModel
 from soundloom.engine.pipelines import common
-from soundloom.engine.pipelines.requests import TransferRequest
+from soundloom.engine.pipelines.requests import ANY_LENGTH, TransferRequest
 from soundloom.engine.pipelines.result import Result
 from soundloom.engine.pipelines.sampling import StepCallback, denoise
 from soundloom.engine.pipelines.schedulers import scheduler_for
@@ -21,7 +21,7 @@ def transfer(model: AudioModel, request: TransferRequest, on_step: StepCallback 
     Strength s runs the last s × steps steps: 0 returns the clip through the VAE and vocoder,
     1 starts from pure noise and equals `generate` with the same seed.
     """
-    request.validate()
+    request.validate(ANY_LENGTH)
     request.resolve_steps(model.default_steps)
     seed = request.resolved_seed()
     model_clip = to_model_channels(request.audio, model.audio_channels)

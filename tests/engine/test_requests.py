@@ -43,3 +43,16 @@ def test_bad_fields_are_named_with_their_range(operation, fields, field, fragmen
         build_request(operation, fields).validate()
     assert err.value.field == field
     assert fragment in err.value.message
+
+
+@pytest.mark.slow  # a clip past a minute, even from the tiny model
+def test_an_engine_allowed_longer_clips_generates_past_the_default_limit(tiny_model_path):
+    from soundloom.engine import Engine
+    from soundloom.engine.pipelines.requests import MAX_SECONDS
+
+    seconds = MAX_SECONDS + 2
+    request = build_request("generate", {"prompt": "rain", "seconds": seconds, "steps": 1, "seed": 3})
+    with pytest.raises(SoundloomError, match="seconds"):
+        Engine(device="cpu").run("generate", request, model=tiny_model_path)
+    result = Engine(device="cpu", max_seconds=MAX_SECONDS * 2).run("generate", request, model=tiny_model_path)
+    assert result.audio[0].shape[-1] == int(seconds * result.sample_rate)
