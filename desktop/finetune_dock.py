@@ -150,10 +150,13 @@ class FinetuneDock(QDockWidget):
         self.name_edit.setToolTip("The adapter's name: 1–64 letters, digits, _ . - (the model becomes <base>+<name>)")
         self.steps_box = QSpinBox()
         low, high = FINETUNE_RANGES["steps"]
-        self.steps_box.setRange(int(low), int(high))
-        self.steps_box.setValue(FINETUNE_DEFAULTS["steps"])
+        # 0 reads "auto": the engine scales the steps with the library's size (1,000–5,000).
+        self.steps_box.setRange(0, int(high))
+        self.steps_box.setSpecialValueText("auto")
+        self.steps_box.setValue(FINETUNE_DEFAULTS["steps"] or 0)
         self.steps_box.setSingleStep(100)
-        self.steps_box.setToolTip(f"Optimiser steps in all, {int(low)}–{int(high):,}; when resuming, the total to reach")
+        self.steps_box.setToolTip(f"Optimiser steps in all, {int(low)}–{int(high):,}, or auto: scaled by the "
+                                  "library's size; when resuming, the total to reach")
         self.validate_box = QSpinBox()
         low, high = FINETUNE_RANGES["validate_every"]
         self.validate_box.setRange(int(low), int(high))
@@ -389,8 +392,9 @@ class FinetuneDock(QDockWidget):
         if len(prompts) > 8:
             self.window_.show_error(f"Test prompt: {len(prompts)} prompts given; allowed 0 to 8, separated by ';'")
             return
-        params = {"name": name, "steps": self.steps_box.value(), "validate_every": self.validate_box.value(),
-                  "resume": resume}
+        params = {"name": name, "validate_every": self.validate_box.value(), "resume": resume}
+        if self.steps_box.value():
+            params["steps"] = self.steps_box.value()
         if prompts:
             params["validation_prompts"] = prompts
         if not self.dataset.clips:  # resuming with nothing previewed: the folder of the last run

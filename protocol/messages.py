@@ -147,7 +147,8 @@ RANGES: dict[str, tuple[float, float]] = {
 }
 # Fine-tuning request defaults and inclusive ranges.
 FINETUNE_DEFAULTS: dict[str, Any] = {
-    "steps": 600, "rank": 8, "learning_rate": 1e-4, "batch_size": 4, "seed": 0, "mix": False, "convolutions": False,
+    # steps None: scaled by the library's size (1,000 to 5,000; engine.training.finetune_defaults)
+    "steps": None, "rank": 8, "learning_rate": 1e-3, "batch_size": 8, "seed": 0, "mix": False, "convolutions": False,
     "validation_prompts": None, "validate_every": 200, "checkpoint_every": 100, "resume": False,
 }
 FINETUNE_RANGES: dict[str, tuple[float, float]] = {

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import math
 
+from soundloom.protocol.messages import FINETUNE_DEFAULTS
+
 STEPS_PER_SQRT_FILE = 2000 / math.sqrt(50)  # steps = this × √files, rounded to a hundred, within the bounds below
 MIN_STEPS = 1000  # below this even a tiny library is not learnt clearly
 MAX_STEPS = 5000  # above this the run outgrows what a CPU user waits for
-BATCH_SIZE = 8
-LEARNING_RATE = 1e-3
-RANK = 8
+# What a request leaves out; the protocol states them for every client (soundloom.protocol.messages).
+BATCH_SIZE = FINETUNE_DEFAULTS["batch_size"]
+LEARNING_RATE = FINETUNE_DEFAULTS["learning_rate"]
+RANK = FINETUNE_DEFAULTS["rank"]
 ALPHA = 8  # peft scales the update by alpha / rank: equal values keep it independent of the rank
 ADAPTER_STRENGTH = 0.8  # the finished adapter is saved at this share of what was trained (request adapter_scale 1)
 

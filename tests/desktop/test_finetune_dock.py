@@ -182,3 +182,10 @@ def test_a_folder_outside_the_engine_library_roots_is_refused_plainly(qtbot, mak
     qtbot.waitUntil(lambda: dock.summary.text().startswith("Cannot preview"), timeout=60_000)
     assert "outside the library roots" in dock.summary.text() and "folder" in errors[0]
     assert not dock.train_button.isEnabled() and dock.dataset.rowCount() == 0
+
+
+def test_steps_start_at_auto_so_the_engine_scales_them_with_the_library(make_window, link):
+    _, dock = host_window(make_window, link)
+    assert dock.steps_box.value() == 0 and dock.steps_box.text() == "auto"
+    dock.steps_box.setValue(300)
+    assert dock.steps_box.text() == "300"
