@@ -22,7 +22,7 @@ from soundloom.daemon.cluster.cli import options_from as cluster_options
 from soundloom.settings.paths import DATA_DIR_ENV, data_dir  # noqa: F401  (data_dir: the one definition, re-exported)
 
 # --precision's names for the engine's compute dtypes (soundloom.engine.device).
-PRECISION_DTYPES = {"auto": "auto", "fp32": "float32", "bf16": "bfloat16"}
+PRECISION_DTYPES = {"auto": "auto", "fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", help="cpu, cuda or cuda:N (default: the device setting; auto: cuda when available)")
     parser.add_argument("--precision", choices=tuple(PRECISION_DTYPES),
                         help="the UNet's arithmetic (default: the precision setting; auto: bf16 on a CPU that "
-                             "computes it in hardware, else fp32)")
+                             "computes it in hardware, bf16 or fp16 on a CUDA GPU, else fp32; fp16: CUDA only)")
     parser.add_argument("--preload", metavar="FOLDER",
                         help="a model folder to start loading at once, while the engine finishes starting "
                              "(default: the default model; none: load models on first use)")

@@ -2,9 +2,9 @@
 
 Device: the first CUDA GPU when there is one, else the CPU.
 
-Precision (`--dtype`): `float32`, `bfloat16` (the UNet's arithmetic under bfloat16 autocast;
-latents, scheduler and audio stay float32), or `auto`, which picks what measured best
-(bench/bf16.py); see `auto_dtype`.
+Precision (`soundloom serve --precision`): `float32`, `bfloat16` or `float16` (the UNet's arithmetic
+under autocast; latents, scheduler and audio stay float32), or `auto`; see `auto_dtype`. float16 is
+for CUDA GPUs only: CPUs have no float16 arithmetic worth using.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import torch
 
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 DTYPE_CHOICES = ("auto", *DTYPES)
 
 
@@ -37,6 +37,9 @@ def pick_dtype(requested: str | None, device: torch.device) -> torch.dtype:
     name = requested or "auto"
     if name not in DTYPE_CHOICES:
         raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"unknown dtype {name!r}; allowed: {', '.join(DTYPE_CHOICES)}", "dtype")
+    if name == "float16" and device.type != "cuda":
+        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"fp16 runs on a CUDA GPU only, not on {device.type}; "
+                             "allowed here: auto, fp32, bf16", "precision")
     if name != "auto":
         return DTYPES[name]
     return auto_dtype(device)
@@ -48,8 +51,12 @@ def auto_dtype(device: torch.device) -> torch.dtype:
     Measured with bench/bf16.py on such a CPU (AMD EPYC, AVX-512 BF16, 2 threads): a 5 s starter
     clip at 15 steps took 0.39× the float32 time, and the log-mel distance between the two results
     of one seed was 0.05× the distance between neighbouring seeds, so the sound is the same.
-    Without hardware support bfloat16 is emulated and slower; on GPUs it is not measured yet.
+    Without hardware support bfloat16 is emulated and slower. On a CUDA GPU: bfloat16 where the GPU
+    has it (Ampere and later), else float16 — the usual choice for diffusion UNets on GPUs; not
+    measured here, as this project's machines have no GPU.
     """
     if device.type == "cpu" and cpu_has_native_bf16():
         return torch.bfloat16
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return torch.float32

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from soundloom.protocol.errors import ErrorCode, SoundloomError, out_of_range
 
 MAX_IDLE_TIMEOUT_S = 7 * 24 * 3600
-PRECISIONS = ("auto", "fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 # The desktop's export choices (soundloom.desktop.export RATES and SUBTYPES), kept here so reading
 # settings never loads the audio stack; a test checks the two agree.
 EXPORT_RATES = (44100, 48000)
@@ -127,7 +127,7 @@ KEYS: dict[str, Key] = {key.name: key for key in (
     Key("device", "auto", "auto, cpu, cuda, cuda:N or mps",
         "where the engine runs models; auto: the first CUDA GPU, else the CPU", _check_device, _one),
     Key("precision", "auto", ", ".join(PRECISIONS),
-        "the UNet's arithmetic: fp32, bf16, or auto (bf16 on a CPU that computes it in hardware, else fp32)",
+        "the UNet's arithmetic: fp32, bf16, fp16 (CUDA only), or auto (bf16 on a CPU that computes it in hardware, bf16 or fp16 on a CUDA GPU, else fp32)",
         _choice(PRECISIONS), _one),
     Key("library_roots", [], "absolute folder paths (empty: your home folder)",
         "folders a remote engine (--allow-remote) lets fine-tuning read; a local engine reads any folder you can",

@@ -22,9 +22,17 @@ def test_named_precisions_are_taken_as_given_and_auto_picks_one_of_them():
 
 def test_an_unknown_precision_is_refused_naming_the_choices():
     with pytest.raises(SoundloomError) as info:
-        pick_dtype("float16", CPU)
+        pick_dtype("float8", CPU)
     assert info.value.code is ErrorCode.INVALID_ARGUMENT and info.value.field == "dtype"
-    assert "auto, float32, bfloat16" in info.value.message
+    assert "auto, float32, bfloat16, float16" in info.value.message
+
+
+def test_fp16_is_refused_on_the_cpu_and_taken_on_a_gpu():
+    with pytest.raises(SoundloomError) as info:
+        pick_dtype("float16", CPU)
+    assert info.value.field == "precision" and "CUDA" in info.value.message and "bf16" in info.value.message
+    # Choosing needs no GPU: only what a CUDA device would be given is decided here.
+    assert pick_dtype("float16", torch.device("cuda")) is torch.float16
 
 
 def test_the_engine_gives_its_precision_to_the_model_it_loads(tiny_model_path):
