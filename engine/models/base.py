@@ -148,6 +148,22 @@ class AudioModel(ABC):
         """The denoiser's output for `latents` (already scaled by the scheduler) at `timestep`."""
         return self.unet(latents, timestep, **kwargs).sample
 
+    def training_loss(self, latents: torch.Tensor, cond: dict[str, Any], generator: torch.Generator) -> torch.Tensor:
+        """The loss one fine-tuning step minimises on clean `latents` with the denoiser's conditioning
+        keyword arguments `cond` (rows as `latents`), noise drawn on the CPU `generator`.
+
+        By default the DDPM denoising loss on the folder's own noise schedule and prediction type;
+        a family trained with another objective overrides this.
+        """
+        from diffusers import DDPMScheduler
+
+        from soundloom.engine.training.diffusion_training import diffusion_loss
+
+        if getattr(self, "_training_schedule", None) is None:
+            config = {k: v for k, v in self.scheduler_config.items() if not k.startswith("_")}
+            self._training_schedule = DDPMScheduler.from_config({**config, "clip_sample": False})
+        return diffusion_loss(self.unet, self._training_schedule, latents, cond, generator)
+
     @abstractmethod
     def waveform_to_latents(self, waveform: torch.Tensor) -> torch.Tensor:
         """Waveform at `sample_rate` → scaled latents [batch, C, frames, *rest].
