@@ -136,6 +136,13 @@ class StableAudioModel(AudioModel):
         rotary = tuple(r.to(latents.device) for r in rotary)
         return self.unet(latents, timestep.reshape(-1), rotary_embedding=rotary, **kwargs).sample
 
+    def training_loss(self, latents: torch.Tensor, cond: dict[str, Any], generator: torch.Generator) -> torch.Tensor:
+        # v-diffusion on the cosine schedule the transformer was trained with, through `predict`
+        # so it gets its rotary positions.
+        from soundloom.engine.models.stable_audio_training import v_diffusion_loss
+
+        return v_diffusion_loss(self, latents, cond, generator)
+
     @torch.no_grad()
     def waveform_to_latents(self, waveform: torch.Tensor) -> torch.Tensor:
         # The posterior mean, not a sample: re-encoding the same clip must give the same latents.

@@ -70,7 +70,7 @@ def _generate(model: AudioModel, prompts: list[str], seconds: list[float], steps
         # The model's own output: tuning to named notes is scored separately below.
         request = GenerateRequest(prompt=prompt, seconds=length, steps=steps, seed=seed + i, guidance=guidance, tune=False)
         result = generate(model, request)
-        out.append(result.audio[0][0])
+        out.append(result.audio[0].mean(axis=0))  # [channels, samples]: scored as the mono mix
     return out
 
 
@@ -122,6 +122,8 @@ def evaluate(model: AudioModel, corpus: Path, classifier_file: Path, per_class: 
     for clip in real[:40]:
         frames_needed = common.latent_frames(model, len(clip))
         rebuilt = common.decode(model, common.encode_mono(model, clip, frames_needed), len(clip))[0]
+        if rebuilt.ndim == 2:  # [channels, samples] from a stereo model: scored as the mono mix
+            rebuilt = rebuilt.mean(axis=0)
         lsd.append(log_spectral_distance(clip, rebuilt))
         a, b = mels([clip, rebuilt])
         mel_l1.append(float(np.abs(a - b).mean()))

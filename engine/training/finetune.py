@@ -1,9 +1,10 @@
-"""Fine-tuning a model on a user's sample library: a LoRA adapter on the diffusion UNet.
+"""Fine-tuning a model on a user's sample library: a LoRA adapter on the diffusion UNet (or transformer).
 
 Following the AudioLDM small-data study, everything but the UNet stays frozen (VAE, vocoder, text
 encoder) and the model keeps its text conditioning, with 10 % of captions dropped so guidance and
 negative prompts still work. Library audio is encoded to latents once, so each step costs one UNet
-forward and backward pass. Checkpoints (adapter and optimiser state) are written every
+forward and backward pass, with the loss the model's family was trained with
+(`AudioModel.training_loss`). Checkpoints (adapter and optimiser state) are written every
 `checkpoint_every` steps and when the run stops, so a crash loses at most one interval and a
 cancelled run resumes where it stopped.
 """
@@ -30,7 +31,6 @@ from soundloom.engine.training import lora
 from soundloom.engine.training.checkpoint import list_checkpoints, load_latest, save_checkpoint
 from soundloom.engine.training import finetune_defaults as defaults
 from soundloom.engine.training.finetune_spec import WINDOW_S, FinetuneSpec
-from soundloom.engine.training.diffusion_training import diffusion_loss
 from soundloom.engine.training.library import LibraryScan, scan_library
 from soundloom.engine.training.library_windows import Window, load_windows, mixed_windows
 from soundloom.engine.training.schedule import cosine_lr, set_lr
@@ -65,15 +65,28 @@ def _disk_guard(action: Callable[[], Any], what: str, kept: int) -> Any:
 
 
 class Examples:
-    """Library windows as latents with their captions' conditioning, sampled into batches."""
+    """Library windows as latents with their captions' conditioning, sampled into batches.
+
+    A family that always denoises a whole fixed-length window (`min_latent_frames`) sees each
+    library window as it sees a short request: at the window's start, silence after it, and told
+    how many seconds of sound it holds. A dropped caption is the model's own "no prompt" (the
+    unconditional branch its guidance uses).
+    """
 
     def __init__(self, model: AudioModel, windows: list[Window], batch: int):
         self.batch = batch
+        content = windows[0].audio.shape[-1]
+        seconds = content / model.sample_rate
+        whole = model.min_latent_frames * model.samples_per_latent_frame
         with torch.no_grad():
-            audio = torch.from_numpy(np.stack([w.audio for w in windows])).to(model.device)
+            audio = np.stack([w.audio for w in windows])
+            if whole > content:
+                audio = np.pad(audio, [(0, 0)] * (audio.ndim - 1) + [(0, whole - content)])
+            audio = torch.from_numpy(audio).to(model.device)
             self.latents = torch.cat([model.waveform_to_latents(chunk) for chunk in audio.split(8)])
             captions = sorted({w.caption for w in windows})
-            self.text = {c: model.encode_text([c], None) for c in [*captions, ""]}
+            self.text = {c: model.condition([c], None, seconds) for c in captions}
+            self.text[""] = Conditioning(model.condition([""], [""], seconds).uncond)
         self.captions = [w.caption for w in windows]
 
     def sample(self, rng: np.random.Generator) -> tuple[torch.Tensor, dict]:
@@ -90,17 +103,10 @@ def prepare(spec: FinetuneSpec, model: AudioModel) -> tuple[LibraryScan, list[Wi
         raise SoundloomError(ErrorCode.EMPTY_LIBRARY, f"no usable clip in {scan.root} ({reasons})", "folder")
     frames = max(1, round(spec.window_s * model.sample_rate / model.samples_per_latent_frame))
     frames = -(-frames // model.time_multiple) * model.time_multiple
-    windows = load_windows(scan, model.sample_rate, frames * model.samples_per_latent_frame)
+    windows = load_windows(scan, model.sample_rate, frames * model.samples_per_latent_frame, model.audio_channels)
     if spec.mix:
         windows += mixed_windows(windows, np.random.default_rng(spec.seed))
     return scan, windows
-
-
-def _noise_scheduler(model: AudioModel):
-    from diffusers import DDPMScheduler
-
-    config = {k: v for k, v in model.scheduler_config.items() if not k.startswith("_")}
-    return DDPMScheduler.from_config({**config, "clip_sample": False})
 
 
 class _Stopped(Exception):
@@ -184,7 +190,6 @@ def train_adapter(spec: FinetuneSpec, model: AudioModel, emit: Emit, should_stop
     unet, optimizer = accelerator.prepare(model.unet, optimizer)
     unet.train()
     examples = Examples(model, windows, spec.batch_size)
-    scheduler = _noise_scheduler(model)
     rng = np.random.default_rng([spec.seed, start])
     generator = torch.Generator().manual_seed(spec.seed * 7919 + start)
     kept = start
@@ -216,7 +221,7 @@ def train_adapter(spec: FinetuneSpec, model: AudioModel, emit: Emit, should_stop
             stop(cancelled(step), step)
         set_lr(optimizer, cosine_lr(step, spec.steps, spec.learning_rate, warmup=min(50, spec.steps // 10)))
         latents, cond = examples.sample(rng)
-        loss = diffusion_loss(model.unet, scheduler, latents, cond, generator)
+        loss = model.training_loss(latents, cond, generator)
         optimizer.zero_grad(set_to_none=True)
         accelerator.backward(loss)
         accelerator.clip_grad_norm_(params, 1.0)

@@ -1,0 +1,102 @@
+"""Fine-tuning a library adapter on families beyond the DDPM UNets: Stable Audio Open (stereo,
+a transformer trained with v-diffusion on a cosine schedule)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from soundloom.engine.models.loading import load_model
+from soundloom.engine.training import lora
+from soundloom.engine.training.finetune import FinetuneSpec, prepare, train_adapter
+
+RATE = 44100
+
+
+@pytest.fixture(scope="module")
+def stable_audio_path(tmp_path_factory):
+    from soundloom.engine.models.untrained_stable_audio import build_untrained_stable_audio
+
+    return build_untrained_stable_audio(tmp_path_factory.mktemp("models") / "sa", "tiny", seed=3)
+
+
+@pytest.fixture(scope="module")
+def stereo_library(tmp_path_factory):
+    """Three stereo clips whose left and right channels differ (a tone on one side, noise on the other)."""
+    folder = tmp_path_factory.mktemp("library")
+    rng = np.random.default_rng(0)
+    for i, seconds in enumerate((1.0, 1.5, 2.0)):
+        t = np.arange(int(seconds * RATE)) / RATE
+        left = 0.5 * np.sin(2 * np.pi * 220 * (i + 1) * t) * np.exp(-4 * t)
+        right = 0.1 * rng.standard_normal(len(t))
+        sf.write(folder / f"hit_{i}.wav", np.stack([left, right], axis=1).astype(np.float32), RATE)
+    return folder
+
+
+def _spec(library, adapter, path, **extra) -> FinetuneSpec:
+    return FinetuneSpec(folder=str(library), name="hits", base="sa", model_path=str(path), adapter_dir=str(adapter),
+                        batch_size=2, learning_rate=1e-2, window_s=0.5, **extra)
+
+
+def test_library_windows_keep_both_channels_of_a_stereo_model(stable_audio_path, stereo_library, tmp_path):
+    model = load_model(stable_audio_path)
+    _, windows = prepare(_spec(stereo_library, tmp_path / "adapter", stable_audio_path), model)
+    assert windows and all(w.audio.shape[0] == 2 and w.audio.ndim == 2 for w in windows)
+    first = windows[0].audio
+    assert not np.allclose(first[0], first[1])  # left and right are not a mono copy
+
+
+def test_a_stable_audio_adapter_trains_loads_and_switches_off_at_scale_zero(stable_audio_path, stereo_library, tmp_path):
+    adapter = tmp_path / "adapter"
+    spec = _spec(stereo_library, adapter, stable_audio_path, steps=3, validation_prompts=["hit"], validate_every=3)
+    events = []
+    record = train_adapter(spec, load_model(stable_audio_path), events.append, lambda: False)
+    assert record["state"] == "ready" and math.isfinite(record["loss"])
+    assert all(math.isfinite(e["loss"]) for e in events if e["event"] == "progress")
+    assert (adapter / "lora" / lora.WEIGHTS_FILE).is_file()
+
+    # The validation render is a stereo file at the model's rate.
+    render, rate = sf.read(record["validation"][0]["path"], always_2d=True)
+    assert rate == RATE and render.shape[1] == 2 and np.all(np.isfinite(render))
+
+    model = load_model(stable_audio_path)
+    gen = torch.Generator().manual_seed(0)
+    latents = torch.randn((1, *model.latent_shape(model.min_latent_frames)), generator=gen)
+    cond = model.condition(["hit"], None, 0.5).cond
+    t = torch.tensor([0.6])
+    with torch.no_grad():
+        base = model.predict(latents, t, cond)
+        lora.load(adapter / "lora", model.unet, "hits")
+        lora.select(model.unet, "hits", 1.0)
+        adapted = model.predict(latents, t, cond)
+        lora.select(model.unet, "hits", 0.0)
+        off = model.predict(latents, t, cond)
+    assert (adapted - base).abs().max() > 1e-4
+    torch.testing.assert_close(off, base, rtol=0, atol=0)
+
+
+def test_stable_audio_trains_with_its_own_objective_and_other_families_with_ddpm(stable_audio_path, tiny_model_path):
+    from soundloom.engine.models.stable_audio_training import v_diffusion_loss
+    from soundloom.engine.training.diffusion_training import diffusion_loss
+
+    model = load_model(stable_audio_path)
+    latents = torch.randn((2, *model.latent_shape(6)), generator=torch.Generator().manual_seed(1))
+    cond = model.condition(["hit", "hit"], None, 0.5).cond
+    with torch.no_grad():
+        own = model.training_loss(latents, cond, torch.Generator().manual_seed(2))
+        expected = v_diffusion_loss(model, latents, cond, torch.Generator().manual_seed(2))
+    torch.testing.assert_close(own, expected, rtol=0, atol=0)
+
+    unet_model = load_model(tiny_model_path)
+    latents = torch.randn((2, *unet_model.latent_shape(8)), generator=torch.Generator().manual_seed(1))
+    cond = unet_model.condition(["hit", "hit"], None).cond
+    with torch.no_grad():
+        own = unet_model.training_loss(latents, cond, torch.Generator().manual_seed(2))
+        schedule = unet_model._training_schedule
+        expected = diffusion_loss(unet_model.unet, schedule, latents, cond, torch.Generator().manual_seed(2))
+    assert schedule.config.prediction_type == unet_model.scheduler_config.get("prediction_type", "epsilon")
+    torch.testing.assert_close(own, expected, rtol=0, atol=0)
