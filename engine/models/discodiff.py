@@ -18,10 +18,12 @@ Folder layout (model_index.json `_class_name`: "DiscoDiffPipeline"): `coarse_tra
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import torch
-from diffusers import StableAudioDiTModel
+from diffusers import DDPMScheduler, StableAudioDiTModel
+from diffusers.loaders.peft import PeftAdapterMixin
 from diffusers.models.embeddings import get_1d_rotary_pos_embed
 
 from soundloom.engine.models.base import AudioModel, Conditioning
@@ -36,8 +38,9 @@ DISCODIFF_SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-class DiscoDiffStages(torch.nn.Module):
-    """The coarse and the fine denoiser as one module: the engine moves, freezes and counts them together."""
+class DiscoDiffStages(PeftAdapterMixin, torch.nn.Module):
+    """The coarse and the fine denoiser as one module: the engine moves, freezes and counts them
+    together, and a fine-tuned LoRA adapter attaches to (and switches on or off) both stages at once."""
 
     def __init__(self, coarse: StableAudioDiTModel, fine: StableAudioDiTModel):
         super().__init__()
@@ -147,6 +150,27 @@ class DiscoDiffModel(AudioModel):
         else:
             out[:, c:] = self._run(self.unet.fine, latents, timestep, kwargs)
         return out
+
+    def training_loss(self, latents: torch.Tensor, cond: dict[str, Any], generator: torch.Generator) -> torch.Tensor:
+        """The sum of both stages' DDPM losses, as DiscoDiff trains them: the coarse model denoises the
+        coarse levels alone; the fine model denoises the fine levels next to the clean coarse ones."""
+        from soundloom.engine.training.diffusion_training import diffusion_loss
+
+        if getattr(self, "_training_schedule", None) is None:
+            config = {k: v for k, v in self.scheduler_config.items() if not k.startswith("_")}
+            self._training_schedule = DDPMScheduler.from_config({**config, "clip_sample": False})
+        c = self.coarse_channels
+        clean_coarse = latents[:, :c]
+
+        def coarse(noisy: torch.Tensor, t: torch.Tensor, **kwargs) -> SimpleNamespace:
+            return SimpleNamespace(sample=self._run(self.unet.coarse, noisy, t, kwargs))
+
+        def fine(noisy: torch.Tensor, t: torch.Tensor, **kwargs) -> SimpleNamespace:
+            return SimpleNamespace(sample=self._run(self.unet.fine, torch.cat([clean_coarse, noisy], dim=1), t, kwargs))
+
+        schedule = self._training_schedule
+        return diffusion_loss(coarse, schedule, clean_coarse, cond, generator) + \
+            diffusion_loss(fine, schedule, latents[:, c:], cond, generator)
 
     def waveform_to_latents(self, waveform: torch.Tensor) -> torch.Tensor:
         return self.codec.encode(waveform.to(self.device)).to(self.dtype)
