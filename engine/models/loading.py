@@ -14,6 +14,7 @@ from typing import Any
 
 from soundloom.engine.models.base import AudioModel
 from soundloom.engine.models.families import FAMILIES
+from soundloom.engine.models.hf_cache import snapshot_path
 from soundloom.engine.models.mel import MelConfig
 from soundloom.engine.models.settings import read_settings
 from soundloom.engine.models.starter import TEXT_PACKAGE
@@ -64,12 +65,15 @@ def family_of(index: dict[str, Any], path: Path) -> type[AudioModel]:
     return FAMILIES[class_name]
 
 
-def missing_components(index: dict[str, Any], path: Path, components: tuple[str, ...]) -> list[str]:
+def missing_components(index: dict[str, Any], path: Path, components: tuple[str, ...],
+                       from_cache: dict[str, str] | None = None) -> list[str]:
     missing = []
     for name in components:
         entry = index.get(name)
         if isinstance(entry, list) and entry and entry[0] == TEXT_PACKAGE:
             continue  # shipped by a pip package, not inside the folder
+        if name in (from_cache or {}) and isinstance(entry, list) and len(entry) == 2:
+            continue  # taken from the Hugging Face cache when loading
         folder = path / name
         config_names = _CONFIG_FILES.get(name, ("config.json",))
         has_config = any((folder / c).is_file() for c in config_names)
@@ -88,7 +92,8 @@ def _packaged_text_folder() -> Path:
     return Path(package.get_model_path())
 
 
-def _load_component(path: Path, name: str, library: str, class_name: str, loaded: dict[str, Any]) -> Any:
+def _load_component(path: Path, name: str, library: str, class_name: str, loaded: dict[str, Any],
+                    from_cache: dict[str, str] | None = None) -> Any:
     if library not in _ALLOWED_LIBRARIES:
         raise SoundloomError(ErrorCode.MODEL_INCOMPLETE, f"{name}: library {library!r} is not allowed", "model")
     if library == "soundloom":
@@ -105,10 +110,13 @@ def _load_component(path: Path, name: str, library: str, class_name: str, loaded
     cls = getattr(importlib.import_module(_LIBRARY_MODULES.get(library, library)), class_name, None)
     if cls is None:
         raise SoundloomError(ErrorCode.MODEL_INCOMPLETE, f"{name}: {library} has no class {class_name}", "model")
+    source = path / name
+    if name in (from_cache or {}):
+        source = snapshot_path(from_cache[name])  # a clear model_not_found naming the repo and cache when absent
     if name == "scheduler":
         # Schedulers are chosen per request; the folder contributes only their shared config.
-        return dict(cls.load_config(path / name))
-    return cls.from_pretrained(path / name, local_files_only=True)
+        return dict(cls.load_config(source))
+    return cls.from_pretrained(source, local_files_only=True)
 
 
 def _quiet_loaders() -> None:
@@ -131,7 +139,7 @@ def load_model(path: str | Path, device: str = "cpu") -> AudioModel:
         return _ready(model, settings, device)
     index = read_model_index(path)
     family = family_of(index, path)
-    missing = missing_components(index, path, family.components)
+    missing = missing_components(index, path, family.components, settings.from_cache)
     if missing:
         raise SoundloomError(
             ErrorCode.MODEL_INCOMPLETE, f"{path} is missing component(s): {', '.join(missing)}", "model"
@@ -140,7 +148,7 @@ def load_model(path: str | Path, device: str = "cpu") -> AudioModel:
     for name in family.components:
         library, class_name = index[name]
         try:
-            parts[name] = _load_component(path, name, library, class_name, parts)
+            parts[name] = _load_component(path, name, library, class_name, parts, settings.from_cache)
         except SoundloomError:
             raise
         except Exception as exc:  # a damaged weight or config file; name the component that failed
