@@ -158,6 +158,7 @@ def test_finetune_trains_an_adapter_that_requests_can_select_and_scale(session, 
     assert fingerprint(library) == before
 
 
+@pytest.mark.slow  # the SDK's cancel-and-resume test covers this path in the default run
 def test_cancel_keeps_a_checkpoint_and_resume_finishes(session, library):
     before = fingerprint(library)
     settings = {"folder": str(library), "name": "long", "steps": 100000, "checkpoint_every": 1000, "batch_size": 1}

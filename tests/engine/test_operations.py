@@ -91,7 +91,8 @@ def test_extend_keeps_the_original_and_appends(tiny_model):
     assert np.abs(out[:, clip.shape[1] :]).max() > 0.01
 
 
-@pytest.mark.parametrize("seconds", [0.5, 7.3, 60.0])
+# The longest clip a request may ask for takes most of a minute even on the tiny model: a slow test.
+@pytest.mark.parametrize("seconds", [0.5, 7.3, pytest.param(60.0, marks=pytest.mark.slow)])
 def test_any_duration_gives_exactly_that_many_samples(tiny_model, seconds):
     result = generate(tiny_model, GenerateRequest(prompt="drone", steps=1, seed=0, seconds=seconds, guidance=1.0))
     assert result.audio[0].shape == (1, int(seconds * tiny_model.sample_rate))

@@ -109,6 +109,7 @@ def test_ctrl_c_before_the_first_step_keeps_nothing_and_the_printed_command_star
     client.adapters.remove("early")
 
 
+@pytest.mark.slow  # a real training run to a checkpoint and on
 def test_ctrl_c_after_a_checkpoint_prints_a_resume_that_continues(real):
     client, connection, library, _ = real
     process = start_cli(*_finetune_args(library, connection, "stopped", "--steps", "100000", "--checkpoint-every", "1"))
@@ -154,6 +155,7 @@ def test_ctrl_c_on_a_queued_finetune_frees_its_name_at_once(real):
     client.adapters.remove("queued")
 
 
+@pytest.mark.slow  # a real training run to a checkpoint and on
 def test_an_adapter_left_without_a_checkpoint_resumes_from_step_zero(real):
     """As an engine killed before the first checkpoint leaves it: a folder with a record, nothing to load."""
     client, connection, library, adapters = real
