@@ -5,12 +5,7 @@ Ray's start and Serve's scaling delays take minutes here: slow.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -19,31 +14,10 @@ LONG = {"seconds": 0.5, "steps": 150, "guidance": 1.0}
 
 
 @pytest.fixture(scope="module")
-def autoscaling_server(tiny_model_path, tmp_path_factory):
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    ray_dir = Path(tempfile.mkdtemp(prefix="slr-", dir="/tmp"))
-    from soundloom.daemon.cluster.deployment import Cluster
-    from soundloom.daemon.cluster.options import ClusterOptions
-    from soundloom.daemon.cluster.server import ClusterServer, adapter_roots, model_roots
-    from soundloom.daemon.server import ServerConfig
-    from soundloom.engine.engine import Engine
-
-    root = tmp_path_factory.mktemp("autoscale")
-    (root / "run").mkdir(mode=0o700)
-    config = ServerConfig(connection_file=root / "run" / "engine.json", data_dir=root / "data", models=[tiny_model_path],
-                          max_batch_rows=1)
-    options = ClusterOptions(autoscale=(1, 2), replica_cpus=1, local_cpus=2, temp_dir=ray_dir, engine={"device": "cpu"})
-    cluster = Cluster(options, model_roots(config), adapter_roots(config))
-    cluster.start()
-    server = ClusterServer(config, Engine(device="cpu"), cluster)
-    server.start()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.service.shutdown_requested.set()
-    thread.join(120)
-    shutil.rmtree(ray_dir, ignore_errors=True)
+def autoscaling_server(tiny_model_path, tmp_path_factory, cluster_server_on):
+    folder = tmp_path_factory.mktemp("autoscale")
+    with cluster_server_on(tiny_model_path, folder, {"autoscale": (1, 2)}, {"max_batch_rows": 1}) as server:
+        yield server
 
 
 def _running(client) -> int:

@@ -6,12 +6,7 @@ instance, its session files and the replicas live for the module, in a temporary
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,31 +18,9 @@ LONG = {"seconds": 1.0, "steps": 400, "guidance": 1.0}  # long enough to act on 
 
 
 @pytest.fixture(scope="module")
-def cluster_server(tiny_model_path, tmp_path_factory):
-    # Offline and out of the user's home: no auth token file, no usage reporting, session files in a temp folder.
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    ray_dir = Path(tempfile.mkdtemp(prefix="slr-", dir="/tmp"))  # short: Ray's socket paths have a length limit
-    from soundloom.daemon.cluster.deployment import Cluster
-    from soundloom.daemon.cluster.options import ClusterOptions
-    from soundloom.daemon.cluster.server import ClusterServer, adapter_roots, model_roots
-    from soundloom.daemon.server import ServerConfig
-    from soundloom.engine.engine import Engine
-
-    root = tmp_path_factory.mktemp("cluster")
-    (root / "run").mkdir(mode=0o700)
-    config = ServerConfig(connection_file=root / "run" / "engine.json", data_dir=root / "data", models=[tiny_model_path])
-    options = ClusterOptions(replicas=2, replica_cpus=1, local_cpus=2, temp_dir=ray_dir, engine={"device": "cpu"})
-    cluster = Cluster(options, model_roots(config), adapter_roots(config))
-    cluster.start()
-    server = ClusterServer(config, Engine(device="cpu"), cluster)
-    server.start()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.service.shutdown_requested.set()
-    thread.join(120)
-    shutil.rmtree(ray_dir, ignore_errors=True)
+def cluster_server(tiny_model_path, tmp_path_factory, cluster_server_on):
+    with cluster_server_on(tiny_model_path, tmp_path_factory.mktemp("cluster"), {"replicas": 2}) as server:
+        yield server
 
 
 @pytest.fixture
