@@ -176,7 +176,7 @@ def load_release_parts(sources: TangoSources) -> dict[str, Any]:
     parts: dict[str, Any] = {"mel": mel, "scheduler": dict(sources.scheduler_config)}
     steps = [
         ("tokenizer", lambda: AutoTokenizer.from_pretrained(sources.text_encoder, local_files_only=True)),
-        ("text_encoder", lambda: _strict(T5EncoderModel(T5Config.from_pretrained(sources.text_encoder)), split_prefix(main, "text_encoder"))),
+        ("text_encoder", lambda: _strict(T5EncoderModel(T5Config.from_pretrained(sources.text_encoder, local_files_only=True)), split_prefix(main, "text_encoder"))),
         ("unet", lambda: _strict(UNet2DConditionModel.from_config(sources.unet_config), split_prefix(main, "unet"))),
         ("vae", lambda: vae_from_ldm(vae_state, _read_json(folder / "vae_config.json"))),
         ("vocoder", lambda: vocoder_from_tango(split_prefix(vae_state, "vocoder"), mel.sample_rate)),

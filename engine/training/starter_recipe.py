@@ -84,7 +84,7 @@ def stage_vae(recipe: StarterRecipe, cache, work: Path, log: dict) -> torch.nn.M
     if (folder / "final" / "config.json").exists():
         from diffusers import AutoencoderKL
 
-        return AutoencoderKL.from_pretrained(folder / "final").eval()
+        return AutoencoderKL.from_pretrained(folder / "final", local_files_only=True).eval()
     began = time.monotonic()
     vae = train_vae(cache, folder, recipe.vae, recipe.floor)
     # Scale latents to unit variance for diffusion, as Stable Diffusion's scaling_factor does.
@@ -104,7 +104,7 @@ def stage_decoder(recipe: StarterRecipe, cache, vae, work: Path, log: dict) -> t
     if (folder / "config.json").exists():
         from diffusers import AutoencoderKL
 
-        return AutoencoderKL.from_pretrained(folder).eval()
+        return AutoencoderKL.from_pretrained(folder, local_files_only=True).eval()
     began = time.monotonic()
     refined = refine_decoder(vae, cache, work / "decoder", recipe.decoder, recipe.floor)
     refined.save_pretrained(folder)
@@ -121,7 +121,7 @@ def recorded_vocoder(work: Path, log: dict):
         return None
     from transformers import SpeechT5HifiGan
 
-    return SpeechT5HifiGan.from_pretrained(work / "vocoder" / "final").eval()
+    return SpeechT5HifiGan.from_pretrained(work / "vocoder" / "final", local_files_only=True).eval()
 
 
 def stage_vocoder(recipe: StarterRecipe, entries: list[dict], corpus: Path, work: Path, log: dict):
@@ -132,7 +132,7 @@ def stage_vocoder(recipe: StarterRecipe, entries: list[dict], corpus: Path, work
     if (folder / "final" / "config.json").exists():
         from transformers import SpeechT5HifiGan
 
-        vocoder = SpeechT5HifiGan.from_pretrained(folder / "final").eval()
+        vocoder = SpeechT5HifiGan.from_pretrained(folder / "final", local_files_only=True).eval()
     else:
         train = [corpus / e["path"] for e in entries if e["split"] == "train"]
         segments = Segments(train, int(recipe.vocoder.segment_s * recipe.mel.sample_rate))
@@ -199,7 +199,7 @@ def seed_from_model(model: Path, work: Path) -> int:
         if not (work / "vae" / stage).exists():
             shutil.copytree(model / "vae", work / "vae" / stage)
     if not list_checkpoints(work / "unet" / "checkpoints"):
-        unet = UNet2DConditionModel.from_pretrained(model / "unet").float()
+        unet = UNet2DConditionModel.from_pretrained(model / "unet", local_files_only=True).float()
         # elapsed_s carries the published training time, so the hours reported later are the total.
         save_checkpoint(work / "unet" / "checkpoints", steps,
                         {"model": unet.state_dict(), "elapsed_s": 3600.0 * published.get("unet_hours", 0.0)})
@@ -213,7 +213,7 @@ def export_latest(recipe: StarterRecipe, work: Path, out: Path) -> Path:
     state = load_latest(work / "unet" / "checkpoints")
     unet = make_unet(recipe.unet)
     unet.load_state_dict(state["model"])
-    vae = AutoencoderKL.from_pretrained(work / "vae" / "refined")
+    vae = AutoencoderKL.from_pretrained(work / "vae" / "refined", local_files_only=True)
     log_file = work / "training-log.json"
     log = json.loads(log_file.read_text()) if log_file.exists() else {}
     log["unet_hours"] = round(state.get("elapsed_s", 0.0) / 3600, 2)

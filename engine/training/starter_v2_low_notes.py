@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only is None:
         report["mel only, 64 bands (v1)"] = measure(v1_mel, None, clips)
         report["mel only, 128 bands (v2)"] = measure(v2_mel, None, clips)
-        published = AutoencoderKL.from_pretrained(args.published / "vae").eval()
+        published = AutoencoderKL.from_pretrained(args.published / "vae", local_files_only=True).eval()
         report["v1 published VAE (64 bands, 8x, 2500 steps + decoder refinement)"] = measure(v1_mel, published, clips)
     for tag, mel in (("v1", v1_mel), ("v2", v2_mel)):
         if args.only in (None, tag):
