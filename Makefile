@@ -4,6 +4,8 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip --disable-pip-version-check -q
+# Editable installs: setuptools prints an information-only box for every one; errors still show.
+PIP_EDITABLE := $(VENV)/bin/pip --disable-pip-version-check -qq install -e
 # The CPU build on this machine's disk; an unpinned torch would pull a multi-GB CUDA build.
 TORCH := torch==2.13.0
 APT_RUNTIME := libportaudio2 libsndfile1
@@ -51,12 +53,12 @@ $(PY):
 
 $(VENV)/.engine-installed: pyproject.toml | $(PY)
 	$(PIP) install $(TORCH)
-	$(PIP) install -e '.[engine]'
+	$(PIP_EDITABLE) '.[engine]'
 	@touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(PY)
 	$(PIP) install $(TORCH)
-	$(PIP) install -e '.[all,dev]'
+	$(PIP_EDITABLE) '.[all,dev]'
 	@touch $@ $(VENV)/.engine-installed
 
 corpus: APT_PACKAGES = $(APT_RUNTIME) $(APT_CORPUS)
