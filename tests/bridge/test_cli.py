@@ -50,6 +50,10 @@ def test_regen_json_and_progress_file(clip_folder, run):
     state = progress_of(progress)
     assert (state["state"], state["progress"], state["takes"], state["exit_code"]) == ("done", 1.0, [str(take)], 0)
     assert read_format_equal(source, take)
+    original, made = native(source), native(take)
+    first, stop = round(0.25 * 48000), round(0.5 * 48000)
+    assert np.array_equal(made[:first], original[:first]) and np.array_equal(made[stop:], original[stop:])
+    assert not np.array_equal(made[first:stop], original[first:stop])
 
 
 def read_format_equal(a: Path, b: Path) -> bool:

@@ -5,6 +5,7 @@ with actions still queued."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 import time
 
 import numpy as np
@@ -82,6 +83,36 @@ def test_the_adapter_scale_from_a_controller_applies_to_again(worker, tmp_path):
     assert second["seed"] == first["seed"] and second["adapter_scale"] == 0.5
     assert first.get("adapter_scale", 1.0) == 1.0
     assert rescaled.paths[0].name == "line.take-2.wav"
+
+
+def test_a_pad_on_the_shipped_mapping_makes_the_next_variation_of_a_24_bit_stereo_take(worker, tmp_path):
+    """The MIDI route end to end (the handler fed mido messages, as a port's thread feeds it): a take
+    made from the DAW, then pad 37 of examples/midi-mapping.toml; the new take keeps the source's
+    rate, channels, sample format and length and every sample outside the region."""
+    import mido
+    import soundfile as sf
+
+    from soundloom.bridge.midi_handler import MidiHandler
+    from soundloom.bridge.midi_mapping import load_mapping
+
+    replies = Replies()
+    source = write_clip(tmp_path / "vox.wav", 0.8, 48000, 2, "PCM_24")
+    first = replies.run(worker, Regen(source, 0.2, 0.5, "a breath"))
+    assert first.error is None, first.error
+    handler = MidiHandler(load_mapping(Path(__file__).resolve().parents[3] / "examples" / "midi-mapping.toml"))
+    action = handler.handle(mido.Message("note_on", note=37, velocity=90))
+    assert action == NextVariation()
+    second = replies.run(worker, action)
+    assert second.error is None, second.error
+    [take] = second.paths
+    assert take == source.with_name("vox.take-2.wav")
+    assert read_metadata(take)["seed"] == read_metadata(first.paths[0])["seed"] + 1
+    a, b = sf.info(str(source)), sf.info(str(take))
+    assert (b.samplerate, b.channels, b.subtype, b.frames) == (a.samplerate, a.channels, a.subtype, a.frames)
+    original, made = native(source), native(take)
+    start, stop = round(0.2 * 48000), round(0.5 * 48000)
+    assert np.array_equal(made[:start], original[:start]) and np.array_equal(made[stop:], original[stop:])
+    assert not np.array_equal(made[start:stop], original[start:stop])
 
 
 def test_stopping_answers_every_queued_action(bridge_engine, tmp_path):

@@ -9,12 +9,14 @@ Environment:
   FAKE_BRIDGE_MODE    done (default) | fail (reports a one-line error, exit 2; the error is
                       FAKE_BRIDGE_MESSAGE if set, written with JSON's \\u escapes)
                       | crash (prints a traceback and exits 1 without a progress report)
+  FAKE_BRIDGE_RELEASE path: stay at "running" (step 1 of 2) until this file exists
 """
 
 import json
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 
@@ -43,6 +45,14 @@ def main() -> int:
         report(progress, state="failed", message=message)
         return 2
     report(progress, state="running", progress=0.5, message="step 1 of 2")
+    release = os.environ.get("FAKE_BRIDGE_RELEASE")
+    if release:  # hold "running" until the script's window has shown it (the fake REAPER makes the file)
+        deadline = time.monotonic() + 120
+        while not Path(release).exists():
+            if time.monotonic() > deadline:
+                report(progress, state="failed", message="the progress was never shown")
+                return 1
+            time.sleep(0.02)
     positionals = args[args.index("--") + 1:]
     results = []
     if args[0] == "regen":

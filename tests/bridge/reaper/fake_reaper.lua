@@ -421,6 +421,13 @@ function fake.install(scenario)
   end
   function gfx_api.drawstr(text)
     if world.drawn[#world.drawn] ~= text then world.drawn[#world.drawn + 1] = text end
+    -- scenario.release_when_drawn = {text, path}: the file appears once the window has shown the
+    -- text, so a stand-in command that waits for it finishes only after its progress was seen.
+    local release = scenario.release_when_drawn
+    if release and text:find(release[1], 1, true) then
+      local handle = io.open(release[2], "ab")
+      if handle then handle:close() end
+    end
   end
   function gfx_api.update() end
   function gfx_api.getchar()
@@ -498,6 +505,7 @@ function fake.install(scenario)
       drawn = world.drawn,
       windows = world.windows,
       iterations = world.iterations,
+      top_level_calls = world.top_level_calls,
       defer_limit_reached = world.defer_limit_reached or false,
       pending_deferred = #world.deferred,
       ext_state = world.ext_state,

@@ -10,6 +10,7 @@ local world = fake.install(scenario)
 
 local ok, err = xpcall(dofile, debug.traceback, arg[2])
 if not ok then world.errors[#world.errors + 1] = err end
+world.top_level_calls = #world.calls  -- what the script did before REAPER got control back
 world.run_deferred()
 
 local report = io.open(arg[3], "wb")

@@ -93,6 +93,23 @@ def test_the_undo_block_wraps_the_whole_take_creation(run_script, scenario, brid
     assert names.index("UpdateArrange") > end
 
 
+def test_reaper_gets_control_back_at_once_and_the_window_shows_the_commands_progress(
+        run_script, scenario, bridge_env, tmp_path):
+    """The script only starts the command and returns; the take is added by a later reaper.defer
+    cycle, after the progress window showed the command's own progress line."""
+    env, _, _ = bridge_env
+    release = tmp_path / "progress-seen"
+    run = run_script(REGENERATE, scenario(release_when_drawn=["step 1 of 2", str(release)]),
+                     {**env, "FAKE_BRIDGE_RELEASE": str(release)})
+    names = run.names()
+    top_level = names[:run["top_level_calls"]]
+    assert "defer" in top_level and "AddTakeToMediaItem" not in top_level
+    assert names.index("AddTakeToMediaItem") >= run["top_level_calls"]
+    assert run["iterations"] > 1
+    assert "step 1 of 2" in run["drawn"] and run["windows"][0]["closed"]
+    assert len(run.item("item1")["takes"]) == 2 and run.messages() == []
+
+
 def test_a_section_source_adds_its_offset_and_the_new_take_plays_the_file_directly(run_script, scenario, bridge_env, clip):
     env, argv, _ = bridge_env
     section = {"type": "SECTION", "offset": 2.0, "length": 5.0,
