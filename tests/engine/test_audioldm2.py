@@ -19,13 +19,6 @@ from soundloom.engine.pipelines.generate import generate_batch
 from soundloom.protocol.errors import SoundloomError
 
 
-@pytest.fixture(scope="session")
-def audioldm2_path(tmp_path_factory):
-    from soundloom.engine.models.untrained_audioldm2 import build_untrained_audioldm2
-
-    return build_untrained_audioldm2(tmp_path_factory.mktemp("models") / "tiny-audioldm2", "tiny", seed=0)
-
-
 @pytest.fixture(scope="module")
 def audioldm2(audioldm2_path):
     return load_model(audioldm2_path)

@@ -12,13 +12,6 @@ from soundloom.protocol.codec import extract_audio
 from tests.conftest import Daemon, Peer
 
 
-@pytest.fixture(scope="module")
-def audioldm2_path(tmp_path_factory):
-    from soundloom.engine.models.untrained_audioldm2 import build_untrained_audioldm2
-
-    return build_untrained_audioldm2(tmp_path_factory.mktemp("models") / "tiny-audioldm2", "tiny", seed=0)
-
-
 @pytest.mark.slow
 def test_the_daemon_serves_an_audioldm2_folder(audioldm2_path, tmp_path):
     # float32 so that the served result can be compared with an in-process run sample by sample.

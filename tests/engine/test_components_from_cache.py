@@ -11,15 +11,14 @@ import torch
 
 from soundloom.engine.models.hf_cache import add_folder_to_cache
 from soundloom.engine.models.loading import load_model
-from soundloom.engine.models.untrained_discodiff import build_untrained_discodiff
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
 REPO = "google/flan-t5-tiny-test"
 
 
 @pytest.fixture(scope="module")
-def shipped(tmp_path_factory):
-    return build_untrained_discodiff(tmp_path_factory.mktemp("shipped") / "disco")
+def shipped(discodiff_path):
+    return discodiff_path
 
 
 def _slim_copy(shipped, folder):

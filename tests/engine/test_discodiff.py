@@ -33,13 +33,13 @@ RATE = 44100
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    return build_untrained_discodiff(tmp_path_factory.mktemp("discodiff") / "discodiff-tiny", seed=0)
+def folder(discodiff_path):
+    return discodiff_path
 
 
 @pytest.fixture(scope="module")
-def model(folder):
-    return load_model(folder)
+def model(discodiff_path):
+    return load_model(discodiff_path)
 
 
 def test_generate_runs_both_stages_and_needs_no_torchaudio(model):

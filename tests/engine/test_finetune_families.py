@@ -19,13 +19,6 @@ RATE = 44100
 
 
 @pytest.fixture(scope="module")
-def stable_audio_path(tmp_path_factory):
-    from soundloom.engine.models.untrained_stable_audio import build_untrained_stable_audio
-
-    return build_untrained_stable_audio(tmp_path_factory.mktemp("models") / "sa", "tiny", seed=3)
-
-
-@pytest.fixture(scope="module")
 def stereo_library(tmp_path_factory):
     """Three stereo clips whose left and right channels differ (a tone on one side, noise on the other)."""
     folder = tmp_path_factory.mktemp("library")
@@ -101,13 +94,6 @@ def test_stable_audio_trains_with_its_own_objective_and_other_families_with_ddpm
         expected = diffusion_loss(unet_model.unet, schedule, latents, cond, torch.Generator().manual_seed(2))
     assert schedule.config.prediction_type == unet_model.scheduler_config.get("prediction_type", "epsilon")
     torch.testing.assert_close(own, expected, rtol=0, atol=0)
-
-
-@pytest.fixture(scope="module")
-def discodiff_path(tmp_path_factory):
-    from soundloom.engine.models.untrained_discodiff import build_untrained_discodiff
-
-    return build_untrained_discodiff(tmp_path_factory.mktemp("models") / "dd", seed=0)
 
 
 def test_discodiff_trains_both_stages_the_fine_one_on_clean_coarse_levels(discodiff_path):

@@ -17,14 +17,14 @@ from soundloom.protocol.errors import SoundloomError
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory, tiny_model_path):
+def cache(tmp_path_factory, tiny_model_path, tango_release_path):
     """A hub cache in huggingface_hub's layout: a tiny AudioLDM, a Tango release with its FLAN-T5 and scheduler."""
-    from soundloom.engine.models.untrained_tango import build_untrained_tango, write_tango_dependencies
+    from soundloom.engine.models.untrained_tango import write_tango_dependencies
 
     root = tmp_path_factory.mktemp("hf-hub")
     add_folder_to_cache(tiny_model_path, "cvssp/audioldm-tiny", root)
     write_tango_dependencies(root)
-    add_folder_to_cache(build_untrained_tango(tmp_path_factory.mktemp("release") / "tango"), "declare-lab/tango-tiny", root)
+    add_folder_to_cache(tango_release_path, "declare-lab/tango-tiny", root)
     return root
 
 

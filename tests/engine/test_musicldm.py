@@ -7,25 +7,19 @@ import pytest
 import torch
 
 from soundloom.engine.models.loading import load_model
-from soundloom.engine.models.untrained_musicldm import build_untrained_musicldm
 from soundloom.engine.pipelines import GenerateRequest, generate
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    return build_untrained_musicldm(tmp_path_factory.mktemp("musicldm") / "musicldm-tiny", seed=0)
+def musicldm(musicldm_path):
+    return load_model(musicldm_path)
 
 
 @pytest.fixture(scope="module")
-def musicldm(folder):
-    return load_model(folder)
-
-
-@pytest.fixture(scope="module")
-def reference(folder):
+def reference(musicldm_path):
     from diffusers import MusicLDMPipeline
 
-    pipe = MusicLDMPipeline.from_pretrained(folder, local_files_only=True)
+    pipe = MusicLDMPipeline.from_pretrained(musicldm_path, local_files_only=True)
     pipe.set_progress_bar_config(disable=True)
     return pipe
 

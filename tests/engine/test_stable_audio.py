@@ -26,22 +26,15 @@ RATE = 44100
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    from soundloom.engine.models.untrained_stable_audio import build_untrained_stable_audio
-
-    return build_untrained_stable_audio(tmp_path_factory.mktemp("models") / "tiny-stable-audio", "tiny", seed=0)
+def model(stable_audio_path):
+    return load_model(stable_audio_path)
 
 
 @pytest.fixture(scope="module")
-def model(folder):
-    return load_model(folder)
-
-
-@pytest.fixture(scope="module")
-def pipeline(folder):
+def pipeline(stable_audio_path):
     from diffusers import StableAudioPipeline
 
-    pipe = StableAudioPipeline.from_pretrained(folder, local_files_only=True)
+    pipe = StableAudioPipeline.from_pretrained(stable_audio_path, local_files_only=True)
     pipe.set_progress_bar_config(disable=True)
     return pipe
 

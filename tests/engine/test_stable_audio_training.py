@@ -14,10 +14,8 @@ from soundloom.engine.training import lora
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    from soundloom.engine.models.untrained_stable_audio import build_untrained_stable_audio
-
-    return load_model(build_untrained_stable_audio(tmp_path_factory.mktemp("models") / "sa", "tiny", seed=1))
+def model(stable_audio_path):
+    return load_model(stable_audio_path)
 
 
 def test_the_objective_is_the_samplers_parametrisation():

@@ -20,24 +20,19 @@ from soundloom.engine.models.untrained_tango import (
     build_untrained_tango,
     tango_vocoder_state,
     tiny_tango_components,
-    write_tango_dependencies,
 )
 from soundloom.engine.pipelines import GenerateRequest, InpaintRequest, generate, inpaint
 from soundloom.protocol.errors import SoundloomError
 
 
 @pytest.fixture(scope="module")
-def hub_cache(tmp_path_factory):
-    cache = tmp_path_factory.mktemp("hf-hub")
-    write_tango_dependencies(cache)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HF_HUB_CACHE", str(cache))
-        yield cache
+def hub_cache(tango_hub_cache):
+    return tango_hub_cache
 
 
 @pytest.fixture(scope="module")
-def release(hub_cache, tmp_path_factory):
-    return build_untrained_tango(tmp_path_factory.mktemp("tango") / "tango-tiny", seed=0)
+def release(hub_cache, tango_release_path):
+    return tango_release_path
 
 
 @pytest.fixture(scope="module")

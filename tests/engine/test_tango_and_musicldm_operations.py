@@ -6,8 +6,6 @@ import numpy as np
 import pytest
 
 from soundloom.engine.engine import Engine
-from soundloom.engine.models.untrained_musicldm import build_untrained_musicldm
-from soundloom.engine.models.untrained_tango import build_untrained_tango, write_tango_dependencies
 from soundloom.engine.pipelines import GenerateRequest
 from soundloom.engine.pipelines.generate import generate_batch
 
@@ -15,12 +13,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def folders(tmp_path_factory):
-    root = tmp_path_factory.mktemp("families")
-    write_tango_dependencies(root / "hub")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HF_HUB_CACHE", str(root / "hub"))
-        yield {"tango": build_untrained_tango(root / "tango"), "musicldm": build_untrained_musicldm(root / "musicldm")}
+def folders(tango_hub_cache, tango_release_path, musicldm_path):
+    return {"tango": tango_release_path, "musicldm": musicldm_path}
 
 
 class FamilyEngine:
