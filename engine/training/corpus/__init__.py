@@ -2,7 +2,7 @@
 
 Sources: General MIDI instruments and drums rendered with FluidSynth, recorded sounds from
 Debian packages (Hydrogen drum kits, Hedgewars, the freedesktop sound theme), procedural DSP
-effects and textures, and espeak-ng speech. `build_corpus` (or
+effects, textures, foley and mechanical sounds, and espeak-ng speech. `build_corpus` (or
 `python -m soundloom.engine.training.corpus OUT_DIR`) writes audio, `manifest.jsonl`,
 `classes.json` and `summary.json`; `tango_mix` is the on-the-fly mixing augmentation.
 """

@@ -271,6 +271,75 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         ],
         "heldout": ["motor of a {vehicle}, {held_action}", "{vehicle} motor running", "combustion motor drone"],
     },
+    # --- foley, mechanical sounds, rumbles and crackles ----------------------------------------
+    "glass": {
+        "train": [
+            "{a_size} {object} being {action_ed}",
+            "{a_object} being {action_ed}",
+            "{object} {one_action}",
+            "{count_word} glass {action}s",
+            "{a_single} glass {action}",
+            "{action_ing} glass",
+            "glass {action} sound effect",
+            "{a_size} glass {one_action}",
+        ],
+        "heldout": [
+            "{a_held_action} against {a_held_object}",
+            "glassware struck {times_word}",
+            "{held_size} glassware ringing",
+        ],
+    },
+    "dropped_object": {
+        "train": [
+            "{a_object} dropped on the floor",
+            "{a_size} {object} dropped",
+            "dropping {a_object}",
+            "{a_material} object dropped on a hard floor",
+            "{a_object} bouncing on the floor",
+            "something dropped on the floor",
+            "{a_size} {material} object bouncing",
+            "dropped {object}",
+        ],
+        "heldout": [
+            "{held_material} item falling to the ground",
+            "{held_size} thing tumbling onto tiles",
+            "{object} clattering to the ground",
+        ],
+    },
+    "ratchet": {
+        "train": [
+            "{vnoun}",
+            "{vnoun2}",
+            "ratchet clicks",
+            "a ratchet",
+            "{speed} ratchet clicking",
+            "{count_word} ratchet strokes",
+        ],
+        "heldout": ["{held_ratchet}", "pawl snapping over a toothed wheel"],
+    },
+    "motor": {
+        "train": [
+            "{vnoun}",
+            "{vnoun2}",
+            "electric motor whine",
+            "a motor whirring",
+            "{count_word} servo movements",
+            "a {single} servo move",
+        ],
+        "heldout": ["{held_motor}", "whirring actuator"],
+    },
+    "gears": {
+        "train": ["{vnoun}", "{vnoun2}", "gears turning", "a gear mechanism", "{speed} turning gears", "cogs turning"],
+        "heldout": ["{held_gears}", "interlocking toothed wheels rotating"],
+    },
+    "rumble": {
+        "train": ["{vnoun}", "{vnoun2}", "a deep rumble", "rumbling", "low rumbling sound"],
+        "heldout": ["{held_rumble}", "sub-bass roar from far away"],
+    },
+    "crackle": {
+        "train": ["{vnoun}", "{vnoun2}", "crackling noise", "crackle texture", "a crackling sound"],
+        "heldout": ["{held_crackle}", "popping and snapping noise bed"],
+    },
     # --- user interface ----------------------------------------------------------------------
     "beep": {
         "train": [
@@ -415,4 +484,57 @@ ENGINE_ACTIONS = {
     "idling": ("idling", "an idling", "ticking over"),
     "revving": ("revving", "a revving", "being revved"),
     "accelerating": ("accelerating", "an accelerating", "speeding up through the gears"),
+}
+GLASS_OBJECTS = {  # object: (caption noun, held-out noun)
+    "wine glass": ("wine glass", "crystal goblet"),
+    "bottle": ("glass bottle", "empty bottle"),
+    "jar": ("glass jar", "preserving jar"),
+    "pane": ("pane of glass", "windowpane"),
+}
+GLASS_ACTIONS = {  # action: (noun, past participle, -ing form, held-out noun)
+    "clink": ("clink", "clinked", "clinking", "chink"),
+    "tap": ("tap", "tapped", "tapping", "light rap"),
+    "knock": ("knock", "knocked", "knocking", "knuckle rap"),
+}
+HELD_SIZES = {"small": "tiny", "large": "big"}  # held-out size words (medium is left unsaid)
+MATERIAL_WORDS = {  # material: (caption adjective, held-out adjective)
+    "wood": ("wooden", "timber"),
+    "metal": ("metal", "steel"),
+    "ceramic": ("ceramic", "porcelain"),
+    "plastic": ("plastic", "synthetic"),
+    "stone": ("stone", "rocky"),
+}
+VARIANT_WORDS = {  # class: variant: (noun, second noun, held-out noun)
+    "ratchet": {
+        "wrench": ("a ratchet wrench turning", "ratchet wrench clicks", "mechanic tightening a bolt with a socket spanner"),
+        "zip tie": ("a zip tie being pulled tight", "zip tie ratcheting", "cable tie cinched shut"),
+        "crank": ("winding a ratchet crank", "ratchet crank winding", "hand winch being cranked"),
+        "freewheel": ("a bicycle freewheel ticking", "bike freewheel clicking", "bicycle coasting with its hub ticking"),
+    },
+    "motor": {
+        "servo": ("a servo motor moving", "servo whirring", "robot joint actuator whizzing"),
+        "drill": ("an electric drill", "a power drill whirring", "cordless driver boring a hole"),
+        "spin up": (
+            "an electric motor spinning up",
+            "motor winding up to speed",
+            "electric machine revving up from a standstill",
+        ),
+        "spin down": ("an electric motor spinning down", "motor winding down", "electric machine coasting to a halt"),
+    },
+    "gears": {
+        "clockwork": ("clockwork gears ticking", "a clockwork mechanism", "tiny cogs of a wind-up toy turning"),
+        "machinery": ("large gears turning", "heavy machinery gears", "massive cogwheels rotating in a mill"),
+        "grinding": ("gears grinding", "grinding gears", "teeth scraping and crunching in a gearbox"),
+    },
+    "rumble": {
+        "thunder": ("distant thunder rumbling", "rolling thunder", "far-off storm grumbling"),
+        "earthquake": ("an earthquake rumbling", "earthquake rumble", "ground shaking with a deep roar"),
+        "train": ("an underground train rumbling past", "subway train rumble", "metro passing beneath the street"),
+        "deep": ("a deep low rumble", "low rumble", "subsonic growl"),
+    },
+    "crackle": {
+        "vinyl": ("vinyl crackle", "vinyl record crackling", "dusty turntable surface noise"),
+        "static": ("radio static crackling", "crackling static", "interference hiss with pops"),
+        "sparks": ("electric sparks crackling", "sparking electricity", "high-voltage arc snapping"),
+    },
 }

@@ -278,6 +278,13 @@ def _effect_slots(cls: str, s: dict, a: dict) -> None:
         if a.get("direction"):
             s["going"] = "going up" if a["direction"] == "rising" else "going down"
         a = {k: v for k, v in a.items() if k != "count"}
+    elif cls in ("glass", "dropped_object"):
+        _foley_slots(cls, s, a)
+    elif cls in T.VARIANT_WORDS:
+        if a.get("variant") in T.VARIANT_WORDS[cls]:
+            s["vnoun"], s["vnoun2"], s[f"held_{cls}"] = T.VARIANT_WORDS[cls][a["variant"]]
+        if a.get("speed") in ("slow", "fast"):
+            s["speed"] = a["speed"]
     elif cls == "click":
         adj = {"ui": "UI", "mechanical": "mechanical", "soft": "soft"}.get(a.get("variant"))
         if adj:
@@ -285,6 +292,23 @@ def _effect_slots(cls: str, s: dict, a: dict) -> None:
             s["held_click"] = {"UI": "interface tick", "mechanical": "switch being flipped", "soft": "gentle tap"}[adj]
             if one:
                 s["one_variant"] = adj
+
+
+def _foley_slots(cls: str, s: dict, a: dict) -> None:
+    if a.get("size") in T.HELD_SIZES:
+        s["size"], s["held_size"] = a["size"], T.HELD_SIZES[a["size"]]
+    if cls == "glass":
+        if a.get("object") in T.GLASS_OBJECTS:
+            s["object"], s["held_object"] = T.GLASS_OBJECTS[a["object"]]
+        if a.get("action") in T.GLASS_ACTIONS:
+            s["action"], s["action_ed"], s["action_ing"], s["held_action"] = T.GLASS_ACTIONS[a["action"]]
+            if a.get("count", 1) == 1:
+                s["one_action"] = s["action"]
+        return
+    if a.get("object"):
+        s["object"] = a["object"]
+    if a.get("material") in T.MATERIAL_WORDS:
+        s["material"], s["held_material"] = T.MATERIAL_WORDS[a["material"]]
 
 
 def fill(template: str, values: dict[str, str]) -> str | None:

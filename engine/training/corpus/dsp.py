@@ -152,6 +152,22 @@ def place(buffer: np.ndarray, event: np.ndarray, start: int, gain: float = 1.0) 
     buffer[lo:hi] += gain * event[lo - start : hi - start]
 
 
+def impulse_bank(
+    rng: np.random.Generator, n: int, times_s: np.ndarray, amps: np.ndarray, kernels: list[np.ndarray]
+) -> np.ndarray:
+    """Many short events at once: each event goes to one of the kernels at random, and each
+    kernel's impulse train is convolved with it (one FFT per kernel, not one per event)."""
+    out = np.zeros(n)
+    which = rng.integers(len(kernels), size=len(times_s))
+    idx = np.clip((times_s * SAMPLE_RATE).astype(int), 0, n - 1)
+    for k, kernel in enumerate(kernels):
+        train = np.zeros(n)
+        sel = which == k
+        np.add.at(train, idx[sel], amps[sel])
+        out += signal.fftconvolve(train, kernel)[:n]
+    return out
+
+
 def modal_hit(
     rng: np.random.Generator, freqs_hz: list[float], decays_s: list[float], amps: list[float], length_s: float
 ) -> np.ndarray:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import effects, textures, ui_sounds
+from . import effects, foley, mechanical, rumble_crackle, textures, ui_sounds
 from .clip import Rendered, uniform
 
-DRAW = {**effects.DRAW, **textures.DRAW, **ui_sounds.DRAW}
-RENDER = {**effects.RENDER, **textures.RENDER, **ui_sounds.RENDER}
+# Foley, mechanical and the rumble and crackle textures came after v1: they follow its classes
+# so the plan order (and every v1 clip) stays as it was.
+_MODULES = (effects, textures, ui_sounds, foley, mechanical, rumble_crackle)
+DRAW = {cls: draw for module in _MODULES for cls, draw in module.DRAW.items()}
+RENDER = {cls: render for module in _MODULES for cls, render in module.RENDER.items()}
 PROCEDURAL_CLASSES: tuple[str, ...] = tuple(DRAW)
 
 PEAK_RANGE_DB = (-14.0, -1.0)  # dBFS: each clip is normalised to a peak drawn in this range

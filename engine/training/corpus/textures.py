@@ -9,7 +9,6 @@ of cylinders), not as labelled noise. Frequencies in Hz, durations in seconds.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
 from . import dsp
 from .clip import Rendered, pick, uniform
@@ -23,20 +22,6 @@ def _at_frames(curve: np.ndarray, frame_times: np.ndarray) -> np.ndarray:
     """Sample a per-sample control curve at STFT frame times (s)."""
     idx = np.clip((frame_times * dsp.SAMPLE_RATE).astype(int), 0, len(curve) - 1)
     return curve[idx]
-
-
-def _impulse_bank(rng, n: int, times_s: np.ndarray, amps: np.ndarray, kernels: list[np.ndarray]) -> np.ndarray:
-    """Many short events at once: each event goes to one of the kernels at random, and each
-    kernel's impulse train is convolved with it (one FFT per kernel, not one per event)."""
-    out = np.zeros(n)
-    which = rng.integers(len(kernels), size=len(times_s))
-    idx = np.clip((times_s * dsp.SAMPLE_RATE).astype(int), 0, n - 1)
-    for k, kernel in enumerate(kernels):
-        train = np.zeros(n)
-        sel = which == k
-        np.add.at(train, idx[sel], amps[sel])
-        out += signal.fftconvolve(train, kernel)[:n]
-    return out
 
 
 # --- rain ------------------------------------------------------------------------------------
@@ -76,7 +61,7 @@ def render_rain(params: dict) -> Rendered:
     }[surface]
     kernels = [_droplet(rng, np.exp(rng.uniform(*np.log(band))), rng.uniform(*decay), chirp) for _ in range(24)]
     count = rng.poisson(RAIN_RATES_PER_S[intensity] * params["rate_scale"] * params["length_s"])
-    drops = _impulse_bank(rng, n, rng.uniform(0, params["length_s"], count), rng.lognormal(0.0, 0.7, count), kernels)
+    drops = dsp.impulse_bank(rng, n, rng.uniform(0, params["length_s"], count), rng.lognormal(0.0, 0.7, count), kernels)
     bed = dsp.butter(dsp.coloured_noise(rng, n, 1.0), "highpass", 400) * (0.85 + 0.15 * dsp.smooth_random(rng, n, 0.5))
     if surface == "window":
         bed = dsp.butter(bed, "lowpass", 3000)  # the glass muffles the wash behind it
@@ -217,11 +202,11 @@ def render_fire(params: dict) -> Rendered:
         np.concatenate([s + np.cumsum(rng.uniform(0.0005, 0.006, b)) for s, b in zip(starts, burst)]) if count else np.zeros(0)
     )
     amps = np.minimum(rng.pareto(1.5, len(times_s)) + 0.2, 6.0)
-    crackles = _impulse_bank(
+    crackles = dsp.impulse_bank(
         rng, n, times_s, amps, [_crackle_kernel(rng, lo, d) for lo, d in ((1500, 0.0004), (2500, 0.0003), (1000, 0.001))]
     )
     pops_n = rng.poisson(params["pop_rate"] * length)
-    pops = _impulse_bank(
+    pops = dsp.impulse_bank(
         rng, n, rng.uniform(0, length, pops_n), rng.uniform(2.0, 5.0, pops_n), [_crackle_kernel(rng, 600, 0.004)]
     )
     crackles = (crackles + pops) / (np.sqrt(np.mean((crackles + pops) ** 2)) + 1e-12)
