@@ -1,0 +1,82 @@
+"""Stable Audio Open, DiscoDiff and MusicLDM served by the real daemon and driven through the SDK.
+
+Each is listed with its family, native rate and channels; each generates variations at its own
+rate and channel count; each inpaints a 44.1 kHz stereo clip, keeping every sample outside the
+region in both channels. A mono model fills the region with one signal on both channels and the
+SDK raises the engine's warning saying so; a stereo model regenerates the two channels apart.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from soundloom.protocol.messages import CROSSFADE_SECONDS
+from soundloom.sdk import Client
+from tests.conftest import Daemon
+
+pytestmark = pytest.mark.slow
+
+RATE = 44100
+FAMILIES = {  # folder name → (family, native rate in Hz, channels)
+    "tiny-stable-audio": ("stable_audio", 44100, 2),
+    "discodiff-tiny": ("discodiff", 44100, 1),
+    "musicldm-tiny": ("musicldm", 16000, 1),
+}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory, stable_audio_path, discodiff_path, musicldm_path):
+    root = tmp_path_factory.mktemp("engine")
+    models = root / "models"
+    models.mkdir()
+    for folder in (discodiff_path, musicldm_path):
+        (models / folder.name).symlink_to(folder, target_is_directory=True)
+    # float32, so that the kept samples and the stereo comparison do not depend on the CPU's bf16 support.
+    daemon = Daemon(root, stable_audio_path, "--models-dir", str(models), "--precision", "fp32")
+    daemon.start()
+    try:
+        with Client.connect(daemon.connection_file, start=False, timeout=120) as connected:
+            yield connected
+    finally:
+        daemon.stop()
+
+
+def _stereo_clip(seconds: float) -> np.ndarray:
+    t = np.arange(int(seconds * RATE)) / RATE
+    noise = 0.02 * np.random.default_rng(0).standard_normal((2, t.size))
+    return (np.stack([0.3 * np.sin(2 * np.pi * 220 * t), 0.3 * np.sin(2 * np.pi * 330 * t)]) + noise).astype(np.float32)
+
+
+def test_each_family_is_listed_with_its_rate_and_channels(client):
+    listed = {m["name"]: m for m in client.models.list()}
+    for name, expected in FAMILIES.items():
+        assert (listed[name]["family"], listed[name]["sample_rate"], listed[name]["channels"]) == expected
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_generate_and_inpaint_through_the_sdk(client, name):
+    family, rate, channels = FAMILIES[name]
+    made = client.generate("rain on a window", seconds=0.5, steps=2, seed=1, variations=2, model=name, timeout=300)
+    assert [(a.samples.shape, a.sample_rate) for a in made] == [((channels, int(0.5 * rate)), rate)] * 2
+    assert np.abs(made[0].samples).max() > 0 and not np.allclose(made[0].samples, made[1].samples)
+
+    clip = _stereo_clip(0.6)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fixed = client.inpaint((clip, RATE), "a laser zap", [(0.2, 0.4)], steps=2, seed=2, model=name, timeout=300)
+    keep = np.ones(clip.shape[1], dtype=bool)
+    keep[round(0.2 * RATE) : round(0.4 * RATE)] = False
+    out = fixed.samples
+    assert out.shape == clip.shape and fixed.sample_rate == RATE
+    assert np.array_equal(out[:, keep], clip[:, keep])  # bit-identical outside the region, per channel
+    assert np.abs(out[:, ~keep] - clip[:, ~keep]).mean() > 1e-3
+    # Past the crossfades at the region's edges, only what the model made is heard.
+    made_only = slice(round(0.2 * RATE) + round(CROSSFADE_SECONDS * RATE), round(0.4 * RATE) - round(CROSSFADE_SECONDS * RATE))
+    mono_notes = [w for w in caught if "mono" in str(w.message)]
+    if channels == 1:
+        assert np.array_equal(out[0, made_only], out[1, made_only]) and mono_notes
+    else:
+        assert not np.allclose(out[0, made_only], out[1, made_only]) and not mono_notes
