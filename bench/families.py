@@ -79,7 +79,43 @@ def audioldm2(steps: int, seconds: float) -> Runs:
     return engine, pipeline, f"{seconds:g} s, {steps} DDIM steps, guidance 3.5"
 
 
-FAMILIES: dict[str, Callable[[int, float], Runs]] = {"stable_audio": stable_audio, "audioldm2": audioldm2}
+def musicldm(steps: int, seconds: float) -> Runs:
+    """MusicLDM's shapes: 16 kHz, 64 mels, hop 160, VAE compression 4, 8 latent channels, a
+    three-level UNet taking the CLAP text embedding as its class embedding."""
+    from diffusers import MusicLDMPipeline
+
+    from soundloom.engine.models.loading import load_model
+    from soundloom.engine.models.untrained_musicldm import build_untrained_musicldm
+    from soundloom.engine.pipelines import GenerateRequest, generate
+
+    folder = build_untrained_musicldm(Path(tempfile.mkdtemp()) / "musicldm", preset="realistic")
+    model = load_model(folder)
+    pipe = MusicLDMPipeline.from_pretrained(folder, local_files_only=True)
+    pipe.set_progress_bar_config(disable=True)
+    prompt = "a cello playing a low sustained C"
+
+    @torch.no_grad()
+    def clap(text: str, length: int) -> torch.Tensor:
+        # The pipeline's own text encoding, done here: under transformers 5 CLAP's get_text_features
+        # returns an output object that the pipeline cannot use, so its embeddings are passed in.
+        tokens = pipe.tokenizer([text], padding="max_length", max_length=length, truncation=True, return_tensors="pt")
+        return pipe.text_encoder.get_text_features(tokens.input_ids, attention_mask=tokens.attention_mask).pooler_output
+
+    def engine():
+        return generate(model, GenerateRequest(prompt=prompt, seconds=seconds, steps=steps, seed=0, guidance=2.0,
+                                               scheduler="ddim"))
+
+    def pipeline():
+        embeds = clap(prompt, pipe.tokenizer.model_max_length)
+        return pipe(prompt_embeds=embeds, negative_prompt_embeds=clap("", embeds.shape[1]), audio_length_in_s=seconds,
+                    num_inference_steps=steps, guidance_scale=2.0, generator=torch.Generator().manual_seed(0))
+
+    return engine, pipeline, f"{seconds:g} s, {steps} DDIM steps, guidance 2"
+
+
+FAMILIES: dict[str, Callable[[int, float], Runs]] = {
+    "stable_audio": stable_audio, "audioldm2": audioldm2, "musicldm": musicldm,
+}
 
 
 def timed(fn: Callable[[], object]) -> float:

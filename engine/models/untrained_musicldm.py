@@ -1,7 +1,7 @@
 """Random-weight MusicLDM-format models, built offline from configs and saved in diffusers' layout.
 
-Same widths as the tiny AudioLDM (16 kHz, 64 mels, hop 160); the text encoder is a full CLAP model
-(text and audio towers) as in a real MusicLDM folder.
+Same widths as the untrained AudioLDM of the same preset (16 kHz, 64 mels, hop 160); the text
+encoder is a full CLAP model (text and audio towers) as in a real MusicLDM folder.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import torch
 from soundloom.engine.models.untrained import PRESETS, _tokenizer, _vocoder
 
 
-def build_untrained_musicldm(folder: str | Path, seed: int = 0) -> Path:
-    """Write a tiny random-weight MusicLDM-format folder and return its path."""
+def build_untrained_musicldm(folder: str | Path, seed: int = 0, preset: str = "tiny") -> Path:
+    """Write a random-weight MusicLDM-format folder and return its path ("tiny", or "realistic":
+    MusicLDM's own layout, VAE compression 4, 8 latent channels, three UNet levels, narrow widths)."""
     import diffusers
     import transformers
     from diffusers import AutoencoderKL, DDIMScheduler, MusicLDMPipeline, UNet2DConditionModel
@@ -24,17 +25,19 @@ def build_untrained_musicldm(folder: str | Path, seed: int = 0) -> Path:
     diffusers.utils.logging.set_verbosity_error()
     diffusers.utils.logging.disable_progress_bar()
     transformers.utils.logging.disable_progress_bar()
-    p = PRESETS["tiny"]
+    p = PRESETS[preset]
     torch.manual_seed(seed)
+    levels, unet_levels = len(p.vae_channels), len(p.unet_channels)
     vae = AutoencoderKL(
         in_channels=1, out_channels=1, block_out_channels=list(p.vae_channels),
-        down_block_types=["DownEncoderBlock2D"] * 2, up_block_types=["UpDecoderBlock2D"] * 2,
+        down_block_types=["DownEncoderBlock2D"] * levels, up_block_types=["UpDecoderBlock2D"] * levels,
         latent_channels=p.latent_channels, norm_num_groups=8, layers_per_block=1,
     )
     unet = UNet2DConditionModel(
         sample_size=128, in_channels=p.latent_channels, out_channels=p.latent_channels,
         block_out_channels=p.unet_channels, layers_per_block=1, norm_num_groups=8,
-        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        down_block_types=("DownBlock2D",) + ("CrossAttnDownBlock2D",) * (unet_levels - 1),
+        up_block_types=("CrossAttnUpBlock2D",) * (unet_levels - 1) + ("UpBlock2D",),
         cross_attention_dim=p.unet_channels, attention_head_dim=4, class_embed_type="simple_projection",
         projection_class_embeddings_input_dim=p.text_width, class_embeddings_concat=True,
     )
