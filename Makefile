@@ -13,7 +13,8 @@ APT_RUNTIME := libportaudio2 libsndfile1
 APT_CORPUS := fluidsynth fluid-soundfont-gm hydrogen-drumkits hydrogen-drumkits-effects hedgewars-data \
               sound-theme-freedesktop espeak-ng
 # Only for the DAW bridge's tests: REAPER's scripts run under lua5.4, Ardour runs headless.
-APT_BRIDGE := lua5.4 ardour
+# jackd2 gives the MIDI listener tests a real port where there is no ALSA sequencer.
+APT_BRIDGE := lua5.4 ardour jackd2
 DEMO_MODEL := .cache/models/untrained-audioldm
 STARTER := engine/weights/starter
 
