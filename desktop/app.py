@@ -177,7 +177,9 @@ def screenshot_generating(app, window, path: Path, prompts: list[str], size: tup
     for prompt in prompts[1:]:
         bar.prompt.setText(prompt)
         bar.generate()
-    wait_until(app, lambda: any(row.step >= row.total // 3 for row in window.jobs_model.active()), timeout)
+    # A third of a job's steps done: its total is known (0 until the engine reports) and its bar visible.
+    wait_until(app, lambda: any(row.total and row.step >= row.total // 3 for row in window.jobs_model.active()),
+               timeout)
     window.table.setFocus()
     wait_until(app, window.settled, timeout)
     app.processEvents()

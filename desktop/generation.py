@@ -99,7 +99,8 @@ class Generation(QObject):
             request.played = True
             if self.window.play(str(paths[0])):
                 self.first_played.emit(str(paths[0]))
-        self.window.jobs_model.set_outcome(job_id, f"{len(paths)} take{'s' if len(paths) != 1 else ''} saved")
+        # The row's title already says which take it is: one saved take needs no count.
+        self.window.jobs_model.set_outcome(job_id, "saved" if len(paths) == 1 else f"{len(paths)} takes saved")
         # Only a request's first takes are selected: later ones must not cut off what is playing.
         self.window.add_generated(paths, select=first)
         self.saved.emit(paths)

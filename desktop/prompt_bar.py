@@ -63,7 +63,8 @@ class PromptBar(QWidget):
         self.variations = QSpinBox(minimum=1, maximum=16, value=1)
         self.variations.setToolTip("How many takes to make (1–16); each has its own seed")
         self.seed = QLineEdit()
-        self.seed.setFixedWidth(84)
+        # Wide enough for the largest seed (ten digits) in whatever font the platform gives.
+        self.seed.setFixedWidth(self.seed.fontMetrics().horizontalAdvance(str(MAX_SEED)) + 18)
         self.seed.setToolTip(f"Seed 0–{MAX_SEED}; unlocked: a new random seed each time")
         self.seed_lock = QToolButton(checkable=True)
         self.seed_lock.setToolTip("Lock the seed: every generation starts from the same noise")

@@ -88,7 +88,7 @@ class RegenPanel(QWidget):
         self.steps = _spin(0, 200, 0, "Denoising steps: more is slower and cleaner; auto uses the model's own default")
         self.steps.setSpecialValueText("auto")
         self.seed = QLineEdit(placeholderText="random")
-        self.seed.setFixedWidth(80)
+        self.seed.setFixedWidth(self.seed.fontMetrics().horizontalAdvance("4294967295") + 18)  # ten digits
         self.seed.setToolTip("Seed 0–4294967295; empty for a new one each time. Take k uses seed + k − 1.")
         options = QHBoxLayout()
         options.setSpacing(4)

@@ -13,6 +13,10 @@ import soundfile as sf
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QApplication
 
+from soundloom.desktop.detail import provenance_rows
+from soundloom.sdk.audio_file import read_metadata
+from soundloom.sdk.bwf import bext_description, read_chunks
+
 from regen_helpers import clip_24bit_stereo, native, regenerate, sha, split_by_region
 
 RATE = 48000
@@ -64,6 +68,12 @@ def test_regenerate_keep_undo_redo(qtbot, hosted, tmp_path):
     assert native(kept).dtype == np.int32 and sf.info(str(kept)).subtype == "PCM_24"
     assert np.array_equal(outside_kept, outside_orig)
     assert not np.array_equal(inside_kept, inside_orig)
+    # Provenance: the engine's settings plus parent and region in the file, a bext line, the lineage shown.
+    settings = read_metadata(kept)
+    assert settings["prompt"] == "glass shatter" and settings["seed"] == 4 and settings["model"]  # take 2: seed + 1
+    assert settings["parent"] == os.fspath(clip) and settings["regions"] == [list(region)]
+    assert "prompt: glass shatter" in bext_description(read_chunks(kept)[b"bext"])
+    assert provenance_rows(os.fspath(kept))["Made from"] == "Door Slam.wav 0.30–0.60 s"
     qtbot.waitUntil(lambda: window.results.row_of(os.fspath(kept)) >= 0, timeout=30_000)  # shown beside the source
     assert window.results.row_of(os.fspath(clip)) >= 0
 
@@ -212,4 +222,5 @@ def test_reimagine_preview_variations_and_extend(qtbot, hosted, fake_output, tmp
     assert not panel.last_error and len(made) == 2
     assert all(os.path.dirname(p) == os.fspath(tmp_path / "data" / "generated") for p in made)
     qtbot.waitUntil(lambda: all(window.results.row_of(os.fspath(p)) >= 0 for p in made), timeout=30_000)
-    assert window.results.row_of(os.fspath(clip)) >= 0  # the group is shown beside its source
+    # The results list is the group: the source and its variations, nothing else.
+    assert {r.path for r in window.results.records} == {os.fspath(clip), *map(os.fspath, made)}
