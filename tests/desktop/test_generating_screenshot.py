@@ -13,7 +13,7 @@ from PyQt6.QtGui import QImage
 from soundloom.desktop.jobs_panel import DONE_BAR
 
 
-@pytest.mark.slow  # several takes with the prompt bar's default 25 steps: a minute or more on a loaded machine
+@pytest.mark.slow  # an engine start and several takes: a minute or more on a loaded machine
 def test_a_screenshot_mid_generation(tmp_path, sound_library, desktop_engine):
     png = tmp_path / "generating.png"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SOUNDLOOM_DATA_DIR=str(tmp_path / "data"))
