@@ -1,4 +1,5 @@
-"""Engine generate vs each family's own diffusers pipeline, at equal steps, side by side in one run.
+"""Engine generate vs each family's own diffusers pipeline, at equal steps, side by side in one run
+(Tango, which has none that runs today, against its published inference loop written out here).
 
 Each family's entry builds a random-weight model with the family's real layout (narrower
 networks), loads it in the engine and in its diffusers pipeline, and returns two callables that
@@ -113,8 +114,57 @@ def musicldm(steps: int, seconds: float) -> Runs:
     return engine, pipeline, f"{seconds:g} s, {steps} DDIM steps, guidance 2"
 
 
+def tango(steps: int, seconds: float) -> Runs:
+    """Tango's release layout (T5 cross-attention, 8 latent channels, VAE compression 4, 16 kHz, 64 mels,
+    hop 160) at the untrained release's narrow widths, against Tango's own inference loop
+    (`AudioDiffusion.inference`, then the VAE and the vocoder) written out here over the same modules,
+    since Tango's code does not run on today's diffusers and transformers."""
+    import os
+
+    from diffusers import DDIMScheduler
+
+    from soundloom.engine.models.loading import load_model
+    from soundloom.engine.models.untrained_tango import build_untrained_tango, write_tango_dependencies
+    from soundloom.engine.pipelines import GenerateRequest, common, generate
+
+    root = Path(tempfile.mkdtemp())
+    write_tango_dependencies(root / "hub")
+    os.environ["HF_HUB_CACHE"] = str(root / "hub")  # where the release's FLAN-T5 and scheduler configs are
+    model = load_model(build_untrained_tango(root / "tango"))
+    prompt, guidance = "soft rain on a window", 3.0
+    frames = common.latent_frames(model, int(seconds * model.sample_rate))
+    channels, width = model.latent_shape_per_frame
+
+    def engine():
+        return generate(model, GenerateRequest(prompt=prompt, seconds=seconds, steps=steps, seed=0, guidance=guidance,
+                                               scheduler="ddim"))
+
+    @torch.no_grad()
+    def pipeline():
+        tokenizer, t5 = model.tokenizer, model.text_encoder
+        batch = tokenizer([prompt], max_length=tokenizer.model_max_length, padding=True, truncation=True,
+                          return_tensors="pt")
+        embeds = t5(input_ids=batch.input_ids, attention_mask=batch.attention_mask)[0]
+        empty = tokenizer([""], max_length=embeds.shape[1], padding="max_length", truncation=True, return_tensors="pt")
+        negative = t5(input_ids=empty.input_ids, attention_mask=empty.attention_mask)[0]
+        embeds = torch.cat([negative, embeds])
+        mask = torch.cat([empty.attention_mask, batch.attention_mask]) == 1
+        scheduler = DDIMScheduler.from_config(model.scheduler_config)
+        scheduler.set_timesteps(steps)
+        latents = torch.randn((1, channels, frames, width), generator=torch.Generator().manual_seed(0))
+        latents = latents * scheduler.init_noise_sigma
+        for t in scheduler.timesteps:
+            both = scheduler.scale_model_input(torch.cat([latents] * 2), t)
+            uncond, cond = model.unet(both, t, encoder_hidden_states=embeds, encoder_attention_mask=mask).sample.chunk(2)
+            latents = scheduler.step(uncond + guidance * (cond - uncond), t, latents).prev_sample
+        mel = model.vae.decode(latents / model.vae.config.scaling_factor).sample
+        return model.vocoder(mel.squeeze(1))
+
+    return engine, pipeline, f"{seconds:g} s, {steps} DDIM steps, guidance {guidance:g}, Tango's loop written out"
+
+
 FAMILIES: dict[str, Callable[[int, float], Runs]] = {
-    "stable_audio": stable_audio, "audioldm2": audioldm2, "musicldm": musicldm,
+    "stable_audio": stable_audio, "audioldm2": audioldm2, "musicldm": musicldm, "tango": tango,
 }
 
 
