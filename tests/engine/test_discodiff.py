@@ -3,6 +3,7 @@ sampling loop and checked against DiscoDiff's published coarse-then-fine DDPM lo
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 import subprocess
@@ -65,8 +66,9 @@ def _published_cosine_betas(steps: int, s: float = 0.008) -> torch.Tensor:
     return torch.clip(1 - alphas_cumprod[1:] / alphas_cumprod[:-1], 0, 0.999)
 
 
-def _published_sample(model, cond, uncond, scale, noise, gens):
-    """DiscoDiff's two-stage ancestral DDPM (primary loop, then secondary loop, v-prediction)."""
+def _published_sample(model, cond, uncond, scale, noise, gens, prediction="v_prediction"):
+    """DiscoDiff's two-stage ancestral DDPM (primary loop, then secondary loop), its networks predicting
+    v or, as its repository's configuration sets, the clean sample ("sample")."""
     steps = int(model.scheduler_config["num_train_timesteps"])
     betas = _published_cosine_betas(steps)
     ac = torch.cumprod(1 - betas, 0)
@@ -82,8 +84,8 @@ def _published_sample(model, cond, uncond, scale, noise, gens):
         null, text = model._run(denoiser, torch.cat([x, x]), torch.tensor(t), both).chunk(2)
         return null + scale * (text - null)
 
-    def p_sample(x_stage, v, t):
-        x_start = sqrt_ac[t] * x_stage - sqrt_1m_ac[t] * v
+    def p_sample(x_stage, out, t):
+        x_start = sqrt_ac[t] * x_stage - sqrt_1m_ac[t] * out if prediction == "v_prediction" else out
         mean = coef1[t] * x_start + coef2[t] * x_stage
         if t == 0:
             return mean
@@ -98,7 +100,18 @@ def _published_sample(model, cond, uncond, scale, noise, gens):
     return pred
 
 
-def test_two_stage_sampling_matches_discodiffs_published_loop(model):
+def _predicting(folder, tmp_path, prediction):
+    """The tiny model with its scheduler config set to another prediction type."""
+    copy = shutil.copytree(folder, tmp_path / prediction)
+    config_file = copy / "scheduler" / "scheduler_config.json"
+    config_file.write_text(json.dumps({**json.loads(config_file.read_text()), "prediction_type": prediction}))
+    return load_model(copy)
+
+
+@pytest.mark.parametrize("prediction", ["v_prediction", pytest.param("sample", marks=pytest.mark.slow)])
+def test_two_stage_sampling_matches_discodiffs_published_loop(model, folder, tmp_path, prediction):
+    if prediction != model.scheduler_config["prediction_type"]:
+        model = _predicting(folder, tmp_path, prediction)
     frames, seeds, scale = 6, [3, 4], 3.0
     conditioning = model.encode_text(["soft rain on a window"], [""])
     scheduler = model.scheduler_config.build("DDPMScheduler", {})  # DiscoDiff's own ancestral sampler
@@ -110,7 +123,7 @@ def test_two_stage_sampling_matches_discodiffs_published_loop(model):
     common.noise(model, frames, reference_gens)  # the same draws as the engine's starting noise
     cond = {k: v.repeat(2, 1, 1) for k, v in conditioning.cond.items()}
     uncond = {k: v.repeat(2, 1, 1) for k, v in conditioning.uncond.items()}
-    reference = _published_sample(model, cond, uncond, scale, noise, reference_gens)
+    reference = _published_sample(model, cond, uncond, scale, noise, reference_gens, prediction)
     assert ours.shape == (2, model.codec.channels, frames)
     torch.testing.assert_close(ours, reference, rtol=1e-4, atol=1e-4 * reference.abs().max().item())
 
