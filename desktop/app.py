@@ -8,6 +8,9 @@
     soundloom desktop --screenshot out.png --library DIR --scenario generating [--generate PROMPT …]
                                                        the same, mid-generation: the first prompt is
                                                        generated and shown, the others still running
+    soundloom desktop --screenshot out.png --library DIR --scenario finetune [--steps N] [--prompt TEXT]
+                                                       the fine-tuning view part-way through a run on
+                                                       DIR, in an engine of its own that keeps nothing
     soundloom desktop --edit FILE                      the external sample editor for a DAW: regenerate
                                                        selections of FILE and save the chosen take back
                                                        over it (WAV, AIFF or FLAC; a backup first)
@@ -41,9 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", type=Path, metavar="PNG",
                         help="render the window offscreen to this PNG and exit (with --library: a throwaway index)")
     parser.add_argument("--select", metavar="QUERY", help="with --screenshot: search for this and select the first result")
-    parser.add_argument("--scenario", choices=("browse", "generating"), default="browse",
-                        help="with --screenshot: browse (default) or generating (connects to the engine, "
-                             "starting one if none runs, and generates the --generate prompts)")
+    parser.add_argument("--scenario", choices=("browse", "generating", "finetune"), default="browse",
+                        help="with --screenshot: browse (default); generating (connects to the engine, "
+                             "starting one if none runs, and generates the --generate prompts); finetune "
+                             "(trains on the first --library folder in an engine of its own, whose data "
+                             "is thrown away, and renders the fine-tuning view at its first test render)")
     parser.add_argument("--generate", action="append", default=[], metavar="PROMPT",
                         help="with --scenario generating: a prompt to generate (repeatable; the first is "
                              "finished before the screenshot, the others are running)")
@@ -54,8 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--edit", type=Path, metavar="FILE",
                         help="open FILE in the external sample editor (what a DAW's \"open in external editor\" runs)")
     parser.add_argument("--region", metavar="S:E", help="with --edit --screenshot: the region to regenerate, in seconds")
-    parser.add_argument("--prompt", help="with --edit --screenshot: what the region should become")
-    parser.add_argument("--steps", type=int, default=0, help="with --edit --screenshot: denoising steps (0: the model's default)")
+    parser.add_argument("--prompt", help="with --edit --screenshot: what the region should become; with "
+                        "--scenario finetune: the test prompt")
+    parser.add_argument("--steps", type=int, default=0, help="with --edit --screenshot: denoising steps (0: the model's "
+                        "default); with --scenario finetune: training steps (0: 300)")
     return parser
 
 
@@ -81,7 +88,15 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationDisplayName("soundloom")
     theme.apply(app)
 
+    finetune = args.screenshot is not None and args.scenario == "finetune"
+    if finetune and not args.library:
+        print("soundloom desktop: --scenario finetune needs --library DIR (the folder to train on)", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="soundloom-desktop-") as scratch:
+        if finetune:
+            from soundloom.desktop.screenshot_finetune import private_engine
+
+            private_engine(Path(scratch))
         index_path = args.index
         if args.screenshot is not None:
             # A screenshot must not add folders to the user's own index or disturb their layout.
@@ -96,11 +111,17 @@ def main(argv: list[str] | None = None) -> int:
         library = LibraryService(index_path)
         from soundloom.desktop.engine_link import EngineLink
 
-        link = EngineLink(args.engine_file)
+        # The fine-tuning picture's engine is its own (idle timeout 0): stop() below shuts it down.
+        link = EngineLink(None, engine_args=("--idle-timeout", "0")) if finetune else EngineLink(args.engine_file)
         window = MainWindow(library, open_output(device), settings, scan_on_start=not args.library, link=link)
         for folder in args.library:
             window.add_library_folder(str(folder.expanduser().resolve()))
-        if args.screenshot is not None and args.scenario == "generating":
+        if finetune:
+            from soundloom.desktop.screenshot_finetune import screenshot_finetune
+
+            code = screenshot_finetune(app, window, args.screenshot, args.library[0].expanduser().resolve(),
+                                       _size(args.size), args.steps, args.prompt)
+        elif args.screenshot is not None and args.scenario == "generating":
             code = screenshot_generating(app, window, args.screenshot, args.generate, _size(args.size))
         elif args.screenshot is not None:
             code = screenshot(app, window, args.screenshot, args.select, _size(args.size))

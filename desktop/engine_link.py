@@ -11,8 +11,10 @@ engine, polling its status, reconnecting), so nothing the engine does can stall 
 job's outcome is waited for on a short-lived thread per job; signals emitted there reach the GUI
 thread queued, as Qt does for any signal crossing threads.
 
-Lifetime: `start()` connects in the background, starting an engine when none runs (an engine the
-link starts is shut down by `stop()`: the app owns it while it runs). When the engine dies, its
+Lifetime: `start()` connects in the background, starting an engine when none runs. An engine the
+link starts stays warm after `stop()` for the next client until its idle timeout (the idle_timeout
+setting), as one a command starts does; with `--idle-timeout 0` among `engine_args` it is the link's
+own and `stop()` shuts it down. When the engine dies, its
 running jobs fail with the reason (`job_failed`) and the link connects again as soon as an
 engine answers at the same connection file (with `start_engine`, by starting one).
 """
