@@ -1,6 +1,6 @@
 """Regenerate Selection in the desktop app against the bare inpaint it asks the engine for.
 
-    python bench/desktop_regen.py [--model engine/weights/starter] [--runs 5] [--steps 25]
+    python bench/desktop_regen.py [--model engine/weights/starter] [--runs 5] [--steps 10]
 
 App: the external editor window (offscreen) on a 4 s 48 kHz 24-bit stereo WAV, a 1 s selection,
 one take; timed from "Regenerate Selection" to the first take listed: request built, clip read and
@@ -53,7 +53,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=HERE.parent / "engine" / "weights" / "starter")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=25)
+    # 10: the starter's own default, which the app's steps "auto" uses.
+    parser.add_argument("--steps", type=int, default=10)
     args = parser.parse_args()
 
     import multiprocessing
