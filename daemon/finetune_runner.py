@@ -103,14 +103,7 @@ class FinetuneRunner(threading.Thread):
         spec_file.write_text(json.dumps(asdict(spec)))
         job.state, job.started = "running", time.monotonic()
         self.outbox.put(Outgoing("status", {"execution_state": "busy", "job_id": job.job_id}, parent=job.header))
-        with open(self.log_dir / "finetune.log", "ab") as stderr:
-            # A session of its own: a Ctrl-C meant for an engine running in a terminal reaches the
-            # engine alone, which then stops training with a checkpoint instead of killing it mid-step.
-            process = subprocess.Popen(
-                [sys.executable, "-m", "soundloom.engine.training.finetune_process", str(spec_file)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True, bufsize=1,
-                start_new_session=True,
-            )
+        process = self._launch(spec_file)
         training = threading.Event()  # set once the process reports that its training loop begins
         terminated = threading.Event()  # set when a cancel stopped the process before that
         threading.Thread(target=self._cancel_when_asked, args=(job, process, training, terminated), daemon=True).start()
@@ -141,6 +134,18 @@ class FinetuneRunner(threading.Thread):
         # seconds to exit, which someone waiting for the outcome (after Ctrl-C, say) need not wait.
         process.wait()
         job.cancel_event.set()  # releases the cancel watcher
+
+    def _launch(self, spec_file: Path):
+        """Start the training process of `spec_file`: JSON lines on its stdout, "cancel" on its stdin.
+        (Cluster mode starts it on a cluster node instead, behind the same interface.)"""
+        with open(self.log_dir / "finetune.log", "ab") as stderr:
+            # A session of its own: a Ctrl-C meant for an engine running in a terminal reaches the
+            # engine alone, which then stops training with a checkpoint instead of killing it mid-step.
+            return subprocess.Popen(
+                [sys.executable, "-m", "soundloom.engine.training.finetune_process", str(spec_file)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True, bufsize=1,
+                start_new_session=True,
+            )
 
     def _cancel_when_asked(self, job: Job, process: subprocess.Popen, training: threading.Event,
                            terminated: threading.Event) -> None:

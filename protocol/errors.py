@@ -24,6 +24,7 @@ class ErrorCode(str, Enum):
     # Request handling: the message was understood, but cannot be served.
     UNKNOWN_MESSAGE_TYPE = "unknown_message_type"  # no handler for this msg_type on this channel
     QUEUE_FULL = "queue_full"  # the job queue is at its limit; retry later
+    CLUSTER_UNAVAILABLE = "cluster_unavailable"  # cluster mode: the Ray cluster is lost; retry once it is back
     JOB_NOT_FOUND = "job_not_found"  # no job with this job_id (never existed, or forgotten)
     # Fine-tuning and adapters.
     PATH_NOT_ALLOWED = "path_not_allowed"  # a folder outside the engine's library roots

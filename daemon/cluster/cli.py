@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from soundloom.daemon.cluster.options import LOCAL, ClusterOptions, parse_autoscale
 
@@ -11,12 +12,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("cluster mode (needs pip install 'soundloom[cluster]')")
     group.add_argument("--cluster", nargs="?", const=LOCAL, metavar="RAY_ADDRESS",
                        help="run operations on engine replicas with Ray Serve: with no address on a local Ray "
-                            "instance; 'auto' or ray://host:port joins a running cluster")
+                            "instance; 'auto' or HEAD_HOST:PORT joins a running cluster from one of its hosts")
     sizes = group.add_mutually_exclusive_group()
     sizes.add_argument("--replicas", type=int, default=1, help="engine replicas to run (default 1)")
     sizes.add_argument("--autoscale", metavar="MIN:MAX", help="let Serve scale replicas between MIN and MAX with the queue")
     group.add_argument("--replica-gpus", type=float, default=0.0, help="GPUs each replica takes (default 0)")
     group.add_argument("--replica-cpus", type=float, default=1.0, help="CPUs each replica takes (default 1)")
+    group.add_argument("--shared-dir", type=Path, metavar="PATH",
+                       help="a folder every cluster host reaches at this path: fine-tuned adapters are written and "
+                            "loaded there (default: the data dir, which must then be shared)")
 
 
 def options_from(args: argparse.Namespace, engine: dict) -> ClusterOptions | None:
@@ -31,7 +35,8 @@ def options_from(args: argparse.Namespace, engine: dict) -> ClusterOptions | Non
     require_ray()
     options = ClusterOptions(address=args.cluster, replicas=args.replicas,
                              autoscale=parse_autoscale(args.autoscale) if args.autoscale else None,
-                             replica_gpus=args.replica_gpus, replica_cpus=args.replica_cpus, engine=engine)
+                             replica_gpus=args.replica_gpus, replica_cpus=args.replica_cpus, engine=engine,
+                             shared_dir=args.shared_dir.expanduser().resolve() if args.shared_dir else None)
     options.check()
     probe(options.address)
     return options
@@ -45,7 +50,7 @@ def start_server(config, engine, options: ClusterOptions):
     from soundloom.daemon.cluster.deployment import Cluster
     from soundloom.daemon.cluster.server import ClusterServer, adapter_roots, model_roots
 
-    cluster = Cluster(options, model_roots(config), adapter_roots(config))
+    cluster = Cluster(options, model_roots(config), adapter_roots(config, options))
     cluster.start()
     try:
         return ClusterServer(config, engine, cluster)

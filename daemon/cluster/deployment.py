@@ -3,6 +3,10 @@
 The picture (replicas, devices, warm models, jobs running) is kept by a watcher thread and by the
 events that come back with every batch, so the info reply reads it without waiting on Ray, and
 still answers when the cluster is gone.
+
+The same thread notices when the cluster is lost (Serve no longer answers): `reachable` is cleared,
+so the dispatcher fails jobs at once instead of leaving them with a call that never returns, and
+it tries every few seconds to join the cluster again and redeploy the replicas.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ import time
 from pathlib import Path
 
 from soundloom.daemon.cluster.options import LOCAL, ClusterOptions
-from soundloom.daemon.cluster.ray_session import connect
+from soundloom.daemon.cluster.ray_session import connect, gcs_address, head_answers
 
 log = logging.getLogger("soundloom.daemon")
 WATCH_INTERVAL_S = 1.0
+REJOIN_INTERVAL_S = 5.0  # how often a lost cluster is tried again, in seconds
+LEAVE_TIMEOUT_S = 30.0  # how long leaving a lost cluster may take before joining again anyway, in seconds
 
 
 class Cluster:
@@ -31,6 +37,9 @@ class Cluster:
         self._replicas: dict[str, dict] = {}  # by replica id: its last description and what it runs now
         self._serve_state: dict = {"status": "starting", "replicas_running": 0, "replica_states": {}}
         self._stopping = threading.Event()
+        self.reachable = threading.Event()  # set while Serve answers; cleared when the cluster is lost
+        self.lost_reason = ""
+        self._head = ""  # host:port of the cluster's head, asked before Serve (which waits for a lost head)
         self.started_ray = False
         self.handle = None
 
@@ -38,11 +47,20 @@ class Cluster:
 
     def start(self) -> None:
         """Join (or start) Ray, deploy the replicas and wait until at least one runs."""
+        self.started_ray = connect(self.options)
+        self._head = gcs_address()
+        self._deploy()
+        self._refresh()
+        self.reachable.set()
+        threading.Thread(target=self._watch, name="soundloom-cluster-watch", daemon=True).start()
+        log.info("cluster mode: %d replica(s) running on %s", self._serve_state["replicas_running"],
+                 "a local Ray instance" if self.options.address == LOCAL else self.options.address)
+
+    def _deploy(self) -> None:
         from ray import serve
 
         from soundloom.daemon.cluster.replica import EngineReplica
 
-        self.started_ray = connect(self.options)
         actor = {"num_cpus": self.options.replica_cpus, "num_gpus": self.options.replica_gpus}
         settings: dict = {"max_ongoing_requests": 1, "ray_actor_options": actor, "name": "EngineReplica",
                           # A replica that dies is replaced by Serve; its job is retried by the daemon.
@@ -56,10 +74,6 @@ class Cluster:
         deployment = serve.deployment(EngineReplica).options(**settings)
         app = deployment.bind(self.options.engine, self._model_roots, self._adapter_roots)
         self.handle = serve.run(app, name=self.options.app_name, route_prefix=None)
-        self._refresh()
-        threading.Thread(target=self._watch, name="soundloom-cluster-watch", daemon=True).start()
-        log.info("cluster mode: %d replica(s) running on %s", self._serve_state["replicas_running"],
-                 "a local Ray instance" if self.options.address == LOCAL else self.options.address)
 
     def close(self) -> None:
         """Remove the replicas; stop Ray if this process started it."""
@@ -68,6 +82,9 @@ class Cluster:
             import ray
             from ray import serve
 
+            if not self.reachable.is_set():  # asking a lost cluster to remove them would wait for it
+                ray.shutdown()
+                return
             serve.delete(self.options.app_name)
             if self.started_ray:
                 serve.shutdown()
@@ -80,6 +97,11 @@ class Cluster:
     def submit(self, jobs: list[tuple], model_path: Path):
         """Send one batch to a replica (one warm on `model_path` first); returns its stream of events."""
         return self.handle.options(stream=True, multiplexed_model_id=str(model_path)).run.remote(jobs)
+
+    def broadcast_model_job(self, action: str, entry) -> list[tuple]:
+        """Run a model_load or model_unload on every running replica; one outcome per replica (see
+        `EngineReplica.model_job`)."""
+        return self.handle.broadcast("model_job", action, entry).results()
 
     def capacity(self) -> int:
         """How many batches to keep in flight: one per running replica; one more while autoscaling may add one,
@@ -100,27 +122,88 @@ class Cluster:
         with self._lock:
             self._replicas.pop(replica_id, None)
 
-    def _refresh(self) -> None:
+    def _refresh(self) -> bool:
+        """Ask Serve for the replicas' states; False when it cannot be asked (the cluster is lost)."""
         from ray import serve
 
         try:
+            if not head_answers(self._head):
+                raise ConnectionError(f"the head at {self._head} does not accept connections")
             app = serve.status().applications.get(self.options.app_name)
+            if app is None:  # a head that came back is a new cluster: the replicas went with the old one
+                raise LookupError(f"Serve runs no application {self.options.app_name!r} there")
             deployment = app.deployments.get("EngineReplica") if app else None
             states = dict(deployment.replica_states) if deployment else {}
             state = {"status": str(app.status.value if hasattr(app.status, "value") else app.status) if app else "missing",
                      "replicas_running": int(states.get("RUNNING", 0)), "replica_states": states}
+            answered = True
         except Exception as exc:  # Ray lost: report it; jobs sent meanwhile fail with the reason
-            state = {"status": f"unreachable: {' '.join(str(exc).split())[:200]}", "replicas_running": 0, "replica_states": {}}
+            self.lost_reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+            state = {"status": f"unreachable: {self.lost_reason}", "replicas_running": 0, "replica_states": {}}
+            answered = False
         with self._lock:
             self._serve_state = state
             if state["status"] != "RUNNING" or len(self._replicas) > state["replicas_running"]:
                 # Forget replicas Serve replaced: keep the ones seen most recently, as many as run.
                 keep = sorted(self._replicas.items(), key=lambda kv: kv[1].get("seen", 0), reverse=True)
                 self._replicas = dict(keep[: state["replicas_running"]])
+        return answered
 
     def _watch(self) -> None:
+        next_try = 0.0
         while not self._stopping.wait(WATCH_INTERVAL_S):
-            self._refresh()
+            if self.reachable.is_set():
+                if not self._refresh():
+                    self.reachable.clear()
+                    log.error("cluster mode: the cluster at %s is lost (%s); its jobs fail, and it is tried again "
+                              "every %g s", self.options.address, self.lost_reason, REJOIN_INTERVAL_S)
+                    self._leave()
+            elif time.monotonic() >= next_try:
+                next_try = time.monotonic() + REJOIN_INTERVAL_S
+                self._rejoin()
+
+    def _leave(self) -> None:
+        """Disconnect from the lost cluster at once, so that a head coming back later is joined afresh
+        rather than found by the old connection. On a thread, in case Ray waits for the head."""
+        import ray
+
+        def leave() -> None:
+            try:
+                ray.shutdown()
+            except Exception as exc:
+                log.debug("leaving the lost cluster: %s", exc)
+
+        thread = threading.Thread(target=leave, name="soundloom-cluster-leave", daemon=True)
+        thread.start()
+        thread.join(LEAVE_TIMEOUT_S)
+        _forget_serve_client()
+
+    def _rejoin(self) -> None:
+        """Join the cluster again and deploy the replicas anew (they went with it)."""
+        import ray
+
+        if ray.is_initialized():
+            self._leave()
+        try:
+            self.started_ray = connect(self.options) or self.started_ray
+            self._head = gcs_address()
+            self._deploy()
+        except Exception as exc:  # still gone (or coming up): the next try may succeed
+            self.lost_reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+            self._set_status(f"unreachable: {self.lost_reason}")
+            log.info("cluster mode: the cluster at %s is still unreachable: %s", self.options.address, self.lost_reason)
+            return
+        self.reachable.set()  # before the status says RUNNING: whoever reads that may send jobs at once
+        if not self._refresh():
+            self.reachable.clear()
+        else:
+            log.warning("cluster mode: the cluster at %s is back; %d replica(s) running", self.options.address,
+                        self._serve_state["replicas_running"])
+
+    def _set_status(self, status: str) -> None:
+        with self._lock:
+            self._serve_state = {"status": status, "replicas_running": 0, "replica_states": {}}
+            self._replicas.clear()
 
     def describe(self, queued: int) -> dict:
         """The info reply's `cluster` field: Serve's view, each replica seen, and jobs waiting in the daemon."""
@@ -132,3 +215,14 @@ class Cluster:
                 "autoscale": list(self.options.autoscale) if self.options.autoscale else None,
                 "replica_gpus": self.options.replica_gpus, "replica_cpus": self.options.replica_cpus,
                 "replicas": sorted(replicas, key=lambda r: r["replica"]), "jobs_queued": queued}
+
+
+def _forget_serve_client() -> None:
+    """Serve caches its client to the cluster's controller per process; after losing the cluster the
+    cache points at a controller that is gone, and the next `serve.start` must make a new one."""
+    try:
+        from ray.serve import context
+
+        context._set_global_client(None)
+    except (ImportError, AttributeError):  # a Ray without this cache: nothing to forget
+        pass

@@ -4,6 +4,9 @@ It is a `Worker` whose batches run elsewhere: busy/idle status, progress events,
 and error replies are the local worker's own code. Several batches are in flight at once, one per
 replica, each on its own thread; this thread hands out batches and cancels the streams of batches
 whose jobs were all cancelled, so a cancel reaches the replica at once, whatever a step takes.
+
+While the cluster is lost (see `Cluster.reachable`) this thread answers every job at once with
+`cluster_unavailable`: the batches in flight (whose calls may never return) and those queued.
 """
 
 from __future__ import annotations
@@ -31,6 +34,13 @@ def _replica_died(exc: BaseException) -> bool:
     return isinstance(exc, (ActorDiedError, ActorUnavailableError, RayActorError))
 
 
+def _cancel_quietly(stream) -> None:
+    try:
+        stream.cancel()
+    except Exception as exc:  # the cluster is gone; so is what the stream ran on
+        log.debug("cancelling a stream on the lost cluster: %s", exc)
+
+
 @dataclass(eq=False)
 class Flight:
     """A batch on its way through a replica."""
@@ -39,6 +49,7 @@ class Flight:
     stream: object = None
     replica: str | None = None
     cancelled: threading.Event = field(default_factory=threading.Event)
+    lost: threading.Event = field(default_factory=threading.Event)  # the cluster went away under it
 
 
 class ClusterWorker(Worker):
@@ -55,16 +66,23 @@ class ClusterWorker(Worker):
         try:
             while not self.stopping.is_set():
                 self._cancel_abandoned()
+                if not self.cluster.reachable.is_set():
+                    self._answer_lost()
+                    continue
                 with self._lock:
-                    full = len(self._flights) >= self.cluster.capacity()
+                    # A flight lost with the cluster may never return: it holds no replica.
+                    full = sum(not f.lost.is_set() for f in self._flights.values()) >= self.cluster.capacity()
                 if full:
                     self.stopping.wait(POLL_S)
                     continue
                 batch = self.board.next_batch(compatible, self.max_batch_rows, timeout=POLL_S)
                 if batch:
-                    threading.Thread(target=self._fly, args=(batch,), name="soundloom-cluster-batch", daemon=True).start()
+                    self._launch(batch)
         finally:
             self._land_all()
+
+    def _launch(self, batch: list[Job]) -> None:
+        threading.Thread(target=self._fly, args=(batch,), name="soundloom-cluster-batch", daemon=True).start()
 
     def _fly(self, batch: list[Job]) -> None:
         flight = Flight(batch)
@@ -88,9 +106,34 @@ class ClusterWorker(Worker):
         with self._lock:
             flights = list(self._flights.values())
         for flight in flights:
-            if flight.stream is not None and not flight.cancelled.is_set() and all(j.cancel_event.is_set() for j in flight.batch):
+            if flight.stream is not None and not flight.cancelled.is_set() and not flight.lost.is_set() and all(j.cancel_event.is_set() for j in flight.batch):
                 flight.cancelled.set()
                 flight.stream.cancel()
+
+    def _unavailable(self) -> SoundloomError:
+        where = "a local Ray instance" if self.cluster.options.address == "local" else self.cluster.options.address
+        return SoundloomError(ErrorCode.CLUSTER_UNAVAILABLE, f"the Ray cluster ({where}) is lost: "
+                              f"{self.cluster.lost_reason or 'Serve does not answer'}; the engine rejoins it on its own, "
+                              "send the job again once `soundloom status` shows it running")
+
+    def _answer_lost(self) -> None:
+        """Fail the jobs in flight and the queued ones: nothing can run them until the cluster is back."""
+        error = self._unavailable()
+        with self._lock:
+            flights = [f for f in self._flights.values() if not f.lost.is_set()]
+        for flight in flights:
+            flight.lost.set()  # a result that still comes is dropped: its jobs are answered now
+            for job in flight.batch:
+                self._fail(job, error)
+            if flight.stream is not None:
+                # Cancelling may wait on the lost cluster: not on this thread.
+                threading.Thread(target=_cancel_quietly, args=(flight.stream,), daemon=True).start()
+        batch = self.board.next_batch(compatible, self.max_batch_rows, timeout=POLL_S)
+        if batch and self.cluster.reachable.is_set():  # it came back while this waited for work
+            self._launch(batch)
+            return
+        for job in batch:
+            self._fail(job, error)
 
     def _land_all(self, timeout: float = 30) -> None:
         """On stop: cancel what is in flight and give the threads time to answer their jobs."""
@@ -103,21 +146,30 @@ class ClusterWorker(Worker):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                if not self._flights:
+                if all(f.lost.is_set() for f in self._flights.values()):
                     return
             time.sleep(POLL_S)
 
     def _execute(self, batch: list[Job], on_step) -> list:
         """Run `batch` on a replica, passing its progress to `on_step`; retried once if the replica dies."""
+        if batch[0].action in ("model_load", "model_unload"):
+            return [self._model_job(batch[0])]
         flight = self._current()
         jobs = [(job.job_id, job.action, job.request, job.model) for job in batch]
         for attempt in range(1, ATTEMPTS + 1):
+            if flight.lost.is_set() or not self.cluster.reachable.is_set():
+                raise self._unavailable()
             flight.stream, flight.replica = self.cluster.submit(jobs, batch[0].model.path), None
             try:
-                return self._follow(flight, on_step)
+                results = self._follow(flight, on_step)
+                if flight.lost.is_set():  # its jobs were answered with the loss already: store nothing
+                    raise self._unavailable()
+                return results
             except SoundloomError:
                 raise
             except Exception as exc:
+                if flight.lost.is_set():
+                    raise self._unavailable() from None
                 if flight.cancelled.is_set():
                     raise CANCELLED from None
                 if not _replica_died(exc):
@@ -130,6 +182,35 @@ class ClusterWorker(Worker):
                 log.warning("replica %s died running %s; retrying on another replica", flight.replica, [j.job_id for j in batch])
         raise AssertionError("unreachable")
 
+    def _model_job(self, job: Job) -> dict:
+        """Load or unload on every running replica: the local worker's reply, with how many replicas did it.
+
+        `load_s` is the slowest replica's; `unloaded` is true when any replica held the model."""
+        if not self.cluster.reachable.is_set():
+            raise self._unavailable()
+        try:
+            outcomes = self.cluster.broadcast_model_job(job.action, job.model)
+        except Exception as exc:
+            if not self.cluster.reachable.is_set():
+                raise self._unavailable() from None
+            raise SoundloomError(ErrorCode.INTERNAL, f"the cluster could not run this job: {type(exc).__name__}: "
+                                 f"{' '.join(str(exc).split())[:300]}") from None
+        for outcome in outcomes:
+            if outcome[0] == "error":
+                raise SoundloomError(outcome[1], outcome[2], outcome[3])
+        if not outcomes:  # autoscaled down to none: the first replica loads it on first use
+            nothing = {"load_s": 0.0} if job.action == "model_load" else {"unloaded": False}
+            return {"status": "ok", "model": job.model.name, **nothing, "replicas": 0}
+        for outcome in outcomes:
+            self.cluster.saw_replica(outcome[2], 0)
+        replies = [outcome[1] for outcome in outcomes]
+        reply = dict(replies[0], replicas=len(replies))
+        if job.action == "model_load":
+            reply["load_s"] = max(r["load_s"] for r in replies)
+        else:
+            reply["unloaded"] = any(r["unloaded"] for r in replies)
+        return reply
+
     def _follow(self, flight: Flight, on_step) -> list:
         running = len(flight.batch)
         description = None
@@ -140,6 +221,8 @@ class ClusterWorker(Worker):
                     description, flight.replica = event[1], event[1]["replica"]
                     self.cluster.saw_replica(description, running)
                 elif kind == "progress":
+                    if flight.lost.is_set():
+                        raise self._unavailable()
                     on_step(event[1], event[2])  # raises CANCELLED once every job of the batch was cancelled
                 elif kind == "done":
                     description = event[2]

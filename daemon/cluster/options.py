@@ -13,7 +13,7 @@ MAX_REPLICAS = 1024
 
 @dataclass
 class ClusterOptions:
-    """Replica counts and sizes; `address` is LOCAL, "auto" or "ray://host:port" (or host:port)."""
+    """Replica counts and sizes; `address` is LOCAL, "auto" or the head's "host:port"."""
 
     address: str = LOCAL
     replicas: int = 1
@@ -22,6 +22,7 @@ class ClusterOptions:
     replica_cpus: float = 1.0
     local_cpus: int | None = None  # CPUs a local Ray instance offers (None: all of the machine's)
     temp_dir: Path | None = None  # a local Ray instance's session files (None: Ray's default)
+    shared_dir: Path | None = None  # where adapters live for every node (None: the daemon's data dir)
     app_name: str = "soundloom"
     engine: dict = field(default_factory=dict)  # Engine keyword arguments for each replica: device, dtype, max_seconds
 

@@ -13,10 +13,14 @@ log = logging.getLogger("soundloom.daemon")
 INSTALL_HINT = "cluster mode needs Ray Serve: pip install 'soundloom[cluster]'"
 # How long a cluster's head may take to accept a connection before it is reported unreachable, in seconds.
 CONNECT_TIMEOUT_S = 20
+# Ray ends a process whose head has been unreachable for a minute; the daemon must outlive the
+# cluster (it fails jobs and joins again), so it waits for the head as long as it runs (a year, in s).
+GCS_RECONNECT_TIMEOUT_S = str(365 * 24 * 3600)
 
 
 def require_ray():
     """The `ray` module, or an error saying how to install it."""
+    os.environ.setdefault("RAY_gcs_rpc_server_reconnect_timeout_s", GCS_RECONNECT_TIMEOUT_S)  # read when Ray loads
     try:
         import ray
         from ray import serve  # noqa: F401
@@ -30,15 +34,20 @@ def _unreachable(address: str, reason: str) -> SoundloomError:
 
 
 def probe(address: str) -> None:
-    """Fail fast when a head given as host:port (or ray://host:port) does not accept connections.
+    """Fail fast when a head given as host:port does not accept connections (ray:// is refused).
 
     Ray itself keeps retrying an unreachable head for minutes; "auto" is looked up locally by Ray."""
     if address in (LOCAL, "auto"):
         return
-    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if address.startswith("ray://"):
+        # Ray Client carries no streaming responses, and progress streams with every job.
+        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{address!r}: joining through Ray Client (ray://) is not supported; "
+                             "run the engine on a host of the cluster (ray start --address HEAD:6379) and use "
+                             "--cluster auto, or give the head as HEAD:6379", "cluster")
+    host, sep, port = address.rpartition(":")
     if not sep or not port.isdigit():
-        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{address!r} is not an address; allowed: auto, host:port or "
-                             "ray://host:port", "cluster")
+        raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{address!r} is not an address; allowed: auto or the "
+                             "head's host:port", "cluster")
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
     except OSError as exc:
@@ -74,3 +83,21 @@ def connect(options: ClusterOptions) -> bool:
     # No HTTP proxy: requests reach replicas only through this daemon's signed sockets.
     serve.start(proxy_location="Disabled")
     return started_here
+
+
+def gcs_address() -> str:
+    """host:port of the head's control store (GCS) of the cluster this process joined."""
+    import ray
+
+    return ray.get_runtime_context().gcs_address
+
+
+def head_answers(address: str, timeout: float = 2.0) -> bool:
+    """Whether the head at host:port accepts connections: asked without Ray, whose own calls wait
+    for a lost head instead of failing."""
+    host, _, port = address.rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+        return True
+    except (OSError, ValueError):
+        return False

@@ -8,6 +8,9 @@ stays free to pass events and cancellations along.
 
 Serve's model multiplexing carries the model's path as the model id, so requests for a model
 already warm on a replica are routed to that replica first.
+
+Loading and unloading a model (`model_job`) is sent to every replica at once (Serve's broadcast):
+each keeps one model warm, so a load warms it everywhere and an unload frees it everywhere.
 """
 
 from __future__ import annotations
@@ -58,12 +61,37 @@ class EngineReplica:
             raise SoundloomError(ErrorCode.MODEL_NOT_FOUND, f"{entry.name!r} is not among this replica's model folders", "model")
         if entry.adapter is not None and not is_within(Path(entry.adapter).resolve(), self.adapter_roots):
             raise SoundloomError(ErrorCode.MODEL_NOT_FOUND, f"the adapter of {entry.name!r} is not in the shared adapters folder", "model")
+        # The daemon found the folder on its own host; a replica on another host needs it at the same path.
+        for what, folder in (("model folder", entry.path), ("adapter folder", entry.adapter)):
+            if folder is not None and not Path(folder).is_dir():
+                raise SoundloomError(ErrorCode.MODEL_NOT_FOUND, f"the {what} {folder} of {entry.name!r} does not exist on "
+                                     f"replica host {socket.gethostname()}; every replica host needs it at the same path "
+                                     "(a shared or synced folder)", "model")
 
     @serve.multiplexed(max_num_models_per_replica=1)
     async def _warm(self, model_id: str) -> str:
         # The engine keeps one model warm; its loading happens in `execute_batch` (a no-op when warm).
         # Registering the id here is what lets Serve route this model's requests to this replica.
         return model_id
+
+    async def model_job(self, action: str, entry) -> tuple:
+        """Load ("model_load") or unload ("model_unload") `entry` here; the daemon sends it to every replica.
+
+        Returns ("done", the local worker's reply, description) or ("error", code, message, field):
+        errors as values, so the daemon reads them without Ray's exception wrapping."""
+        async with self._busy:  # after the batch running now, which keeps its model
+            try:
+                if action == "model_load":
+                    self._check_reachable(entry)
+                job = Job(job_id="", action=action, request=None, model=entry, priority="interactive", session="", header={})
+                reply = (await asyncio.to_thread(execute_batch, self.engine, [job], None))[0]
+            except SoundloomError as exc:
+                return ("error", exc.code.value, exc.message, exc.field)
+            except Exception as exc:  # reported to the daemon as the job's error, the replica keeps serving
+                return ("error", ErrorCode.INTERNAL.value, f"{type(exc).__name__}: {exc}", None)
+            if action == "model_load":
+                await self._warm(str(entry.path))  # routes this model's requests here first
+            return ("done", reply, self.describe())
 
     async def run(self, jobs: list[tuple]):
         """Yield ("replica", description), then ("progress", step, total) per sampling step, then

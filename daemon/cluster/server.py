@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from soundloom.daemon.adapters import AdapterStore
 from soundloom.daemon.cluster.deployment import Cluster
 from soundloom.daemon.cluster.dispatcher import ClusterWorker
+from soundloom.daemon.cluster.options import ClusterOptions
+from soundloom.daemon.cluster.training import ClusterFinetuneRunner
 from soundloom.daemon.server import EngineServer, ServerConfig
 from soundloom.daemon.supervisor import WorkerSupervisor
 from soundloom.engine.engine import Engine
@@ -18,6 +23,13 @@ class ClusterServer(EngineServer):
     def __init__(self, config: ServerConfig, engine: Engine, cluster: Cluster):
         super().__init__(config, engine)
         self.cluster = cluster
+        # Fine-tuning runs as a Ray task of a replica's size; its adapters land where every node reads them.
+        self.service.adapters = AdapterStore(adapters_folder(config, cluster.options))
+        self.service.refresh_variants()
+        self.finetuning = ClusterFinetuneRunner(self.board, self.outbox, lambda: self.service.refresh_variants(),
+                                                config.data_dir, gpus=cluster.options.replica_gpus,
+                                                cpus=cluster.options.replica_cpus)
+        self.service.finetuning = self.finetuning
         self.supervisor = WorkerSupervisor(
             lambda: ClusterWorker(cluster, self.board, self.store, self.outbox, config.max_batch_rows), self.board, self.outbox)
         self.service.supervisor = self.supervisor
@@ -37,6 +49,11 @@ def model_roots(config: ServerConfig) -> list:
     return [*config.models, *config.model_roots]
 
 
-def adapter_roots(config: ServerConfig) -> list:
-    """Where fine-tuned adapters live: replicas on other hosts need this folder shared."""
-    return [config.data_dir / "adapters"]
+def adapters_folder(config: ServerConfig, options: ClusterOptions) -> Path:
+    """Where fine-tuned adapters live: `--shared-dir`, else the daemon's data dir; replicas on other
+    hosts need this folder at the same path."""
+    return (options.shared_dir or config.data_dir) / "adapters"
+
+
+def adapter_roots(config: ServerConfig, options: ClusterOptions) -> list:
+    return [adapters_folder(config, options)]

@@ -6,6 +6,7 @@ instance, its session files and the replicas live for the module, in a temporary
 
 from __future__ import annotations
 
+import shutil
 import time
 
 import numpy as np
@@ -19,7 +20,10 @@ LONG = {"seconds": 1.0, "steps": 400, "guidance": 1.0}  # long enough to act on 
 
 @pytest.fixture(scope="module")
 def cluster_server(tiny_model_path, tmp_path_factory, cluster_server_on):
-    with cluster_server_on(tiny_model_path, tmp_path_factory.mktemp("cluster"), {"replicas": 2}) as server:
+    root = tmp_path_factory.mktemp("cluster")
+    # A second model the daemon knows, whose folder a test takes away from the replicas' host.
+    doomed = shutil.copytree(tiny_model_path, root / "models" / "doomed-model")
+    with cluster_server_on(tiny_model_path, root, {"replicas": 2}, {"models": [tiny_model_path, doomed]}) as server:
         yield server
 
 
@@ -111,3 +115,26 @@ def test_a_replica_killed_mid_job_has_its_job_finished_on_another_and_stored_onc
     assert f"replica {busy['replica']} died running ['{job_id}']; retrying on another replica" in caplog.text
     assert _stored_results(cluster_server) == before + 1
     assert cluster_server.store.get(job_id)[0]["job_id"] == job_id
+
+
+def test_a_replica_without_the_model_folder_names_it_and_the_engine_keeps_serving(cluster_server, client):
+    doomed = next(e.path for e in cluster_server.registry.entries() if e.name == "doomed-model")
+    shutil.rmtree(doomed)  # as on a replica host where the models folder is not mounted
+    reply = client.request("generate_request", {"prompt": "x", "seed": 1, "seconds": 0.5, "steps": 2, "guidance": 1.0,
+                                                "model": "doomed-model"}, timeout=180)["content"]
+    assert reply["code"] == "model_not_found" and reply["field"] == "model", reply
+    assert f"the model folder {doomed} of 'doomed-model' does not exist on replica host" in reply["message"]
+    again = client.request("generate_request", {"prompt": "y", "seed": 2, "seconds": 0.5, "steps": 2, "guidance": 1.0},
+                           timeout=180)
+    assert again["content"]["status"] == "ok"
+
+
+def test_model_load_and_unload_reach_every_replica(cluster_server, client, tiny_model_path):
+    _wait(lambda: _cluster_info(client)["replicas_running"] == 2, "two replicas running")  # one may have been replaced
+    unloaded = client.request("model_unload_request", {"model": "tiny-audioldm"}, timeout=180)["content"]
+    assert unloaded["status"] == "ok" and unloaded["replicas"] == 2, unloaded
+    assert all(r["models_warm"] == [] for r in _cluster_info(client)["replicas"])
+    loaded = client.request("model_load_request", {"model": "tiny-audioldm"}, timeout=180)["content"]
+    assert loaded["status"] == "ok" and loaded["replicas"] == 2 and loaded["load_s"] > 0, loaded
+    replicas = _cluster_info(client)["replicas"]
+    assert len(replicas) == 2 and all(r["models_warm"] == [str(tiny_model_path)] for r in replicas), replicas
