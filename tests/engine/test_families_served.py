@@ -1,10 +1,11 @@
-"""Stable Audio Open, DiscoDiff and MusicLDM served by the real daemon and driven through the SDK.
+"""Every model family served by the real daemon and driven through the SDK.
 
-Each is listed with its family, native rate and channels; each generates variations at its own
-rate and channel count; each inpaints a 44.1 kHz stereo clip, keeping every sample outside the
-region in both channels. A mono model fills the region with one signal on both channels and the
-SDK raises the engine's warning saying so; a stereo model regenerates the two channels apart.
-A LoRA adapter trained through the SDK on Stable Audio Open and on DiscoDiff is then used by name.
+AudioLDM 2, MusicLDM, a Tango release, Stable Audio Open and DiscoDiff are each listed with their
+family, native rate and channels; each generates variations at its own rate and channel count; each
+inpaints a 44.1 kHz stereo clip, keeping every sample outside the region in both channels (a mono
+model fills the region with one signal on both channels and the SDK raises the engine's warning
+saying so; a stereo model regenerates the two channels apart), transfers it and extends it. A LoRA
+adapter trained through the SDK on each family is then used by name and changes what it makes.
 """
 
 from __future__ import annotations
@@ -26,15 +27,20 @@ FAMILIES = {  # folder name → (family, native rate in Hz, channels)
     "tiny-stable-audio": ("stable_audio", 44100, 2),
     "discodiff-tiny": ("discodiff", 44100, 1),
     "musicldm-tiny": ("musicldm", 16000, 1),
+    "tiny-audioldm2": ("audioldm2", 16000, 1),
+    "tango-tiny": ("tango", 16000, 1),
 }
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory, stable_audio_path, discodiff_path, musicldm_path):
+def client(tmp_path_factory, stable_audio_path, discodiff_path, musicldm_path, audioldm2_path, tango_release_path,
+           tango_hub_cache):
+    # The daemon (and the training processes it starts) inherit HF_HUB_CACHE from `tango_hub_cache`:
+    # the Tango release's FLAN-T5 and scheduler configs are found there.
     root = tmp_path_factory.mktemp("engine")
     models = root / "models"
     models.mkdir()
-    for folder in (discodiff_path, musicldm_path):
+    for folder in (discodiff_path, musicldm_path, audioldm2_path, tango_release_path):
         (models / folder.name).symlink_to(folder, target_is_directory=True)
     # float32, so that the kept samples and the stereo comparison do not depend on the CPU's bf16 support.
     daemon = Daemon(root, stable_audio_path, "--models-dir", str(models), "--precision", "fp32")
@@ -59,7 +65,7 @@ def test_each_family_is_listed_with_its_rate_and_channels(client):
 
 
 @pytest.mark.parametrize("name", sorted(FAMILIES))
-def test_generate_and_inpaint_through_the_sdk(client, name):
+def test_every_operation_through_the_sdk(client, name):
     family, rate, channels = FAMILIES[name]
     made = client.generate("rain on a window", seconds=0.5, steps=2, seed=1, variations=2, model=name, timeout=300)
     assert [(a.samples.shape, a.sample_rate) for a in made] == [((channels, int(0.5 * rate)), rate)] * 2
@@ -83,8 +89,14 @@ def test_generate_and_inpaint_through_the_sdk(client, name):
     else:
         assert not np.allclose(out[0, made_only], out[1, made_only]) and not mono_notes
 
+    moved = client.transfer((clip, RATE), "wind", 0.5, steps=2, seed=3, model=name, timeout=300)
+    assert moved.samples.shape == clip.shape and not np.allclose(moved.samples, clip, atol=1e-3)
+    longer = client.extend((clip, RATE), "wind", 0.5, steps=2, seed=4, model=name, timeout=300)
+    assert longer.samples.shape == (2, clip.shape[1] + int(0.5 * RATE))
+    assert np.array_equal(longer.samples[:, : clip.shape[1]], clip)
 
-@pytest.mark.parametrize("name", ["tiny-stable-audio", "discodiff-tiny"])
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
 def test_an_adapter_trained_through_the_sdk_changes_what_the_family_makes(client, name, tmp_path):
     library = tmp_path / "library"
     library.mkdir()
