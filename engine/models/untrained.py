@@ -82,11 +82,13 @@ def build_untrained_audioldm(folder: str | Path, preset: str = "tiny", seed: int
     from transformers import ClapTextConfig, ClapTextModelWithProjection
 
     import diffusers
+    import transformers
 
     # The pipeline class is used only as a writer of the standard folder layout; its
     # deprecation notice and shard progress bars are noise here.
     diffusers.utils.logging.set_verbosity_error()
     diffusers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.disable_progress_bar()
     p = PRESETS[preset]
     torch.manual_seed(seed)
     levels = len(p.vae_channels)

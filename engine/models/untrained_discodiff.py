@@ -65,10 +65,12 @@ def build_untrained_discodiff(folder: str | Path, preset: str = "tiny", seed: in
     `codec_levels` builds the codec with another level count than the models (a broken folder, for tests).
     """
     import diffusers
+    import transformers
     from diffusers import DDPMScheduler
     from transformers import T5Config, T5EncoderModel
 
     diffusers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()  # its shard progress bars are noise here
     p = PRESETS[preset]
     torch.manual_seed(seed)
     dim = p.codec.codebook_dim

@@ -56,6 +56,7 @@ def t5_tokenizer(words=_WORDS, max_length: int = 32):
 def build_untrained_stable_audio(folder: str | Path, preset: str = "tiny", seed: int = 0) -> Path:
     """Write a random-weight Stable Audio Open-format folder and return its path."""
     import diffusers
+    import transformers
     from diffusers import (
         AutoencoderOobleck,
         CosineDPMSolverMultistepScheduler,
@@ -67,6 +68,7 @@ def build_untrained_stable_audio(folder: str | Path, preset: str = "tiny", seed:
 
     diffusers.utils.logging.set_verbosity_error()
     diffusers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.disable_progress_bar()  # its shard progress bars are noise here
     p = PRESETS[preset]
     torch.manual_seed(seed)
     levels = len(p.downsampling_ratios)
