@@ -31,7 +31,12 @@ def _cluster_server(model: Path, root: Path, options: dict, config: dict | None 
                                     "models": [model], **(config or {})})
     cluster_options = ClusterOptions(**options, replica_cpus=1, local_cpus=2, temp_dir=ray_dir, engine={"device": "cpu"})
     cluster = Cluster(cluster_options, model_roots(server_config), adapter_roots(server_config, cluster_options))
-    cluster.start()
+    try:
+        cluster.start()
+    except BaseException:  # Ray that timed out starting (a loaded machine) leaves neither itself nor its files
+        cluster.close()
+        shutil.rmtree(ray_dir, ignore_errors=True)
+        raise
     server = ClusterServer(server_config, Engine(device="cpu"), cluster)
     server.start()
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -101,6 +101,7 @@ def ray_head(monkeypatch):
     yield head
     head.stop()
     shutil.rmtree(head.temp_dir, ignore_errors=True)
+    head.temp_dir.with_suffix(".log").unlink(missing_ok=True)
 
 
 def _cluster(client) -> dict:
