@@ -116,7 +116,7 @@ def musicldm(steps: int, seconds: float) -> Runs:
 
 def tango(steps: int, seconds: float) -> Runs:
     """Tango's release layout (T5 cross-attention, 8 latent channels, VAE compression 4, 16 kHz, 64 mels,
-    hop 160) at the untrained release's narrow widths, against Tango's own inference loop
+    hop 160, the published UNet's four levels) at narrow widths, against Tango's own inference loop
     (`AudioDiffusion.inference`, then the VAE and the vocoder) written out here over the same modules,
     since Tango's code does not run on today's diffusers and transformers."""
     import os
@@ -130,7 +130,7 @@ def tango(steps: int, seconds: float) -> Runs:
     root = Path(tempfile.mkdtemp())
     write_tango_dependencies(root / "hub")
     os.environ["HF_HUB_CACHE"] = str(root / "hub")  # where the release's FLAN-T5 and scheduler configs are
-    model = load_model(build_untrained_tango(root / "tango"))
+    model = load_model(build_untrained_tango(root / "tango", preset="realistic"))
     prompt, guidance = "soft rain on a window", 3.0
     frames = common.latent_frames(model, int(seconds * model.sample_rate))
     channels, width = model.latent_shape_per_frame

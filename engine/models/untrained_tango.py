@@ -75,8 +75,20 @@ def t5_tokenizer(max_length: int = 32):
     return T5Tokenizer(vocab=vocab, extra_ids=0, model_max_length=max_length)
 
 
-def tiny_tango_components(seed: int = 0) -> TangoComponents:
-    """Random-weight modules with Tango's layout (T5 cross-attention, 8 latent channels, VAE compression 4)."""
+# UNet block layouts: "tiny" runs a whole generate in well under a second; "realistic" has the published
+# UNet's four levels, two layers per block and attention on the upper three (narrow widths).
+UNET_PRESETS = {
+    "tiny": dict(block_out_channels=(32, 64), layers_per_block=1, down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+                 up_block_types=("UpBlock2D", "CrossAttnUpBlock2D")),
+    "realistic": dict(block_out_channels=(32, 64, 64, 64), layers_per_block=2,
+                      down_block_types=("CrossAttnDownBlock2D",) * 3 + ("DownBlock2D",),
+                      up_block_types=("UpBlock2D",) + ("CrossAttnUpBlock2D",) * 3),
+}
+
+
+def tiny_tango_components(seed: int = 0, preset: str = "tiny") -> TangoComponents:
+    """Random-weight modules with Tango's layout (T5 cross-attention, 8 latent channels, VAE compression 4);
+    `preset` picks the UNet's block layout (UNET_PRESETS)."""
     from diffusers import AutoencoderKL, UNet2DConditionModel
     from transformers import SpeechT5HifiGan, SpeechT5HifiGanConfig, T5Config, T5EncoderModel
 
@@ -92,10 +104,9 @@ def tiny_tango_components(seed: int = 0) -> TangoComponents:
         )
     )
     unet = UNet2DConditionModel(
-        sample_size=[32, 2], in_channels=8, out_channels=8, block_out_channels=(32, 64), layers_per_block=1,
-        norm_num_groups=8, down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
-        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"), cross_attention_dim=32, attention_head_dim=4,
-        use_linear_projection=True, upcast_attention=True, flip_sin_to_cos=True, freq_shift=0,
+        sample_size=[32, 2], in_channels=8, out_channels=8, norm_num_groups=8, cross_attention_dim=32,
+        attention_head_dim=4, use_linear_projection=True, upcast_attention=True, flip_sin_to_cos=True, freq_shift=0,
+        **UNET_PRESETS[preset],
     )
     vae = AutoencoderKL(**vae_config_from_ldm(VAE_CONFIG))
     vocoder = SpeechT5HifiGan(
@@ -165,13 +176,14 @@ def _write_json(path: Path, value: dict) -> None:
     path.write_text(json.dumps(value, indent=2))
 
 
-def build_untrained_tango(folder: str | Path, seed: int = 0, unet_config_in_folder: bool = True) -> Path:
-    """Write a random-weight Tango release folder and return its path.
+def build_untrained_tango(folder: str | Path, seed: int = 0, unet_config_in_folder: bool = True,
+                          preset: str = "tiny") -> Path:
+    """Write a random-weight Tango release folder and return its path (`preset`: see UNET_PRESETS).
 
     With `unet_config_in_folder` the UNet config sits beside the weights and `main_config.json` names
     it; otherwise it names Tango's source-tree path, which a release folder does not contain.
     """
-    parts = tiny_tango_components(seed)
+    parts = tiny_tango_components(seed, preset)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     unet_config = {k: v for k, v in dict(parts.unet.config).items() if not k.startswith("_")}
