@@ -35,6 +35,7 @@ class Cluster:
         self._adapter_roots = [str(p) for p in adapter_roots]
         self._lock = threading.Lock()
         self._replicas: dict[str, dict] = {}  # by replica id: its last description and what it runs now
+        self._handles: dict = {}  # by model path: `handle` set up to stream, routed to replicas warm on it
         self._serve_state: dict = {"status": "starting", "replicas_running": 0, "replica_states": {}}
         self._stopping = threading.Event()
         self.reachable = threading.Event()  # set while Serve answers; cleared when the cluster is lost
@@ -73,6 +74,7 @@ class Cluster:
             settings["num_replicas"] = self.options.replicas
         deployment = serve.deployment(EngineReplica).options(**settings)
         app = deployment.bind(self.options.engine, self._model_roots, self._adapter_roots)
+        self._handles = {}  # the old ones reach a deployment that is gone
         self.handle = serve.run(app, name=self.options.app_name, route_prefix=None)
 
     def close(self) -> None:
@@ -96,7 +98,10 @@ class Cluster:
 
     def submit(self, jobs: list[tuple], model_path: Path):
         """Send one batch to a replica (one warm on `model_path` first); returns its stream of events."""
-        return self.handle.options(stream=True, multiplexed_model_id=str(model_path)).run.remote(jobs)
+        handle = self._handles.get(model_path)
+        if handle is None:  # made once per model: making one costs a little on every job
+            handle = self._handles[model_path] = self.handle.options(stream=True, multiplexed_model_id=str(model_path))
+        return handle.run.remote(jobs)
 
     def broadcast_model_job(self, action: str, entry) -> list[tuple]:
         """Run a model_load or model_unload on every running replica; one outcome per replica (see

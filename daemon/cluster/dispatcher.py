@@ -61,6 +61,7 @@ class ClusterWorker(Worker):
         self.cluster = cluster
         self._flights: dict[int, Flight] = {}  # by thread id
         self._lock = threading.Lock()
+        self._landed = threading.Event()  # a flight ended: a replica may be free for the next batch
 
     def _serve(self) -> None:
         try:
@@ -69,11 +70,14 @@ class ClusterWorker(Worker):
                 if not self.cluster.reachable.is_set():
                     self._answer_lost()
                     continue
+                self._landed.clear()
                 with self._lock:
                     # A flight lost with the cluster may never return: it holds no replica.
                     full = sum(not f.lost.is_set() for f in self._flights.values()) >= self.cluster.capacity()
                 if full:
-                    self.stopping.wait(POLL_S)
+                    # Woken the moment one lands: a client sending its next job as the last one's
+                    # reply arrives finds the replica taken at once, not after a poll interval.
+                    self._landed.wait(POLL_S)
                     continue
                 batch = self.board.next_batch(compatible, self.max_batch_rows, timeout=POLL_S)
                 if batch:
@@ -97,6 +101,7 @@ class ClusterWorker(Worker):
         finally:
             with self._lock:
                 self._flights.pop(threading.get_ident(), None)
+            self._landed.set()
 
     def _current(self) -> Flight:
         with self._lock:
@@ -217,15 +222,17 @@ class ClusterWorker(Worker):
         try:
             for event in flight.stream:
                 kind = event[0]
-                if kind == "replica":
-                    description, flight.replica = event[1], event[1]["replica"]
-                    self.cluster.saw_replica(description, running)
-                elif kind == "progress":
+                if kind == "progress":
+                    if event[3] is not None:  # the first: which replica runs the batch
+                        description, flight.replica = event[3], event[3]["replica"]
+                        self.cluster.saw_replica(description, running)
                     if flight.lost.is_set():
                         raise self._unavailable()
                     on_step(event[1], event[2])  # raises CANCELLED once every job of the batch was cancelled
                 elif kind == "done":
                     description = event[2]
+                    if event[3] is not None:  # the last step's progress, sent with the result
+                        on_step(event[3], event[3])
                     return event[1]
                 elif kind == "error":
                     raise SoundloomError(event[1], event[2], event[3])

@@ -19,12 +19,13 @@ import asyncio
 import os
 import socket
 import threading
+import time
 from pathlib import Path
 
 from ray import serve
 
 from soundloom.daemon.jobs import CANCELLED, Job
-from soundloom.daemon.worker import execute_batch
+from soundloom.daemon.worker import PROGRESS_INTERVAL_S, execute_batch
 from soundloom.engine.engine import Engine
 from soundloom.engine.files import is_within
 from soundloom.protocol.errors import ErrorCode, SoundloomError
@@ -94,19 +95,28 @@ class EngineReplica:
             return ("done", reply, self.describe())
 
     async def run(self, jobs: list[tuple]):
-        """Yield ("replica", description), then ("progress", step, total) per sampling step, then
-        ("done", results) or ("error", code, message, field)."""
+        """Yield ("progress", step, total, description) at most every PROGRESS_INTERVAL_S (the first
+        with this replica's description, the others with None), then ("done", results, description,
+        total steps) or ("error", code, message, field).
+
+        Every event is a round trip through Ray, so a short job sends few: the last step's progress
+        rides on "done" (the daemon reports it from there), as the description rides on the first."""
         await self._warm(serve.get_multiplexed_model_id())
         async with self._busy:  # Serve sends one request at a time; this keeps it so if configured otherwise
-            yield ("replica", self.describe())
             loop = asyncio.get_running_loop()
             events: asyncio.Queue = asyncio.Queue()
             stop = threading.Event()
+            sent = {"at": None, "total": None}  # when progress was last sent (None: never), and the steps in all
 
             def on_step(step: int, total: int) -> None:
                 if stop.is_set():
                     raise SoundloomError(ErrorCode.CANCELLED, CANCELLED.message)
-                loop.call_soon_threadsafe(events.put_nowait, ("progress", step, total))
+                sent["total"] = total
+                now = time.monotonic()
+                if step < total and (sent["at"] is None or now - sent["at"] >= PROGRESS_INTERVAL_S):
+                    description = self.describe() if sent["at"] is None else None
+                    sent["at"] = now
+                    loop.call_soon_threadsafe(events.put_nowait, ("progress", step, total, description))
 
             def work() -> None:
                 try:
@@ -128,7 +138,7 @@ class EngineReplica:
                     event = await events.get()
                     if event[0] == "done":
                         self.served += len(jobs)
-                        yield ("done", event[1], self.describe())
+                        yield ("done", event[1], self.describe(), sent["total"])
                         return
                     yield event
                     if event[0] == "error":
