@@ -61,3 +61,26 @@ def test_an_adapter_trained_as_a_ray_task_is_generated_with_by_the_running_repli
     base_audio = extract_audio(base, base["content"]["audio"][0])[0]
     adapted_audio = extract_audio(adapted, adapted["content"]["audio"][0])[0]
     assert base_audio.shape == adapted_audio.shape and not np.allclose(base_audio, adapted_audio, atol=1e-6)
+
+
+def test_a_cancelled_cluster_fine_tune_keeps_a_checkpoint_and_resumes_where_it_stopped(cluster_server, connect):
+    session = Session(connect(cluster_server.info, events=True))
+    library = write_library(cluster_server.root / "libraries" / "long")
+    settings = {"folder": str(library), "name": "long", "steps": 100000, "checkpoint_every": 1000, "batch_size": 1}
+    job_id = session.start(settings)
+    session.events(job_id, until="progress", timeout=600)
+    # The task trains beside the replica: a generate request is served meanwhile.
+    generated = session.call("generate_request", {"prompt": "rain", "seconds": 0.5, "steps": 3, "seed": 1}, timeout=300)
+    assert generated["status"] == "ok", generated
+    # The cancel reaches the task's training process, which writes a checkpoint before it stops.
+    assert session.call("cancel_request", {"job_id": job_id})["state"] == "cancelled"
+    _, reply = session.events(job_id, timeout=300)  # 100000 steps would take hours
+    assert reply["content"]["code"] == "cancelled", reply["content"]
+    adapter = {a["name"]: a for a in session.call("adapters_list_request", {})["adapters"]}["long"]
+    assert adapter["state"] == "partial" and 1 <= adapter["steps"] < 100000
+
+    job_id = session.start(dict(settings, steps=adapter["steps"] + 2, resume=True))
+    events, reply = session.events(job_id, timeout=600)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    first = next(e["content"] for e in events if e["msg_type"] == "progress")
+    assert first["step"] == adapter["steps"] + 1  # it continued, it did not start over
