@@ -83,3 +83,15 @@ class TangoModel(MelLatentModel):
             warnings += more
             uncond = self._hidden(negative)
         return Conditioning(self._hidden(encoding), uncond, warnings)
+
+    def predict(self, latents: torch.Tensor, timestep: torch.Tensor, kwargs: dict[str, Any]) -> torch.Tensor:
+        """The UNet's output, attending only to as many text positions as the longest text in the batch
+        uses. Conditioning is padded to one width so that prompts stack into a batch (512 positions for
+        FLAN-T5); the padding is masked out, so dropping it changes nothing but the cost, and the UNet
+        then sees what Tango's own loop gives it: the texts at their own length."""
+        mask = kwargs.get("encoder_attention_mask")
+        if mask is not None and mask.any():
+            used = int(mask.any(dim=0).nonzero().max()) + 1
+            kwargs = {**kwargs, "encoder_hidden_states": kwargs["encoder_hidden_states"][:, :used],
+                      "encoder_attention_mask": mask[:, :used]}
+        return self.unet(latents, timestep, **kwargs).sample
