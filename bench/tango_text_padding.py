@@ -4,7 +4,8 @@ The Tango family pads FLAN-T5's hidden states (masked) to the tokenizer's 512 to
 any length stack into one batch. This times one guided UNet step (batch 2, a 10.24-second latent)
 with the prompt's own token length and with the padded width, interleaved, on Tango's published
 UNet layout scaled down in width (`--width-divisor`, keeping widths divisible by its 32 norm groups; the full model does not fit a small CPU box),
-and prints the time ratio and the largest output difference.
+and prints the time ratio and the largest output difference. The engine itself trims a batch's
+conditioning to the positions its prompts use before the UNet; this shows what that saves.
 
     python bench/tango_text_padding.py [--width-divisor 5] [--tokens 12] [--repeats 5]
 """
