@@ -55,24 +55,6 @@ def write_clip(path: Path) -> Path:
     return path
 
 
-def bare_worker(connection, model_path: str, clip: str, steps: int) -> None:
-    """Load the model, then time one bare inpaint per seed received (None ends)."""
-    import soundfile as sf
-
-    from soundloom.engine.models.loading import load_model
-    from soundloom.engine.pipelines.inpaint import inpaint
-    from soundloom.engine.pipelines.requests import InpaintRequest
-
-    model = load_model(model_path)
-    samples, rate = sf.read(clip, dtype="float32", always_2d=True)
-    audio = samples.T.copy()
-    while (seed := connection.recv()) is not None:
-        start = time.perf_counter()
-        inpaint(model, InpaintRequest(prompt=PROMPT, audio=audio, sample_rate=rate, regions=[REGION], steps=steps,
-                                      seed=seed))
-        connection.send(time.perf_counter() - start)
-
-
 def summary(name: str, times: list[float], bare: float | None) -> str:
     median = statistics.median(times)
     ratio = f", {median / bare:.2f} × bare" if bare else ""
@@ -90,6 +72,7 @@ def main() -> None:
     import warnings
 
     warnings.filterwarnings("ignore", message="the model makes mono audio")
+    from bare_inpaint import bare_inpaint_worker
     from engine_process import start_engine
     from soundloom.bridge.regen import regen
     from soundloom.bridge.takes import verify_untouched
@@ -105,7 +88,8 @@ def main() -> None:
         process, connection = start_engine(args.model, root / "engine")
         ours, theirs = multiprocessing.get_context("spawn").Pipe()
         worker = multiprocessing.get_context("spawn").Process(
-            target=bare_worker, args=(theirs, str(args.model), str(clip), args.steps), daemon=True)
+            target=bare_inpaint_worker, args=(theirs, str(args.model), str(clip), args.steps, PROMPT, REGION),
+            daemon=True)
         worker.start()
         client = Client.connect(connection, start=False, timeout=600)
         try:

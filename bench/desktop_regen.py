@@ -31,24 +31,6 @@ CLIP_SECONDS, REGION = 4.0, (1.5, 2.5)
 PROMPT = "glass shatter, small shards"
 
 
-def bare_worker(connection, model_path: str, clip: str, steps: int) -> None:
-    """Load the model, then time one bare inpaint per seed received (None ends)."""
-    import soundfile as sf
-
-    from soundloom.engine.models.loading import load_model
-    from soundloom.engine.pipelines.inpaint import inpaint
-    from soundloom.engine.pipelines.requests import InpaintRequest
-
-    model = load_model(model_path)
-    samples, rate = sf.read(clip, dtype="float32", always_2d=True)
-    audio = samples.T.copy()
-    while (seed := connection.recv()) is not None:
-        start = time.perf_counter()
-        inpaint(model, InpaintRequest(prompt=PROMPT, audio=audio, sample_rate=rate, regions=[REGION], steps=steps,
-                                      seed=seed))
-        connection.send(time.perf_counter() - start)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=HERE.parent / "engine" / "weights" / "starter")
@@ -61,6 +43,7 @@ def main() -> None:
 
     from PyQt6.QtWidgets import QApplication
 
+    from bare_inpaint import bare_inpaint_worker
     from engine_process import start_engine
     from fake_output import FakeOutput
     from sounds import write_tone
@@ -78,7 +61,8 @@ def main() -> None:
         process, connection = start_engine(args.model, root / "engine")
         ours, theirs = multiprocessing.get_context("spawn").Pipe()
         worker = multiprocessing.get_context("spawn").Process(
-            target=bare_worker, args=(theirs, str(args.model), str(clip), args.steps), daemon=True)
+            target=bare_inpaint_worker, args=(theirs, str(args.model), str(clip), args.steps, PROMPT, REGION),
+            daemon=True)
         worker.start()
         app = QApplication.instance() or QApplication(sys.argv[:1])
         theme.apply(app)
