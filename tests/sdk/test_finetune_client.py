@@ -209,6 +209,8 @@ def test_library_preview_lists_clips_and_says_why_files_were_skipped(real, roots
     assert "unreadable" in reasons["broken.wav"] and "silent" in reasons["silence.wav"]
 
 
+# The CLI test trains and generates with a variant by the same calls; this one adds the listing.
+@pytest.mark.slow
 def test_finetune_lists_the_adapter_and_its_variant_generates(real, roots):
     base = real.info()["default_model"]
     progress = []
