@@ -18,13 +18,16 @@ from soundloom.desktop import theme
 COLUMNS = ("File", "Length", "Caption")
 FILE, LENGTH, CAPTION = range(3)
 MAX_CAPTION = 2000  # the engine reads no more of a caption than a prompt
+CAPTION_SOURCES = {"sidecar": "from a caption file beside the sound",
+                   "ucs": "from the file's UCS name: what it is, then its category",
+                   "names": "from the file and folder names"}
 
 
 @dataclass(frozen=True)
 class Clip:
     path: str            # relative to the previewed folder, as the engine names it
     caption: str
-    caption_source: str  # "sidecar" or "names"
+    caption_source: str  # "sidecar", "ucs" or "names"
     seconds: float
     sample_rate: int
     channels: int
@@ -145,8 +148,8 @@ class DatasetModel(QAbstractTableModel):
             return self.caption(clip)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == CAPTION:
-                source = "edited here" if clip.path in self.edited else (
-                    "from a caption file beside the sound" if clip.caption_source == "sidecar" else "from the file and folder names")
+                source = "edited here" if clip.path in self.edited else CAPTION_SOURCES.get(
+                    clip.caption_source, "from the file and folder names")
                 return f"{self.caption(clip)}\n({source}; double-click to edit)"
             return f"{self.source_path(clip)}\n{clip.seconds:.2f} s, {clip.sample_rate} Hz, {clip.channels} ch"
         if role == Qt.ItemDataRole.ForegroundRole and column == CAPTION and clip.path in self.edited:

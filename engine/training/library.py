@@ -29,7 +29,7 @@ SILENCE_DBFS = -70.0
 class LibraryClip:
     path: str  # relative to the library root
     caption: str
-    caption_source: str  # "sidecar" or "names"
+    caption_source: str  # "sidecar", "ucs" or "names"
     seconds: float
     sample_rate: int
     channels: int
@@ -137,10 +137,20 @@ def scan_library(root: str | Path, allowed_roots: list[Path] | None = None) -> L
         except Exception as exc:
             scan.skipped.append({"path": str(relative), "reason": f"unreadable ({str(exc).splitlines()[0][:120]})"})
             continue
-        sidecar = sidecar_caption(path)
-        caption = sidecar or caption_from_names(relative)
-        if not caption:
-            caption = "a sound"
-        scan.clips.append(LibraryClip(str(relative), caption, "sidecar" if sidecar else "names", round(seconds, 3),
-                                      info.samplerate, info.channels))
+        caption, source = _caption(path, relative)
+        scan.clips.append(LibraryClip(str(relative), caption, source, round(seconds, 3), info.samplerate, info.channels))
     return scan
+
+
+def _caption(path: Path, relative: Path) -> tuple[str, str]:
+    """(caption, source): a caption file beside the sound, else what a UCS name says (as the library
+    index reads it, without the creator and source IDs), else the file and folder names."""
+    from soundloom.library.ucs import parse_ucs, ucs_caption
+
+    sidecar = sidecar_caption(path)
+    if sidecar:
+        return sidecar, "sidecar"
+    ucs = parse_ucs(relative.stem)
+    if ucs is not None:
+        return ucs_caption(ucs), "ucs"
+    return caption_from_names(relative) or "a sound", "names"

@@ -53,6 +53,7 @@ def test_words_drop_takes_versions_and_noise():
 def test_a_library_scan_reports_clips_sidecars_and_every_skip(tmp_path):
     lib = tmp_path / "My Library"
     _tone(lib / "Foley/Doors/Door_Slam_Wood_03.wav")
+    _tone(lib / "Foley/Doors/DOORWood_Slam Heavy Oak_SL_Foley.wav")  # a UCS name: creator and source IDs are no caption
     _tone(lib / "Kicks/kick_01.flac")
     (lib / "Kicks/kick_01.txt").write_text("a deep punchy kick with a long tail\n")
     _tone(lib / "Kicks/Kick ünïcödé 02.wav")
@@ -71,6 +72,7 @@ def test_a_library_scan_reports_clips_sidecars_and_every_skip(tmp_path):
     captions = {c.path: (c.caption, c.caption_source) for c in scan.clips}
     assert captions == {
         "Foley/Doors/Door_Slam_Wood_03.wav": ("door slam, wood, foley doors", "names"),
+        "Foley/Doors/DOORWood_Slam Heavy Oak_SL_Foley.wav": ("slam heavy oak, doors wood", "ucs"),
         "Kicks/kick_01.flac": ("a deep punchy kick with a long tail", "sidecar"),
         "Kicks/Kick ünïcödé 02.wav": ("a clicky kick", "sidecar"),
     }
