@@ -7,7 +7,14 @@ layout of their own; `tango_hub_cache` points HF_HUB_CACHE at it for the module 
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # pytest runs with --import-mode=importlib: make the helpers importable
+    sys.path.insert(0, str(HERE))
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from soundloom.engine.training.corpus import caption_templates as T
 from soundloom.engine.training.corpus import captions as C
-from soundloom.engine.training.corpus import drums, instruments, procedural, speech
 from soundloom.engine.training.corpus.classes import BY_NAME, CLASSES
-from soundloom.engine.training.corpus.clip import rng_for
+
+from corpus_draws import draw_attrs
 
 
 def test_heldout_wording_appears_in_no_training_template():
@@ -26,23 +26,10 @@ def test_held_out_words_feed_only_held_out_templates():
     assert "held_" not in train_text
 
 
-def draw(cls: str, i: int):
-    rng = rng_for(1, cls, i)
-    if cls in instruments.BY_CLASS:
-        return instruments.draw(cls, rng)[1]
-    if cls == "drum_beat":
-        return drums.draw_beat(rng)[1]
-    if cls in drums.HIT_CLASSES:
-        return drums.draw_hits(cls, rng)[1]
-    if cls == "speech":
-        return speech.draw(rng)[1]
-    return procedural.draw(cls, rng)[1]
-
-
 @pytest.mark.parametrize("cls", CLASSES)
 def test_every_class_gets_several_training_captions_and_a_paraphrase(cls):
     for i in range(25):
-        attrs = draw(cls, i)
+        attrs = draw_attrs(cls, i)
         rng = np.random.default_rng(i)
         train = C.captions(cls, attrs, rng, 4)
         held = C.paraphrases(cls, attrs, rng, 2)

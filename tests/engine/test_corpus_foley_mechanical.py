@@ -10,9 +10,11 @@ import pytest
 import soundfile as sf
 from scipy import signal
 from soundloom.engine.training.corpus import captions as C
-from soundloom.engine.training.corpus import drums, instruments, modal, procedural, speech
+from soundloom.engine.training.corpus import modal, procedural
 from soundloom.engine.training.corpus.classes import ADDED_AFTER_V1, CLASSES
 from soundloom.engine.training.corpus.clip import rng_for
+
+from corpus_draws import draw_attrs
 from soundloom.engine.training.corpus.ground_truth import record_path
 from soundloom.engine.training.corpus.measure import detect_onsets
 from soundloom.engine.training.corpus.render import render_batch
@@ -27,20 +29,6 @@ def make(cls: str, i: int = 0, **override):
     params, attrs = procedural.draw(cls, rng_for(5, cls, i))
     params.update(override)
     return params, attrs, procedural.render(cls, params)
-
-
-def draw_attrs(cls: str, i: int) -> dict:
-    """The caption attributes of clip `i` of any class, drawn as its source draws them."""
-    rng = rng_for(1, cls, i)
-    if cls in instruments.BY_CLASS:
-        return instruments.draw(cls, rng)[1]
-    if cls == "drum_beat":
-        return drums.draw_beat(rng)[1]
-    if cls in drums.HIT_CLASSES:
-        return drums.draw_hits(cls, rng)[1]
-    if cls == "speech":
-        return speech.draw(rng)[1]
-    return procedural.draw(cls, rng)[1]
 
 
 def centroid_hz(x: np.ndarray) -> float:
