@@ -33,6 +33,7 @@ from soundloom.engine.training import finetune_defaults as defaults
 from soundloom.engine.training.finetune_spec import WINDOW_S, FinetuneSpec
 from soundloom.engine.training.library import LibraryScan, scan_library
 from soundloom.engine.training.library_windows import Window, load_windows, mixed_windows
+from soundloom.engine.training.process_group import ProcessGroup
 from soundloom.engine.training.schedule import cosine_lr, set_lr
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
@@ -165,15 +166,18 @@ def train_adapter(spec: FinetuneSpec, model: AudioModel, emit: Emit, should_stop
     record.update({
         "name": spec.name, "base": spec.base, "library": scan.root, "clips": len(scan.clips), "windows": len(windows),
         "rank": spec.rank, "convolutions": spec.convolutions, "steps": spec.steps, "state": "training",
-        "learning_rate": spec.learning_rate, "batch_size": spec.batch_size, "strength": spec.strength,
-        "created": record.get("created", utc_now()), "updated": utc_now(), "validation_prompts": spec.validation_prompts,
+        "learning_rate": spec.learning_rate, "batch_size": spec.batch_size, "processes": spec.processes,
+        "strength": spec.strength, "created": record.get("created", utc_now()), "updated": utc_now(),
+        "validation_prompts": spec.validation_prompts,
     })
     record.setdefault("loss_curve", [])
     record.setdefault("validation", [])
 
-    # Half precision where it pays (CUDA); on a CPU, float32 is both faster and exact.
+    # Half precision where it pays (CUDA); on a CPU, float32 is both faster and exact. With several
+    # processes (started by finetune_process), Accelerate joins them into one group.
     accelerator = Accelerator(cpu=spec.device == "cpu", mixed_precision="fp16" if spec.device.startswith("cuda") else "no")
-    torch.manual_seed(spec.seed)
+    group = ProcessGroup(accelerator)
+    torch.manual_seed(spec.seed)  # the same on every process: they start from the same adapter
     params = lora.attach(model.unet, lora.lora_config(spec.rank, spec.convolutions), ADAPTER_NAME)
     optimizer = torch.optim.AdamW(params, lr=spec.learning_rate, weight_decay=1e-2)
     start, losses, elapsed_before = 0, [], 0.0
@@ -187,16 +191,21 @@ def train_adapter(spec: FinetuneSpec, model: AudioModel, emit: Emit, should_stop
         set_peft_model_state_dict(model.unet, state["lora"], adapter_name=ADAPTER_NAME)
         optimizer.load_state_dict(state["optimizer"])
         start, losses, elapsed_before = state["step"], list(state["losses"]), state.get("elapsed_s", 0.0)
-    unet, optimizer = accelerator.prepare(model.unet, optimizer)
+    # Placed and (on CUDA) autocast by Accelerate, but not wrapped for DistributedDataParallel: each
+    # family's training_loss calls its own denoiser, so the group averages the adapter's gradients itself.
+    unet = accelerator.prepare_model(model.unet, evaluation_mode=True)
+    optimizer = accelerator.prepare_optimizer(optimizer)
     unet.train()
-    examples = Examples(model, windows, spec.batch_size)
-    rng = np.random.default_rng([spec.seed, start])
-    generator = torch.Generator().manual_seed(spec.seed * 7919 + start)
+    examples = Examples(model, windows, group.share(spec.batch_size))
+    rng = np.random.default_rng([spec.seed, start, *group.rank_seed])
+    generator = torch.Generator().manual_seed(spec.seed * 7919 + start + 104729 * group.rank)
     kept = start
     began = time.monotonic()
 
     def checkpoint(step: int) -> None:
         nonlocal kept
+        if not group.main:
+            return
         payload = {"lora": lora.state_of(model.unet, ADAPTER_NAME), "optimizer": optimizer.state_dict(), "losses": losses,
                    "elapsed_s": elapsed_before + time.monotonic() - began}
         _disk_guard(lambda: save_checkpoint(checkpoints, step, payload), f"the checkpoint of step {step}", kept)
@@ -208,45 +217,49 @@ def train_adapter(spec: FinetuneSpec, model: AudioModel, emit: Emit, should_stop
         if step > kept:
             checkpoint(step)
         record.update(state="partial", steps_done=kept, stopped=error.code.value)
-        _disk_guard(lambda: write_json(record_file, record), "adapter.json", kept)
+        if group.main:
+            _disk_guard(lambda: write_json(record_file, record), "adapter.json", kept)
         raise error
 
     def cancelled(step: int) -> SoundloomError:
         return SoundloomError(ErrorCode.CANCELLED, f"cancelled at step {step}; resume continues from there")
 
-    write_json(record_file, record)
+    if group.main:
+        write_json(record_file, record)
     emit({"event": "started", "clips": len(scan.clips), "windows": len(windows), "skipped": len(scan.skipped), "step": start})
     for step in range(start, spec.steps):
-        if should_stop():
+        if group.any(should_stop()):
             stop(cancelled(step), step)
         set_lr(optimizer, cosine_lr(step, spec.steps, spec.learning_rate, warmup=min(50, spec.steps // 10)))
         latents, cond = examples.sample(rng)
         loss = model.training_loss(latents, cond, generator)
         optimizer.zero_grad(set_to_none=True)
         accelerator.backward(loss)
+        group.average_gradients(params)
         accelerator.clip_grad_norm_(params, 1.0)
         optimizer.step()
-        losses.append(round(loss.item(), 6))
+        losses.append(round(group.mean(loss.detach()), 6))
         done = step + 1
         seconds = time.monotonic() - began
         emit({"event": "progress", "step": done, "total": spec.steps, "loss": float(np.mean(losses[-20:])),
               "eta_s": round(seconds / (done - start) * (spec.steps - done), 1)})
         if done % spec.checkpoint_every == 0 or done == spec.steps:
             record["loss_curve"].append([done, float(np.mean(losses[-spec.checkpoint_every:]))])
-            if not Path(spec.folder).is_dir():
+            if group.any(not Path(spec.folder).is_dir()):
                 stop(SoundloomError(ErrorCode.LIBRARY_CHANGED, f"{spec.folder} disappeared during training; the "
                                     f"checkpoint of step {done} is kept: restore the folder and resume", "folder"), done)
             checkpoint(done)
-        if spec.validation_prompts and (done % spec.validate_every == 0 or done == spec.steps):
+        if group.main and spec.validation_prompts and (done % spec.validate_every == 0 or done == spec.steps):
             try:
                 record["validation"] += _render(model, spec, done, out / "validation", emit, kept, should_stop)
             except _Stopped:
                 stop(cancelled(done), done)
-    _disk_guard(lambda: lora.save(out / "lora", model.unet, saved_config(spec), ADAPTER_NAME), "the adapter weights", kept)
     final_loss = float(np.mean(losses[-20:])) if losses else float("nan")
     record.update(state="ready", steps_done=spec.steps, loss=final_loss, updated=utc_now(), stopped=None,
                   train_seconds=round(elapsed_before + time.monotonic() - began, 1))
-    _disk_guard(lambda: write_json(record_file, record), "adapter.json", kept)
+    if group.main:
+        _disk_guard(lambda: lora.save(out / "lora", model.unet, saved_config(spec), ADAPTER_NAME), "the adapter weights", kept)
+        _disk_guard(lambda: write_json(record_file, record), "adapter.json", kept)
     return record
 
 

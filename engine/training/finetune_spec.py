@@ -34,6 +34,7 @@ class FinetuneSpec:
     checkpoint_every: int = FINETUNE_DEFAULTS["checkpoint_every"]
     resume: bool = FINETUNE_DEFAULTS["resume"]
     device: str = "cpu"
+    processes: int = 1  # data-parallel training processes (one per GPU); the batch is shared out among them
     window_s: float = WINDOW_S
     library_roots: list[str] | None = None  # links in the library count only inside these (None: the folder itself)
     strength: float = defaults.ADAPTER_STRENGTH  # share of the trained update the saved adapter applies at adapter_scale 1
