@@ -128,6 +128,8 @@ def build_menus(window) -> None:
     view = bar.addMenu("&View")
     _action(window, view, "Search", window.search_bar.focus_text, "/")
     _action(window, view, "Results", lambda: window.table.setFocus(), "Ctrl+L")
+    _action(window, view, "Fit Columns to Contents", window.column_fit.reset,
+            tip="Size every results column to what it holds again, undoing widths dragged by hand")
     view.addSeparator()
     for i, name in enumerate(VIEWS):
         _action(window, view, f"Show {name}" if i < 2 else "Show Waveform and Spectrogram",

@@ -21,6 +21,7 @@ from PyQt6.QtWidgets import (QAbstractItemView, QDockWidget, QFileDialog, QHeade
                              QMainWindow, QMessageBox, QSlider, QSplitter, QTableView, QTreeView, QVBoxLayout, QWidget)
 
 from soundloom.desktop.audition import Audition
+from soundloom.desktop.column_fit import ColumnFitter
 from soundloom.desktop.delivery import Delivery
 from soundloom.desktop.detail import DetailPane
 from soundloom.desktop.engine_link import ENGINE_INSTALL_HINT, EngineLink, EngineStatus
@@ -129,6 +130,7 @@ class MainWindow(QMainWindow):
         self.results = ResultsTableModel(self.delivery.mime_for_records, self)
         self.table = ResultsView()
         self.table.setModel(self.results)
+        self.column_fit = ColumnFitter(self.table)
         self.detail = DetailPane(self.timeline, self.workers, peak_cache or PeakCache(peaks_dir()))
         self.prompt_bar = PromptBar(self.link)
         self.generate_offer = GenerateOffer()
@@ -225,9 +227,11 @@ class MainWindow(QMainWindow):
         if output.available:
             self.output_label.setText(f"♪ {output.description}")
             self.output_label.setStyleSheet("")
+            self.output_label.setToolTip("Sounds play through this device (Playback ▸ Output Device)")
         else:
             self.output_label.setText(output.description)
             self.output_label.setStyleSheet("color: #e0a534;")
+            self.output_label.setToolTip("Nothing can be heard: choose a device in Playback ▸ Output Device")
 
     def _connect(self) -> None:
         self.sources_view.selectionModel().currentChanged.connect(self._source_changed)
@@ -242,7 +246,7 @@ class MainWindow(QMainWindow):
         self.detail.waveform.clicked.connect(self._cue)
         self.detail.spectrogram.clicked.connect(self._cue)
         self.detail.waveform.drag_requested.connect(self.delivery.drag_region)
-        self.audition.message.connect(self.show_message)
+        self.audition.message.connect(self._audition_message)
         self.volume.valueChanged.connect(self._volume_changed)
         self.scanner.progress.connect(self._scan_progress)
         self.scanner.finished.connect(self._scan_finished)
@@ -259,23 +263,22 @@ class MainWindow(QMainWindow):
 
     def _restore_settings(self) -> None:
         s = self.settings
+        header = self.table.horizontalHeader()
+        # Only the widths the user dragged are kept; every other column fits what it holds.
+        self.column_fit.keep_user_widths(s.value("table/user_sized", [], type=list))
         for key, restore in (("window/geometry", self.restoreGeometry), ("window/state", self.restoreState),
                              ("splitters/main", self.main_splitter.restoreState),
                              ("splitters/right", self.right.restoreState),
                              ("splitters/views", self.detail.views.restoreState),
-                             ("table/header", self.table.horizontalHeader().restoreState)):
+                             ("table/header", lambda state: self.column_fit.quietly(lambda: header.restoreState(state)))):
             value = s.value(key)
             if isinstance(value, QByteArray):
                 restore(value)
-        header = self.table.horizontalHeader()
+        self.column_fit.fit()
         if header.sortIndicatorSection() >= 0 and s.contains("table/header"):
             self.results.sort_column, self.results.sort_order = header.sortIndicatorSection(), header.sortIndicatorOrder()
         else:
             header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # search rank until a column is clicked
-        if not s.contains("table/header"):
-            for key, width in (("duration", 70), ("category", 170), ("loudness", 86), ("rate", 70),
-                               ("rating", 70), ("date", 120)):
-                self.table.setColumnWidth(column_index(key), width)
         self.auto_play_action.setChecked(_bool(s.value("audition/auto_play", True)))
         self.loop_action.setChecked(_bool(s.value("audition/loop", False)))
         self.selection_only_action.setChecked(_bool(s.value("audition/selection_only", False)))
@@ -301,6 +304,7 @@ class MainWindow(QMainWindow):
         s.setValue("splitters/right", self.right.saveState())
         s.setValue("splitters/views", self.detail.views.saveState())
         s.setValue("table/header", self.table.horizontalHeader().saveState())
+        s.setValue("table/user_sized", sorted(self.column_fit.user_sized))
         s.setValue("audition/auto_play", self.auto_play_action.isChecked())
         s.setValue("audition/loop", self.loop_action.isChecked())
         s.setValue("audition/selection_only", self.selection_only_action.isChecked())
@@ -808,6 +812,13 @@ class MainWindow(QMainWindow):
 
     def show_error(self, text: str) -> None:
         self.show_message(f"⚠ {text}", 10000)
+
+    def _audition_message(self, text: str) -> None:
+        # Without a sound device the output label at the right of the status bar already says so,
+        # in colour; the same words again as a message beside it would only repeat it.
+        if not self.audition.output.available and text == self.audition.output.description:
+            return
+        self.show_message(text)
 
     def show_search_help(self) -> None:
         QMessageBox.information(self, "Search Syntax", (

@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 from PyQt6.QtCore import QPoint, Qt
-from PyQt6.QtWidgets import QApplication
+from PyQt6.QtWidgets import QApplication, QLabel
 
 from soundloom.desktop.output import NoOutput
 from soundloom.desktop.query import FAVOURITES, Scope
@@ -286,5 +286,9 @@ def test_without_a_sound_card_everything_else_works(qtbot, make_window, small_li
     qtbot.waitUntil(lambda: window.detail.peaks_loaded and window.settled(), timeout=30_000)
     qtbot.keyClick(window.table, Qt.Key.Key_Space)
     assert not window.audition.playing
-    assert window.statusBar().currentMessage() == "no audio output"
+    # Said once, by the output label at the right of the status bar: no message repeats it beside it.
+    bar = window.statusBar()
+    shown = [bar.currentMessage()] + [label.text() for label in bar.findChildren(QLabel) if label.isVisible()]
+    assert [text for text in shown if "no audio output" in text] == ["no audio output"]
+    assert "Output Device" in window.output_label.toolTip()
     assert window.detail.waveform.pyramid is not None
