@@ -18,6 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sizes.add_argument("--autoscale", metavar="MIN:MAX", help="let Serve scale replicas between MIN and MAX with the queue")
     group.add_argument("--replica-gpus", type=float, default=0.0, help="GPUs each replica takes (default 0)")
     group.add_argument("--replica-cpus", type=float, default=1.0, help="CPUs each replica takes (default 1)")
+    group.add_argument("--train-processes", type=int, default=1, metavar="N",
+                       help="fine-tune with N data-parallel processes in one Ray task of N times a replica's GPUs "
+                            "and CPUs, on one node (default 1)")
     group.add_argument("--shared-dir", type=Path, metavar="PATH",
                        help="a folder every cluster host reaches at this path: fine-tuned adapters are written and "
                             "loaded there (default: the data dir, which must then be shared)")
@@ -35,7 +38,8 @@ def options_from(args: argparse.Namespace, engine: dict) -> ClusterOptions | Non
     require_ray()
     options = ClusterOptions(address=args.cluster, replicas=args.replicas,
                              autoscale=parse_autoscale(args.autoscale) if args.autoscale else None,
-                             replica_gpus=args.replica_gpus, replica_cpus=args.replica_cpus, engine=engine,
+                             replica_gpus=args.replica_gpus, replica_cpus=args.replica_cpus,
+                             train_processes=args.train_processes, engine=engine,
                              shared_dir=args.shared_dir.expanduser().resolve() if args.shared_dir else None)
     options.check()
     probe(options.address)

@@ -9,6 +9,7 @@ from soundloom.protocol.errors import ErrorCode, SoundloomError
 
 LOCAL = "local"  # no address: start a Ray instance on this machine
 MAX_REPLICAS = 1024
+MAX_TRAIN_PROCESSES = 64  # one per GPU of the node the training task runs on
 
 
 @dataclass
@@ -20,6 +21,7 @@ class ClusterOptions:
     autoscale: tuple[int, int] | None = None  # (min, max) replicas; None: a fixed count
     replica_gpus: float = 0.0
     replica_cpus: float = 1.0
+    train_processes: int = 1  # data-parallel processes of a fine-tuning run, each with a replica's GPUs and CPUs
     local_cpus: int | None = None  # CPUs a local Ray instance offers (None: all of the machine's)
     temp_dir: Path | None = None  # a local Ray instance's session files (None: Ray's default)
     shared_dir: Path | None = None  # where adapters live for every node (None: the daemon's data dir)
@@ -38,6 +40,9 @@ class ClusterOptions:
             raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{self.replica_gpus:g} is out of range; allowed: 0 or more", "replica_gpus")
         if self.replica_cpus <= 0:
             raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{self.replica_cpus:g} is out of range; allowed: more than 0", "replica_cpus")
+        if not 1 <= self.train_processes <= MAX_TRAIN_PROCESSES:
+            raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{self.train_processes} is out of range; allowed: 1 to "
+                                 f"{MAX_TRAIN_PROCESSES}", "train_processes")
 
     @property
     def most_replicas(self) -> int:

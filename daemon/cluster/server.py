@@ -23,12 +23,13 @@ class ClusterServer(EngineServer):
     def __init__(self, config: ServerConfig, engine: Engine, cluster: Cluster):
         super().__init__(config, engine)
         self.cluster = cluster
-        # Fine-tuning runs as a Ray task of a replica's size; its adapters land where every node reads them.
+        # Fine-tuning runs as a Ray task of a replica's size per training process; its adapters land where every node reads them.
         self.service.adapters = AdapterStore(adapters_folder(config, cluster.options))
         self.service.refresh_variants()
         self.finetuning = ClusterFinetuneRunner(self.board, self.outbox, lambda: self.service.refresh_variants(),
                                                 config.data_dir, gpus=cluster.options.replica_gpus,
-                                                cpus=cluster.options.replica_cpus)
+                                                cpus=cluster.options.replica_cpus,
+                                                processes=cluster.options.train_processes)
         self.service.finetuning = self.finetuning
         self.supervisor = WorkerSupervisor(
             lambda: ClusterWorker(cluster, self.board, self.store, self.outbox, config.max_batch_rows), self.board, self.outbox)

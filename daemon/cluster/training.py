@@ -124,17 +124,21 @@ class RemoteTraining:
 
 
 class ClusterFinetuneRunner(FinetuneRunner):
-    """The daemon's fine-tuning runner, with each training process run as a Ray task of `gpus` GPUs
-    and `cpus` CPUs, on the device that gives it (cuda with GPUs, else cpu)."""
+    """The daemon's fine-tuning runner, with each run as one Ray task of `processes` data-parallel
+    training processes, each with `gpus` GPUs and `cpus` CPUs, on the device that gives it (cuda with
+    GPUs, else cpu). Ray places the task on one node; the processes share out its GPUs."""
 
-    def __init__(self, *args, gpus: float, cpus: float, **kwargs):
+    def __init__(self, *args, gpus: float, cpus: float, processes: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
-        self.gpus, self.cpus = gpus, cpus
+        self.gpus, self.cpus, self.processes = gpus, cpus, processes
 
     def _run(self, job) -> None:
         job.request.device = "cuda" if self.gpus > 0 else "cpu"  # the node's, not the daemon's
+        job.request.processes = self.processes
         super()._run(job)
 
     def _launch(self, spec_file: Path):
-        log.info("fine-tuning %s runs as a Ray task (%g GPU, %g CPU)", spec_file.parent.name, self.gpus, self.cpus)
-        return RemoteTraining(spec_file, self.gpus, self.cpus)
+        gpus, cpus = self.gpus * self.processes, self.cpus * self.processes
+        log.info("fine-tuning %s runs as a Ray task of %d process(es) (%g GPU, %g CPU)", spec_file.parent.name,
+                 self.processes, gpus, cpus)
+        return RemoteTraining(spec_file, gpus, cpus)

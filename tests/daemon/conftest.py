@@ -29,7 +29,7 @@ def _cluster_server(model: Path, root: Path, options: dict, config: dict | None 
     (root / "run").mkdir(mode=0o700)
     server_config = ServerConfig(**{"connection_file": root / "run" / "engine.json", "data_dir": root / "data",
                                     "models": [model], **(config or {})})
-    cluster_options = ClusterOptions(**options, replica_cpus=1, local_cpus=2, temp_dir=ray_dir, engine={"device": "cpu"})
+    cluster_options = ClusterOptions(**{"replica_cpus": 1, "local_cpus": 2, **options}, temp_dir=ray_dir, engine={"device": "cpu"})
     cluster = Cluster(cluster_options, model_roots(server_config), adapter_roots(server_config, cluster_options))
     try:
         cluster.start()

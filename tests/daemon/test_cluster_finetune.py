@@ -1,11 +1,14 @@
-"""Fine-tuning in cluster mode on a real local Ray instance: the training runs as a Ray task, its
-events reach iopub as the local engine's do, the adapter lands in the shared folder, and the
-replica, warm and running all along, generates with it.
+"""Fine-tuning in cluster mode on a real local Ray instance: the training runs as a Ray task of two
+data-parallel processes (CPU here, one per GPU on a GPU node), its events reach iopub as the local
+engine's do, the adapter lands in the shared folder, and the replica, warm and running all along,
+generates with it.
 
 Ray's start and a training run take minutes here: slow.
 """
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
@@ -22,7 +25,8 @@ FIELDS = {"prompt": "a punchy kick", "seconds": 1.0, "steps": 4, "seed": 7}
 def cluster_server(tiny_model_path, tmp_path_factory, cluster_server_on):
     root = tmp_path_factory.mktemp("cluster-finetune")
     (root / "libraries").mkdir()
-    options = {"replicas": 1, "shared_dir": root / "shared"}
+    # Ray's CPUs: one for the replica, two for the training task's two processes.
+    options = {"replicas": 1, "shared_dir": root / "shared", "train_processes": 2, "local_cpus": 3}
     with cluster_server_on(tiny_model_path, root, options, {"library_roots": [root / "libraries"]}) as server:
         server.root = root
         yield server
@@ -51,6 +55,7 @@ def test_an_adapter_trained_as_a_ray_task_is_generated_with_by_the_running_repli
     # Written by the task into the shared folder (where it also logs), not the daemon's data dir.
     adapter = cluster_server.root / "shared" / "adapters" / "kicks"
     assert (adapter / "lora" / WEIGHTS_FILE).is_file() and (adapter / "finetune.log").is_file()
+    assert json.loads((adapter / "adapter.json").read_text())["processes"] == 2
     assert not (cluster_server.config.data_dir / "adapters" / "kicks").exists()
 
     adapted = client.request("generate_request", dict(FIELDS, model="tiny-audioldm+kicks"), timeout=300)

@@ -44,3 +44,5 @@ def test_bad_replica_counts_name_the_option(tmp_path):
     assert done.returncode == 2 and "autoscale: 4:2 is out of range" in done.stderr
     done = _serve(tmp_path, "--cluster", "--replicas", "0")
     assert done.returncode == 2 and "replicas: 0 is out of range" in done.stderr
+    done = _serve(tmp_path, "--cluster", "--train-processes", "0")
+    assert done.returncode == 2 and "train_processes: 0 is out of range; allowed: 1 to 64" in done.stderr
