@@ -9,12 +9,12 @@ width keeps that width, between runs too, until Fit Columns to Contents.
 from __future__ import annotations
 
 from PyQt6.QtCore import QObject
-from PyQt6.QtWidgets import QStyle
+from PyQt6.QtWidgets import QStyleOptionViewItem
 
 from soundloom.desktop.results import COLUMNS, column_index
 
 WIDEST = 260  # px: no cell of a column other than the name is worth more than this
-CELL_PADDING = 4  # px: the theme's item padding, left and right together (theme.py: `padding: 1px 2px`)
+ROUNDING = 2  # px: text laid out for painting can be a pixel wider than its measured advance
 
 
 class ColumnFitter(QObject):
@@ -58,7 +58,7 @@ class ColumnFitter(QObject):
         view, model = self.view, self.view.model()
         header = view.horizontalHeader()
         metrics = view.fontMetrics()
-        margin = (view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1) * 2
+        padding = self._cell_padding()
         # Each distinct text is measured once: a column of 500 rows holds a few dozen different ones.
         texts: list[set[str]] = [set() for _ in COLUMNS]
         for record in model.records:
@@ -70,9 +70,21 @@ class ColumnFitter(QObject):
             if column == self.name or column_def.key in self.user_sized:
                 continue
             cells = max((metrics.horizontalAdvance(text) for text in texts[column] if text), default=0)
-            cell_width = cells + margin + CELL_PADDING if cells else 0
+            cell_width = cells + padding + ROUNDING if cells else 0
             wanted[column] = min(max(self._title_width(column), cell_width), WIDEST)
         return wanted
+
+    def _cell_padding(self) -> int:
+        """Pixels a cell needs beyond its text (the style's margins and the theme's padding), as
+        the view's own delegate measures the first cell."""
+        view, model = self.view, self.view.model()
+        if not model.rowCount():
+            return 0
+        index = model.index(0, column_index("duration"))
+        option = QStyleOptionViewItem()
+        view.initViewItemOption(option)
+        text = model.data(index)
+        return view.itemDelegate().sizeHint(option, index).width() - view.fontMetrics().horizontalAdvance(text)
 
     def _title_width(self, column: int) -> int:
         header = self.view.horizontalHeader()

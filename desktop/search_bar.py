@@ -24,7 +24,10 @@ class SearchBar(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.text = QLineEdit(placeholderText='Search   /      words  -exclude  "a phrase"  prefix*')
+        # Short enough to be read whole beside the facets; the tooltip and F1 say the rest.
+        self.text = QLineEdit(placeholderText='Search  door -metal "a phrase" slam*')
+        self.text.setToolTip('Search (/ from anywhere): door slam, both words · door -metal, without metal · '
+                             '"door slam", the phrase · slam*, words starting with slam (Help ▸ Search Syntax, F1)')
         self.text.setClearButtonEnabled(True)
         self.text.setMinimumWidth(150)
         self.category = QComboBox(minimumContentsLength=9)

@@ -1,11 +1,13 @@
-"""The results table's columns over a real index: sized to what they hold, the name getting the room,
-and a width the user dragged kept (between runs too) until Fit Columns to Contents."""
+"""The results area over a real index, at the screenshots' size: columns sized to what they hold so
+the name gets the room, a width the user dragged kept (between runs too) until Fit Columns to
+Contents, and a search hint that reads whole beside the facets."""
 
 from __future__ import annotations
 
 from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtGui import QAction
 
+from soundloom.desktop import theme
 from soundloom.desktop.results import column_index
 from sounds import write_tone
 
@@ -21,11 +23,12 @@ def others(window):
 def test_columns_fit_what_they_hold_and_the_name_gets_the_room(qtbot, make_window, tmp_path, sound_library):
     plain = tmp_path / "Plain"  # names without UCS categories: the Category column is empty
     for name in LONG_NAMES:
-        write_tone(plain / name, 0.5)
-    window = make_window(plain)
+        write_tone(plain / name, 0.5, rate=16000)  # "16 kHz" is wider than the Rate column's title
+    window = make_window(plain, wait=False)
+    window.setStyleSheet(theme.STYLE_SHEET)  # the app's padding and font size, in this window only
     window.resize(1440, 900)  # the screenshots' size
     table, header = window.table, window.table.horizontalHeader()
-    qtbot.waitUntil(lambda: len(window.results.records) == 2)
+    qtbot.waitUntil(lambda: len(window.results.records) == 2 and window.settled(), timeout=120_000)
     # The empty Category column is no wider than its title; the full names are shown, not elided.
     assert table.columnWidth(CATEGORY) <= header.sectionSizeHint(CATEGORY)
     widest_name = max(table.fontMetrics().horizontalAdvance(name) for name in LONG_NAMES)
@@ -62,3 +65,13 @@ def test_a_column_the_user_widened_keeps_its_width(qtbot, make_window, small_lib
     fit = next(a for a in again.findChildren(QAction) if a.text() == "Fit Columns to Contents")
     fit.trigger()
     assert again.table.columnWidth(CATEGORY) == fitted
+
+
+def test_the_search_hint_reads_whole_beside_the_facets(qtbot, make_window, small_library):
+    window = make_window(small_library)
+    window.setStyleSheet(theme.STYLE_SHEET)
+    window.resize(1440, 900)  # the screenshots' size, with the Jobs dock open
+    field = window.search_bar.text
+    qtbot.waitUntil(lambda: field.width() < 600)  # laid out beside the facets
+    room = field.width() - 24  # the frame, the theme's padding and the clear button
+    assert field.fontMetrics().horizontalAdvance(field.placeholderText()) <= room
