@@ -123,6 +123,10 @@ class DatasetModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
+            # Each title sits over its column's text: lengths to the right, names and captions to the left.
+            side = Qt.AlignmentFlag.AlignRight if section == LENGTH else Qt.AlignmentFlag.AlignLeft
+            return side | Qt.AlignmentFlag.AlignVCenter
         return None
 
     def flags(self, index: QModelIndex):

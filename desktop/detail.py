@@ -34,7 +34,8 @@ SUBTYPE_NAMES = {"PCM_16": "16-bit", "PCM_24": "24-bit", "PCM_32": "32-bit", "FL
 
 
 class RegionFields(QWidget):
-    """Start, end and length of the selected region in seconds, each editable by typing."""
+    """Start, end and length of the selected region in seconds, each editable by typing; each
+    shows its unit (`1.250 s`), which may be typed or left out."""
 
     def __init__(self, timeline: Timeline, parent=None):
         super().__init__(parent)
@@ -52,7 +53,7 @@ class RegionFields(QWidget):
             name = QLabel(title)
             name.setObjectName("dim")
             field = QLineEdit(placeholderText="–")
-            field.setFixedWidth(72)
+            field.setFixedWidth(field.fontMetrics().horizontalAdvance("0000.000 s") + 18)  # 16+ minutes
             field.setAlignment(Qt.AlignmentFlag.AlignRight)
             field.setToolTip(f"{title} in seconds: 1.25, 1.25s or 0:01.25; Enter applies")
             field.editingFinished.connect(lambda f=field, s=setter: self._apply(f, s))
@@ -82,7 +83,7 @@ class RegionFields(QWidget):
         for key, value in values.items():
             field = self.fields[key]
             if not field.hasFocus() or not field.isModified():
-                field.setText("" if value is None else f"{value:.3f}")
+                field.setText("" if value is None else f"{value:.3f} s")
 
 
 class MetadataPanel(QWidget):

@@ -83,7 +83,7 @@ def screenshot(app, window, args, wait_until, timeout: float = 900) -> int:
         panel.ab._set_side("B")
         selection = window.timeline.selection
         window.timeline.set_playhead(selection.start + selection.length * 0.4)
-        window.show_message(f"{panel.takes.takes[1].label()} — ` switches A/B at the same position")
+        window.show_message(f"{panel.takes.takes[1].label()} — ` or B switches A/B at the same position")
         wait_until(app, lambda: not panel.writer.pending and window.settled(), timeout)
     app.processEvents()
     Path(args.screenshot).parent.mkdir(parents=True, exist_ok=True)

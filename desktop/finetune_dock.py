@@ -163,7 +163,7 @@ class FinetuneDock(QDockWidget):
         self.validate_box.setValue(FINETUNE_DEFAULTS["validate_every"])
         self.validate_box.setSingleStep(50)
         self.validate_box.setSuffix(" steps")
-        self.validate_box.setToolTip("How often a validation sound is rendered with the adapter so far")
+        self.validate_box.setToolTip("How often a test sound is rendered with the adapter so far")
         self.prompt_edit = QLineEdit()
         self.prompt_edit.setPlaceholderText("two captions from the sounds")
         self.prompt_edit.setToolTip("What the validation renders ask for; several prompts separated by ';' (up to 8)")
@@ -197,7 +197,7 @@ class FinetuneDock(QDockWidget):
         self.state_label = QLabel("")
         self.state_label.setWordWrap(True)
         self.plot = LossPlot()
-        renders_label = QLabel("Validation renders")
+        renders_label = QLabel("Test renders")  # the word the steps row uses
         renders_label.setObjectName("dim")
         self.renders_list = QListWidget()
         self.renders_list.setMinimumHeight(64)

@@ -186,7 +186,7 @@ class RegenPanel(QWidget):
         shortcut_owner = self.host if isinstance(self.host, QWidget) else self
         shortcut_owner.addAction(self.ab_action)
         shortcut_owner.addAction(self.regen_action)
-        ab_hint = _dim("` toggles while playing")
+        ab_hint = _dim(f"{AB_KEYS[0]} or {AB_KEYS[1]} switches while playing")
         self.keep_button = QPushButton("Keep")
         self.keep_button.setToolTip("Add the selected take to the library as a new sound; the original stays as it is")
         self.keep_button.clicked.connect(self.keep_selected)

@@ -61,5 +61,7 @@ def apply(app: QApplication) -> None:
         palette.setColor(role, colour)
     for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#5b6068"))
+    # A disabled slider (the adapter strength of a model that has no adapter) must not look live.
+    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Highlight, QColor("#3a3f46"))
     app.setPalette(palette)
     app.setStyleSheet(STYLE_SHEET)

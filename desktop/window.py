@@ -416,8 +416,9 @@ class MainWindow(QMainWindow):
             self.audition.stop()
         if self.query.text:
             semantic = getattr(records, "semantic", False)
-            self.search_mode.setText("text + meaning" if semantic else "text only")
-            self.search_mode.setToolTip(notice or ("Ranked by words and by meaning" if semantic else ""))
+            self.search_mode.setText("search: words + meaning" if semantic else "search: words only")
+            self.search_mode.setToolTip(notice or ("Ranked by words and by meaning" if semantic else
+                                                   "Matched by words only: searching by meaning needs the engine"))
         else:
             self.search_mode.setText("")
 

@@ -8,7 +8,7 @@ import os
 
 import pytest
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QLineEdit
+from PyQt6.QtWidgets import QLabel, QLineEdit
 
 from finetune_helpers import NOT_AUDIO, SOUNDS, TOO_SHORT, choose_source, fingerprint, host_window, write_training_library
 from stall_probe import StallProbe, TimedApplication
@@ -189,3 +189,6 @@ def test_steps_start_at_auto_so_the_engine_scales_them_with_the_library(make_win
     assert dock.steps_box.value() == 0 and dock.steps_box.text() == "auto"
     dock.steps_box.setValue(300)
     assert dock.steps_box.text() == "300"
+    # One name for one idea: the steps row renders "a test", and the list below is of test renders.
+    labels = [label.text() for label in dock.findChildren(QLabel)]
+    assert "render a test every" in labels and "Test renders" in labels and "Validation renders" not in labels

@@ -40,6 +40,12 @@ def test_the_dataset_lists_clips_then_skipped_files_and_only_captions_are_editab
     assert not model.flags(model.index(2, CAPTION)) & Qt.ItemFlag.ItemIsEditable
     assert "caption file" in model.data(model.index(0, CAPTION), Qt.ItemDataRole.ToolTipRole)
     assert model.summary() == "2 clips, 1.9 s in all; 1 skipped"
+    # Each title sits over its column's text (Qt centres titles unless told).
+    align = Qt.ItemDataRole.TextAlignmentRole
+    horizontal = Qt.AlignmentFlag.AlignHorizontal_Mask
+    for column in (FILE, LENGTH, CAPTION):
+        cell = model.data(model.index(0, column), align) or Qt.AlignmentFlag.AlignLeft  # unset: left
+        assert model.headerData(column, Qt.Orientation.Horizontal, align) & horizontal == cell & horizontal
     assert model.source_path(model.clips[1]) == os.path.join("/library/Kicks", "Sub/Kick_Soft_01.wav")
 
 

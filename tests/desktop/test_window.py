@@ -12,6 +12,7 @@ from PyQt6.QtWidgets import QApplication, QLabel
 
 from soundloom.desktop.output import NoOutput
 from soundloom.desktop.query import FAVOURITES, Scope
+from soundloom.desktop.selection import parse_seconds
 
 
 def names(window) -> list[str]:
@@ -43,6 +44,8 @@ def test_search_text_and_facets(qtbot, make_window, sound_library):
     qtbot.keyClicks(bar.text, "door -metal")
     qtbot.waitUntil(lambda: sorted(names(window)) == ["DOORWood_Close Soft Latch_SL_Foley.wav",
                                                       "DOORWood_Slam Heavy Oak_SL_Foley.wav"], timeout=10_000)
+    # No engine here: the status bar says the search matched words, not meaning, and why.
+    assert window.search_mode.text() == "search: words only" and "engine" in window.search_mode.toolTip()
     bar.text.clear()
     qtbot.waitUntil(lambda: len(names(window)) == 30, timeout=10_000)
     bar.category.setCurrentIndex(bar.category.findData("AMBIENCE"))
@@ -147,7 +150,8 @@ def test_waveform_drag_selects_a_region_and_the_fields_edit_it(qtbot, make_windo
     assert region.start == pytest.approx(timeline.duration / 4, rel=0.05)
     assert region.end == pytest.approx(timeline.duration / 2, rel=0.05)
     fields = window.detail.region_fields.fields
-    assert float(fields["length"].text()) == pytest.approx(region.length, abs=1e-3)
+    assert fields["length"].text().endswith(" s")  # seconds, said
+    assert parse_seconds(fields["length"].text()) == pytest.approx(region.length, abs=1e-3)
 
     fields["start"].setFocus()
     fields["start"].selectAll()
