@@ -152,8 +152,12 @@ class DiscoDiffModel(AudioModel):
         return out
 
     def training_loss(self, latents: torch.Tensor, cond: dict[str, Any], generator: torch.Generator) -> torch.Tensor:
-        """The sum of both stages' DDPM losses, as DiscoDiff trains them: the coarse model denoises the
-        coarse levels alone; the fine model denoises the fine levels next to the clean coarse ones."""
+        """The sum of both stages' losses with DiscoDiff's objective (absolute error, at timesteps
+        drawn more often where the noise is heavy): the coarse model denoises the coarse levels
+        alone; the fine model denoises the fine levels next to the clean coarse ones."""
+        import torch.nn.functional as F
+
+        from soundloom.engine.models.discodiff_schedule import importance_timesteps
         from soundloom.engine.training.diffusion_training import diffusion_loss
 
         if getattr(self, "_training_schedule", None) is None:
@@ -169,8 +173,9 @@ class DiscoDiffModel(AudioModel):
             return SimpleNamespace(sample=self._run(self.unet.fine, torch.cat([clean_coarse, noisy], dim=1), t, kwargs))
 
         schedule = self._training_schedule
-        return diffusion_loss(coarse, schedule, clean_coarse, cond, generator) + \
-            diffusion_loss(fine, schedule, latents[:, c:], cond, generator)
+        objective = {"error": F.l1_loss, "timesteps": importance_timesteps}
+        return diffusion_loss(coarse, schedule, clean_coarse, cond, generator, **objective) + \
+            diffusion_loss(fine, schedule, latents[:, c:], cond, generator, **objective)
 
     def waveform_to_latents(self, waveform: torch.Tensor) -> torch.Tensor:
         return self.codec.encode(waveform.to(self.device)).to(self.dtype)

@@ -87,16 +87,24 @@ class LatentBatches:
         return torch.from_numpy(np.stack(rows)), texts
 
 
-def diffusion_loss(unet, scheduler: DDPMScheduler, latents: torch.Tensor, cond: dict, generator: torch.Generator) -> torch.Tensor:
+def uniform_timesteps(count: int, batch: int, generator: torch.Generator) -> torch.Tensor:
+    return torch.randint(0, count, (batch,), generator=generator)
+
+
+def diffusion_loss(unet, scheduler: DDPMScheduler, latents: torch.Tensor, cond: dict, generator: torch.Generator,
+                   error=F.mse_loss, timesteps=uniform_timesteps) -> torch.Tensor:
     """The denoising loss at random timesteps; `cond` is the UNet's conditioning keyword arguments.
 
-    Noise is drawn on the CPU generator (reproducible on any device), then moved to the latents' device.
+    `error(prediction, target)` and `timesteps(count, batch, generator)` default to the usual
+    squared error at uniformly drawn timesteps; a family trained otherwise passes its own. Noise
+    and timesteps are drawn on the CPU generator (reproducible on any device), then moved to the
+    latents' device.
     """
     noise = torch.randn(latents.shape, generator=generator).to(latents.device)
-    t = torch.randint(0, scheduler.config.num_train_timesteps, (latents.shape[0],), generator=generator).to(latents.device)
+    t = timesteps(scheduler.config.num_train_timesteps, latents.shape[0], generator).to(latents.device)
     noisy = scheduler.add_noise(latents, noise, t)
     target = scheduler.get_velocity(latents, noise, t) if scheduler.config.prediction_type == "v_prediction" else noise
-    return F.mse_loss(unet(noisy, t, **cond).sample.float(), target.float())
+    return error(unet(noisy, t, **cond).sample.float(), target.float())
 
 
 def train_unet(batches: LatentBatches, encode_text, out: Path, config: UNetConfig,

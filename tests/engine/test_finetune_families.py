@@ -119,6 +119,29 @@ def test_discodiff_trains_both_stages_the_fine_one_on_clean_coarse_levels(discod
     assert not torch.allclose(seen[0][:, c:], latents[:, c:])  # the fine levels are noised
 
 
+def test_discodiffs_objective_is_absolute_error_at_timesteps_drawn_toward_heavy_noise():
+    from types import SimpleNamespace
+
+    import torch.nn.functional as F
+    from diffusers import DDPMScheduler
+
+    from soundloom.engine.models.discodiff_schedule import importance_timesteps
+    from soundloom.engine.training.diffusion_training import diffusion_loss
+
+    drawn = importance_timesteps(1000, 20000, torch.Generator().manual_seed(0)).double() / 1000
+    # sin(x·π/2) + 0.2 has mean 0.604 and puts 3.9 % below 0.1 (uniform draws: 0.5 and 10 %).
+    assert 0.59 < drawn.mean() < 0.62 and 0.03 < (drawn < 0.1).double().mean() < 0.05
+
+    # A denoiser that predicts nothing: the loss is then the mean absolute noise, not its mean square.
+    schedule = DDPMScheduler(num_train_timesteps=1000)
+    latents = torch.randn(4, 2, 8, generator=torch.Generator().manual_seed(1))
+    silent = lambda noisy, t: SimpleNamespace(sample=torch.zeros_like(noisy))  # noqa: E731
+    loss = diffusion_loss(silent, schedule, latents, {}, torch.Generator().manual_seed(2), error=F.l1_loss,
+                          timesteps=importance_timesteps)
+    noise = torch.randn(latents.shape, generator=torch.Generator().manual_seed(2))
+    torch.testing.assert_close(loss, noise.abs().mean())
+
+
 def test_a_discodiff_adapter_trains_loads_and_switches_off_at_scale_zero(discodiff_path, stereo_library, tmp_path):
     adapter = tmp_path / "adapter"
     spec = _spec(stereo_library, adapter, discodiff_path, steps=3, validation_prompts=["hit"], validate_every=3)
