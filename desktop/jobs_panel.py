@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from PyQt6.QtCore import QEvent, QRect, QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QPainter
-from PyQt6.QtWidgets import (QHBoxLayout, QLabel, QListView, QPushButton, QStyle, QStyledItemDelegate, QVBoxLayout,
-                             QWidget)
+from PyQt6.QtWidgets import (QHBoxLayout, QLabel, QListView, QPushButton, QStackedLayout, QStyle,
+                             QStyledItemDelegate, QVBoxLayout, QWidget)
 
 from soundloom.desktop import theme
 from soundloom.desktop.jobs_model import ACTIVE, CANCELLED, DONE, FAILED, JobsModel
@@ -19,6 +19,9 @@ CANCEL_WIDTH = 22
 BAR_HEIGHT = 4
 FAILED_TEXT = QColor("#e07a6a")
 DONE_BAR = QColor("#4e8f5a")
+EMPTY_HINT = ("No jobs yet.\n\nType what to generate in the prompt bar at the top (Ctrl+G) and press Enter, or "
+              "regenerate a selection of a sound: each take is listed here as it renders, with its progress "
+              "and time left.")
 
 
 class JobDelegate(QStyledItemDelegate):
@@ -96,9 +99,18 @@ class JobsPanel(QWidget):
         self.view.setMouseTracking(True)
         self.delegate.cancel_clicked.connect(self.cancel_requested)
         self.view.doubleClicked.connect(lambda index: self.activated.emit(index.data(JobsModel.JobRole).id))
+        # Before the first job the dock says how to start one, rather than standing empty.
+        self.empty_hint = QLabel(EMPTY_HINT)
+        self.empty_hint.setObjectName("dim")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.empty_hint.setContentsMargins(10, 10, 10, 10)
+        self.stack = QStackedLayout()
+        self.stack.addWidget(self.empty_hint)
+        self.stack.addWidget(self.view)
         self.summary = QLabel()
         self.summary.setObjectName("dim")
-        clear = QPushButton("Clear Finished")
+        self.clear_button = clear = QPushButton("Clear Finished")
         clear.setToolTip("Remove finished, failed and cancelled jobs from this list")
         clear.clicked.connect(model.clear_finished)
         footer = QHBoxLayout()
@@ -108,7 +120,7 @@ class JobsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.view, 1)
+        layout.addLayout(self.stack, 1)
         layout.addLayout(footer)
         for signal in (model.rowsInserted, model.dataChanged, model.modelReset):
             signal.connect(self._update_summary)
@@ -138,3 +150,5 @@ class JobsPanel(QWidget):
         if failed:
             parts.append(f"{failed} failed")
         self.summary.setText(" · ".join(parts))
+        self.stack.setCurrentWidget(self.view if rows else self.empty_hint)
+        self.clear_button.setEnabled(active < len(rows))  # something finished to clear

@@ -36,6 +36,16 @@ def test_opens_indexes_and_lists_every_sound(make_window, small_library):
     assert "10 added" in window.statusBar().currentMessage()
     roots = [r for r in window.roots if r.kind == "library"]
     assert [r.path for r in roots] == [str(small_library)]
+    # The Jobs dock, before any job, says how to start one rather than standing empty.
+    panel = window.jobs_panel
+    assert panel.stack.currentWidget() is panel.empty_hint and "Ctrl+G" in panel.empty_hint.text()
+    assert not panel.clear_button.isEnabled()
+    window.jobs_model.add("a", "generate", "rain · 2 s · take 1 of 1", 10)
+    assert panel.stack.currentWidget() is panel.view and not panel.clear_button.isEnabled()
+    window.jobs_model.finish("a", "saved")
+    assert panel.clear_button.isEnabled()
+    panel.clear_button.click()
+    assert panel.stack.currentWidget() is panel.empty_hint and not panel.clear_button.isEnabled()
 
 
 def test_search_text_and_facets(qtbot, make_window, sound_library):
