@@ -67,6 +67,10 @@ def connect(options: ClusterOptions) -> bool:
         probe(options.address)
         kwargs: dict = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.WARNING}
         if options.address == LOCAL:
+            # Ray starts its workers 15 steps nicer than itself, so replicas would yield the CPU to
+            # every other program; on this machine they compute at the daemon's priority instead,
+            # as the local worker does. (A cluster joined by address keeps its head's setting.)
+            os.environ.setdefault("RAY_worker_niceness", "0")
             kwargs.update(num_cpus=options.local_cpus, num_gpus=None)
             if options.temp_dir is not None:
                 kwargs["_temp_dir"] = str(options.temp_dir)

@@ -99,23 +99,25 @@ class EngineReplica:
         with this replica's description, the others with None), then ("done", results, description,
         total steps) or ("error", code, message, field).
 
-        Every event is a round trip through Ray, so a short job sends few: the last step's progress
-        rides on "done" (the daemon reports it from there), as the description rides on the first."""
+        Every event is an item through Ray that both processes handle while the engine computes, so
+        a short job sends none: the first progress leaves once the batch has run PROGRESS_INTERVAL_S,
+        and the last step's progress rides on "done" (the daemon reports it from there)."""
         await self._warm(serve.get_multiplexed_model_id())
         async with self._busy:  # Serve sends one request at a time; this keeps it so if configured otherwise
             loop = asyncio.get_running_loop()
             events: asyncio.Queue = asyncio.Queue()
             stop = threading.Event()
-            sent = {"at": None, "total": None}  # when progress was last sent (None: never), and the steps in all
+            # When progress was last sent (at first: when the batch began), whether any was, and the steps in all.
+            sent = {"at": time.monotonic(), "any": False, "total": None}
 
             def on_step(step: int, total: int) -> None:
                 if stop.is_set():
                     raise SoundloomError(ErrorCode.CANCELLED, CANCELLED.message)
                 sent["total"] = total
                 now = time.monotonic()
-                if step < total and (sent["at"] is None or now - sent["at"] >= PROGRESS_INTERVAL_S):
-                    description = self.describe() if sent["at"] is None else None
-                    sent["at"] = now
+                if step < total and now - sent["at"] >= PROGRESS_INTERVAL_S:
+                    description = None if sent["any"] else self.describe()
+                    sent["at"], sent["any"] = now, True
                     loop.call_soon_threadsafe(events.put_nowait, ("progress", step, total, description))
 
             def work() -> None:
@@ -145,6 +147,9 @@ class EngineReplica:
                         return
             finally:
                 # Reached on cancellation too: the engine stops at its next step, and the next
-                # request waits until it has.
+                # request waits until it has. After a result the thread has mostly ended already:
+                # then the request ends without a hop through another thread, and Serve sees this
+                # replica free for the next batch sooner.
                 stop.set()
-                await asyncio.to_thread(thread.join)
+                if thread.is_alive():
+                    await asyncio.to_thread(thread.join)
