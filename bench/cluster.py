@@ -11,9 +11,13 @@ Batching is off (one job per batch) so every job pays the dispatch once.
 - throughput: `--jobs` jobs submitted at once; jobs per second, and p50/p99 submit-to-result
   latency.
 
+Every replica loads the model and runs a first generate before anything is timed.
+
 On a 2-core machine the local worker and each replica compute with one thread, so two replicas
 can at best double throughput, and only while nothing else uses the cores; the overhead figure is
-the meaningful one here. What a GPU host gains from replicas this machine cannot show.
+the meaningful one here, and it varies by several ms from run to run when other work shares the
+machine (run it twice). What a GPU host gains from replicas, or a network hop between hosts costs,
+this machine cannot show.
 
     python bench/cluster.py [--jobs 16] [--sequential 10] [--steps 2] [--seconds 0.5]
 """
