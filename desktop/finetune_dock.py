@@ -173,14 +173,10 @@ class FinetuneDock(QDockWidget):
         for box in (self.steps_box, self.validate_box):  # numbers read best in compact fields
             box.setMinimumWidth(80)
             box.setMaximumWidth(130)
-        steps_row = QHBoxLayout()
-        steps_row.addWidget(self.steps_box)
-        steps_row.addSpacing(12)
-        steps_row.addWidget(QLabel("render a test every"))
-        steps_row.addWidget(self.validate_box)
-        steps_row.addStretch(1)
         form.addRow("Name", self.name_edit)
-        form.addRow("Steps", steps_row)
+        form.addRow("Steps", self.steps_box)
+        # A row of its own, so the dock (tabbed with Jobs) can be as narrow as the Jobs list needs.
+        form.addRow("Render a test every", self.validate_box)
         form.addRow("Test prompt", self.prompt_edit)
 
         self.train_button = QPushButton("Train")

@@ -35,7 +35,7 @@ class JobRow:
         return min(1.0, self.step / self.total) if self.total else 0.0
 
     def status_text(self) -> str:
-        """The short line at the right of the row."""
+        """The short line beside the row's progress bar."""
         if self.state == QUEUED:
             return "cancelling…" if self.cancelling else "waiting"
         if self.state == RUNNING:

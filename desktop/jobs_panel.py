@@ -46,26 +46,27 @@ class JobDelegate(QStyledItemDelegate):
             painter.fillRect(rect, theme.ALTERNATE)
         metrics = option.fontMetrics
         active = row.state in ACTIVE
+        # The title has the top line to itself (the dock is narrow): elided in the middle, so the
+        # end of it, "take 1 of 4", stays. The status sits beside the bar below.
         right = rect.right() - (CANCEL_WIDTH + 10 if active else 6)
-        status = row.status_text()
-        status_width = metrics.horizontalAdvance(status) + 8
-        text_top = QRect(rect.left() + 8, rect.top() + 3, right - rect.left() - 8 - status_width, 18)
+        text_top = QRect(rect.left() + 8, rect.top() + 3, right - rect.left() - 8, 18)
         painter.setPen(theme.TEXT if row.state != CANCELLED else theme.DIM_TEXT)
         painter.drawText(text_top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         metrics.elidedText(row.title, Qt.TextElideMode.ElideRight, text_top.width()))
+                         metrics.elidedText(row.title, Qt.TextElideMode.ElideMiddle, text_top.width()))
+        status = row.status_text()
+        status_width = metrics.horizontalAdvance(status) + 8
+        lower = QRect(rect.left() + 8, rect.top() + 22, rect.right() - rect.left() - 14, 16)
         painter.setPen(FAILED_TEXT if row.state == FAILED else theme.DIM_TEXT)
-        painter.drawText(QRect(right - status_width, rect.top() + 3, status_width, 18),
-                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, status)
-        lower = QRect(rect.left() + 8, rect.top() + 24, rect.right() - rect.left() - 14, 12)
         if row.state == FAILED:
-            painter.setPen(FAILED_TEXT)
             painter.drawText(lower, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             metrics.elidedText(row.reason, Qt.TextElideMode.ElideRight, lower.width()))
-        elif row.state != CANCELLED:
-            bar = QRect(lower.left(), lower.top() + 4, lower.width(), BAR_HEIGHT)
-            painter.fillRect(bar, theme.WAVEFORM_BACKGROUND)
-            done = QRect(bar.left(), bar.top(), int(bar.width() * row.fraction), BAR_HEIGHT)
-            painter.fillRect(done, DONE_BAR if row.state == DONE else theme.WAVEFORM)
+                             metrics.elidedText(f"{status}: {row.reason}", Qt.TextElideMode.ElideRight, lower.width()))
+        else:
+            painter.drawText(lower, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, status)
+            if row.state != CANCELLED:
+                bar = QRect(lower.left(), lower.center().y() - BAR_HEIGHT // 2, lower.width() - status_width, BAR_HEIGHT)
+                painter.fillRect(bar, theme.WAVEFORM_BACKGROUND)
+                done = QRect(bar.left(), bar.top(), int(bar.width() * row.fraction), BAR_HEIGHT)
+                painter.fillRect(done, DONE_BAR if row.state == DONE else theme.WAVEFORM)
         if active:
             button = self.cancel_rect(rect)
             painter.setPen(theme.DIM_TEXT)

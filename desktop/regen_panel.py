@@ -99,6 +99,7 @@ class RegenPanel(QWidget):
 
         self.selection_label = QLabel()
         self.selection_label.setObjectName("dim")
+        self.selection_label.setWordWrap(True)  # sentences wrap, so the dock can be narrow
         self.regen_button = QPushButton("Regenerate Selection")
         self.regen_button.setToolTip("Replace only the selected region with what the prompt says (Ctrl+Shift+R)")
         self.regen_button.clicked.connect(self.regenerate)
@@ -138,7 +139,9 @@ class RegenPanel(QWidget):
         extend_row.addWidget(_dim("add"))
         extend_row.addWidget(self.extend_seconds)
         extend_row.addWidget(self.extend_button, 1)
-        extend_page = _page(_dim("Continue the sound past its end; the original part stays as it is."), extend_row)
+        extend_hint = _dim("Continue the sound past its end; the original part stays as it is.")
+        extend_hint.setWordWrap(True)
+        extend_page = _page(extend_hint, extend_row)
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -187,6 +190,7 @@ class RegenPanel(QWidget):
         shortcut_owner.addAction(self.ab_action)
         shortcut_owner.addAction(self.regen_action)
         ab_hint = _dim(f"{AB_KEYS[0]} or {AB_KEYS[1]} switches while playing")
+        ab_hint.setWordWrap(True)
         self.keep_button = QPushButton("Keep")
         self.keep_button.setToolTip("Add the selected take to the library as a new sound; the original stays as it is")
         self.keep_button.clicked.connect(self.keep_selected)

@@ -1,6 +1,6 @@
 """The results area over a real index, at the screenshots' size: columns sized to what they hold so
 the name gets the room, a width the user dragged kept (between runs too) until Fit Columns to
-Contents, and a search hint that reads whole beside the facets."""
+Contents, a search hint that reads whole beside the facets, and docks that leave the browser its room."""
 
 from __future__ import annotations
 
@@ -75,3 +75,7 @@ def test_the_search_hint_reads_whole_beside_the_facets(qtbot, make_window, small
     qtbot.waitUntil(lambda: field.width() < 600)  # laid out beside the facets
     room = field.width() - 24  # the frame, the theme's padding and the clear button
     assert field.fontMetrics().horizontalAdvance(field.placeholderText()) <= room
+    # The tool docks (Regenerate, Fine-tune) tabbed with Jobs wrap their words rather than widen
+    # the dock area: it opens at the Jobs dock's own width, and the browser keeps the rest.
+    assert window.jobs_dock.width() <= 320
+    assert max(dock.minimumSizeHint().width() for dock in (window.regen_dock, window.finetune_dock)) <= 320

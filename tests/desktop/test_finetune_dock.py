@@ -189,6 +189,6 @@ def test_steps_start_at_auto_so_the_engine_scales_them_with_the_library(make_win
     assert dock.steps_box.value() == 0 and dock.steps_box.text() == "auto"
     dock.steps_box.setValue(300)
     assert dock.steps_box.text() == "300"
-    # One name for one idea: the steps row renders "a test", and the list below is of test renders.
+    # One name for one idea: a row renders "a test", and the list below is of test renders.
     labels = [label.text() for label in dock.findChildren(QLabel)]
-    assert "render a test every" in labels and "Test renders" in labels and "Validation renders" not in labels
+    assert "Render a test every" in labels and "Test renders" in labels and "Validation renders" not in labels
