@@ -99,6 +99,18 @@ def quick_vae(mel: MelConfig, files: list[Path], steps: int, work: Path, batch: 
     return train_vae(cache, work, config, float(np.log(mel.log_floor)))
 
 
+def trained_vae(path: Path):
+    """A VAE folder as saved, or the first-stage VAE of the work folder with a decoder checkpoint's weights."""
+    from diffusers import AutoencoderKL
+
+    if path.is_dir():
+        return AutoencoderKL.from_pretrained(path, local_files_only=True).eval()
+    work = path.parents[2]  # WORK/decoder/checkpoints/step-N.pt
+    vae = AutoencoderKL.from_pretrained(work / "vae" / "final", local_files_only=True)
+    vae.load_state_dict(torch.load(path, map_location="cpu", weights_only=False)["model"])
+    return vae.eval()
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--corpus", type=Path, required=True, help="a corpus folder whose audio/ trains the quick VAEs")
@@ -108,7 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--crop-frames", type=int, default=128, help="mel frames per training example (100 = 1 s)")
     p.add_argument("--published", type=Path, default=Path(__file__).resolve().parents[1] / "weights" / "starter")
-    p.add_argument("--only", choices=("v1", "v2"), default=None, help="train only this quick candidate")
+    p.add_argument("--only", choices=("v1", "v2", "trained"), default=None,
+                   help="train only this quick candidate ('trained': measure only the --trained VAEs)")
+    p.add_argument("--trained", type=Path, action="append", default=[], metavar="VAE",
+                   help="also measure this trained 128-band VAE: a folder (WORK/vae/final or WORK/vae/refined of "
+                        "starter_v2) or a checkpoint of its decoder refinement (WORK/decoder/checkpoints/step-N.pt)")
     args = p.parse_args(argv)
     from diffusers import AutoencoderKL
 
@@ -125,11 +141,13 @@ def main(argv: list[str] | None = None) -> int:
         chosen.write_text(json.dumps([str(f) for f in files]))
     v1_mel, v2_mel = MelConfig(n_mels=64), MelConfig(n_mels=128)
     report = {}
-    if args.only is None:
+    if args.only in (None, "trained"):
         report["mel only, 64 bands (v1)"] = measure(v1_mel, None, clips)
         report["mel only, 128 bands (v2)"] = measure(v2_mel, None, clips)
         published = AutoencoderKL.from_pretrained(args.published / "vae", local_files_only=True).eval()
         report["v1 published VAE (64 bands, 8x, 2500 steps + decoder refinement)"] = measure(v1_mel, published, clips)
+    for path in args.trained:
+        report[f"v2 trained VAE ({v2_mel.n_mels} bands, 8x): {path}"] = measure(v2_mel, trained_vae(path), clips)
     for tag, mel in (("v1", v1_mel), ("v2", v2_mel)):
         if args.only in (None, tag):
             vae = quick_vae(mel, files, args.steps, args.work / f"quick-{tag}", args.batch, args.crop_frames)
