@@ -184,7 +184,9 @@ class ClusterWorker(Worker):
                 if attempt == ATTEMPTS or self.stopping.is_set():
                     raise SoundloomError(ErrorCode.INTERNAL, f"the engine replica running this job died ({type(exc).__name__}) "
                                          f"and so did the one it was retried on; send the job again") from None
-                log.warning("replica %s died running %s; retrying on another replica", flight.replica, [j.job_id for j in batch])
+                # A batch names its replica with its first progress (sent after 50 ms): one that died sooner has none.
+                log.warning("replica %s died running %s; retrying on another replica", flight.replica or "(not yet known)",
+                            [j.job_id for j in batch])
         raise AssertionError("unreachable")
 
     def _model_job(self, job: Job) -> dict:
