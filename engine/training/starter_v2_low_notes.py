@@ -88,15 +88,41 @@ def measure(mel: MelConfig, vae, clips: dict) -> dict:
     return out
 
 
-def quick_vae(mel: MelConfig, files: list[Path], steps: int, work: Path, batch: int = 8, crop_frames: int = 128, seed: int = 0):
-    """A VAE of the starter's shape trained for `steps` on `files` (checkpointed under `work`)."""
+def quick_vae(mel: MelConfig, files: list[Path], steps: int, work: Path, batch: int = 8, crop_frames: int = 128, seed: int = 0,
+              **shape):
+    """A VAE of the starter's shape (or `shape`: VAEConfig's channels, latent_channels) trained for
+    `steps` on `files` (checkpointed under `work`)."""
     from soundloom.engine.training.mel_cache import build_mel_cache
     from soundloom.engine.training.vae_training import VAEConfig, train_vae
 
     entries = [{"id": str(i), "path": str(f), "split": "train"} for i, f in enumerate(files)]
     cache = build_mel_cache(entries, Path("/"), work / "mels", mel)
-    config = VAEConfig(steps=steps, batch=batch, crop_frames=crop_frames, checkpoint_every=max(1, steps // 3), seed=seed)
+    config = VAEConfig(steps=steps, batch=batch, crop_frames=crop_frames, checkpoint_every=max(1, steps // 3), seed=seed,
+                       **shape)
     return train_vae(cache, work, config, float(np.log(mel.log_floor)))
+
+
+OVERFIT_SHAPES = {  # name → VAEConfig fields
+    "8x, 16 latent channels (v2)": {},
+    "8x, 64 latent channels": {"latent_channels": 64},
+    "4x (three levels), 16 latent channels": {"channels": (16, 32, 64)},
+}
+
+
+def overfit_report(clips: dict, steps: int, work: Path) -> dict:
+    """Each OVERFIT_SHAPES VAE trained on nothing but `clips` (at four levels each), then measured on
+    them: what a shape can keep at best, apart from how well it generalises."""
+    import soundfile as sf
+
+    files = []
+    (work / "clips").mkdir(parents=True, exist_ok=True)
+    for name, (x, _) in clips.items():
+        for k in range(4):
+            files.append(work / "clips" / f"{name.replace(' ', '_')}-{k}.flac")
+            sf.write(files[-1], x * (0.4 + 0.2 * k), RATE)
+    mel = MelConfig(n_mels=128)
+    return {f"overfitted {steps} steps on the clips: {name}": measure(mel, quick_vae(mel, files, steps, work / f"overfit-{i}", **shape).eval(), clips)
+            for i, (name, shape) in enumerate(OVERFIT_SHAPES.items())}
 
 
 def trained_vae(path: Path):
@@ -122,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--published", type=Path, default=Path(__file__).resolve().parents[1] / "weights" / "starter")
     p.add_argument("--only", choices=("v1", "v2", "trained"), default=None,
                    help="train only this quick candidate ('trained': measure only the --trained VAEs)")
+    p.add_argument("--overfit", type=int, metavar="STEPS",
+                   help="also train each VAE shape of OVERFIT_SHAPES for STEPS on the four clips alone and measure it")
     p.add_argument("--trained", type=Path, action="append", default=[], metavar="VAE",
                    help="also measure this trained 128-band VAE: a folder (WORK/vae/final or WORK/vae/refined of "
                         "starter_v2) or a checkpoint of its decoder refinement (WORK/decoder/checkpoints/step-N.pt)")
@@ -146,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         report["mel only, 128 bands (v2)"] = measure(v2_mel, None, clips)
         published = AutoencoderKL.from_pretrained(args.published / "vae", local_files_only=True).eval()
         report["v1 published VAE (64 bands, 8x, 2500 steps + decoder refinement)"] = measure(v1_mel, published, clips)
+    if args.overfit:
+        report.update(overfit_report(clips, args.overfit, args.work))
     for path in args.trained:
         report[f"v2 trained VAE ({v2_mel.n_mels} bands, 8x): {path}"] = measure(v2_mel, trained_vae(path), clips)
     for tag, mel in (("v1", v1_mel), ("v2", v2_mel)):
