@@ -67,24 +67,21 @@ class Rig:
         self.count = 0
 
     def submit(self, entry, fields: dict):
-        from soundloom.daemon.jobs import Job
         from soundloom.engine.engine import build_request
 
         request = build_request("generate", dict(fields))
         request.validate(60.0)
-        self.count += 1
-        job = Job(job_id=f"bench-{id(self)}-{self.count}", action="generate", request=request, model=entry,
-                  priority="interactive", session="bench", header={"msg_id": f"bench-{self.count}"})
-        job.submitted = time.perf_counter()
-        self.board.submit(job)
-        return job
+        return self._submit("generate", request, entry)
 
     def load(self, entry):
         """A model_load job: on a cluster it reaches every replica, so none loads the model mid-measurement."""
+        return self._submit("model_load", None, entry)
+
+    def _submit(self, action: str, request, entry):
         from soundloom.daemon.jobs import Job
 
         self.count += 1
-        job = Job(job_id=f"bench-{id(self)}-{self.count}", action="model_load", request=None, model=entry,
+        job = Job(job_id=f"bench-{id(self)}-{self.count}", action=action, request=request, model=entry,
                   priority="interactive", session="bench", header={"msg_id": f"bench-{self.count}"})
         job.submitted = time.perf_counter()
         self.board.submit(job)
