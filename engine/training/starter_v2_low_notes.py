@@ -106,6 +106,7 @@ OVERFIT_SHAPES = {  # name → VAEConfig fields
     "8x, 16 latent channels (v2)": {},
     "8x, 64 latent channels": {"latent_channels": 64},
     "4x (three levels), 16 latent channels": {"channels": (16, 32, 64)},
+    "8x, 16 latent channels, peak- and slope-weighted loss": {"peak_weight": 3.0},
 }
 
 

@@ -34,6 +34,10 @@ class VAEConfig:
     crop_frames: int = 128
     lr: float = 1e-3
     kl_weight: float = 1e-6
+    # 0: plain log-mel L1. Above 0: the decoder refinement's loss (decoder_training.decoder_loss), bands
+    # near each frame's loudest weighted up to 1 + peak_weight, plus the band-to-band slope.
+    peak_weight: float = 0.0
+    peak_range: float = 4.0
     checkpoint_every: int = 250
     seed: int = 0
 
@@ -62,6 +66,8 @@ def reconstruction_error(vae: AutoencoderKL, mels: torch.Tensor) -> float:
 
 def train_vae(cache: MelCache, out: Path, config: VAEConfig, floor: float, on_step=None) -> AutoencoderKL:
     """Train (resuming from `out/checkpoints` when present) and return the VAE in eval mode."""
+    from soundloom.engine.training.decoder_training import decoder_loss  # it builds on this module
+
     torch.manual_seed(config.seed)
     vae = make_vae(config)
     optimizer = torch.optim.AdamW(vae.parameters(), lr=config.lr, weight_decay=0.0)
@@ -81,7 +87,8 @@ def train_vae(cache: MelCache, out: Path, config: VAEConfig, floor: float, on_st
         posterior = vae.encode(mels).latent_dist
         rebuilt = vae.decode(posterior.sample()).sample
         recon = (rebuilt - mels).abs().mean()
-        loss = recon + config.kl_weight * posterior.kl().mean()
+        fitted = decoder_loss(rebuilt, mels, config) if config.peak_weight > 0 else recon
+        loss = fitted + config.kl_weight * posterior.kl().mean()
         descend(optimizer, loss, vae.parameters())
         bar.set_postfix(l1=f"{recon.item():.3f}")
         if on_step:
