@@ -8,7 +8,9 @@ the partials of any note below F#1, and after 8× compression one latent row spa
 low range: notes below ~200 Hz come back unpitched or an octave off. v2 reads 128 bands (23 Hz
 apart below 1 kHz, so the partials of E1 (41 Hz) fall in separate bands) with the same 8× VAE,
 which gives 16 latent rows: the latent's frequency rows each cover what 4 of v1's bands
-covered, i.e. 4× compression of v1's grid. The VAE stays a stock symmetric AutoencoderKL
+covered, i.e. 4× compression of v1's grid. Its VAE trains with the decoder refinement's peak- and
+slope-weighted loss from the first step, which is what keeps low notes through it (measured in
+`starter_v2_low_notes`). The VAE stays a stock symmetric AutoencoderKL
 (diffusers' down blocks only halve both axes), so the engine loads a v2 model folder unchanged:
 it reads `n_mels` from the folder's mel config.
 
@@ -37,8 +39,10 @@ def v2_recipe() -> StarterRecipe:
     larger latent (16 rows instead of 8 make a UNet step about twice v1's cost)."""
     recipe = StarterRecipe()
     recipe.mel = MelConfig(n_mels=128)
-    # 128 bands double the VAE's cost per step; 100 steps are ~3–4 minutes on a 2-core CPU.
-    recipe.vae = VAEConfig(steps=3000, checkpoint_every=100)
+    # 128 bands double the VAE's cost per step; 100 steps are ~3–4 minutes on a 2-core CPU. The
+    # peak- and slope-weighted loss from the first step: with plain L1 the encoder drops the balance
+    # of neighbouring low bands, and a decoder refined later cannot bring low notes back.
+    recipe.vae = VAEConfig(steps=3000, checkpoint_every=100, peak_weight=3.0)
     # About 7 CPU-hours of UNet at twice v1's cost per step: several sittings, like v1's 5.3 h.
     recipe.unet = UNetConfig(steps=20000, pitched_weight=3.0, checkpoint_every=150)
     return recipe

@@ -23,10 +23,11 @@ def test_v2_latent_has_twice_v1s_frequency_rows_and_v1_is_unchanged():
     assert rebuilt.shape == (1, 1, 64, 128)
 
 
-def test_v2_checkpoints_every_few_minutes():
+def test_v2_checkpoints_every_few_minutes_and_weights_its_vae_loss_toward_peaks():
     recipe = v2_recipe()
     assert recipe.vae.checkpoint_every <= 100 and recipe.unet.checkpoint_every <= 200
     assert recipe.unet.steps < StarterRecipe().unet.steps
+    assert recipe.vae.peak_weight > 0 and StarterRecipe().vae.peak_weight == 0  # v1 reproduces unchanged
 
 
 def test_bad_step_count_is_refused_naming_the_option(capsys):
