@@ -252,6 +252,8 @@ def test_finetune_lists_the_adapter_and_its_variant_generates(real, roots):
     assert caught.value.code is ErrorCode.MODEL_NOT_FOUND
 
 
+# The daemon's own test cancels and resumes through the same requests; this one adds the SDK's job calls.
+@pytest.mark.slow
 def test_a_cancelled_finetune_keeps_a_checkpoint_and_resumes(real, roots):
     job = real.finetune(roots[1], name="long", steps=100_000, batch_size=1, validation_prompts=[])
     next(iter(job.progress))
