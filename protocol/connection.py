@@ -17,6 +17,7 @@ from typing import Any
 
 import platformdirs
 
+from soundloom.protocol.atomic_files import write_text_atomically
 from soundloom.protocol.codec import SIGNATURE_SCHEME
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
@@ -165,19 +166,7 @@ def write_connection_file(info: ConnectionInfo, path: str | os.PathLike[str] | N
     partial file and the key is never readable by others, not even for an instant.
     """
     target = Path(path) if path is not None else connection_path()
-    temp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(temp, flags, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(info.to_dict(), handle, indent=2)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    write_text_atomically(target, json.dumps(info.to_dict(), indent=2) + "\n", mode=0o600)
     return target
 
 
