@@ -70,13 +70,23 @@ class JobsModel(QAbstractListModel):
             self.follow(link)
 
     def follow(self, link) -> None:
-        link.job_added.connect(lambda view: self.add(view.id, view.kind, view.title, view.total))
+        # Bound methods only: Qt drops these connections when the model goes, whereas a lambda
+        # would keep the model alive as long as the link.
+        link.job_added.connect(self._added)
         link.job_progress.connect(self.progress)
-        link.job_result.connect(lambda job_id, clips: self.finish(
-            job_id, f"{len(clips)} take{'s' if len(clips) != 1 else ''}"))
-        link.finetune_result.connect(lambda job_id, result: self.finish(job_id, f"adapter {result.get('adapter', '')}"))
+        link.job_result.connect(self._made_takes)
+        link.finetune_result.connect(self._made_adapter)
         link.job_failed.connect(self.fail)
         link.job_cancelled.connect(self.cancelled)
+
+    def _added(self, view) -> None:
+        self.add(view.id, view.kind, view.title, view.total)
+
+    def _made_takes(self, job_id: str, clips) -> None:
+        self.finish(job_id, f"{len(clips)} take{'s' if len(clips) != 1 else ''}")
+
+    def _made_adapter(self, job_id: str, result: dict) -> None:
+        self.finish(job_id, f"adapter {result.get('adapter', '')}")
 
     # ------------------------------------------------------------------ changes
 

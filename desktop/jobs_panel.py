@@ -99,7 +99,10 @@ class JobsPanel(QWidget):
         self.view.setUniformItemSizes(True)
         self.view.setMouseTracking(True)
         self.delegate.cancel_clicked.connect(self.cancel_requested)
-        self.view.doubleClicked.connect(lambda index: self.activated.emit(index.data(JobsModel.JobRole).id))
+        # Bound methods, not lambdas that hold the panel: a connection to a lambda keeps its
+        # closure alive, which ties the panel into a cycle only the garbage collector can free,
+        # and it frees it on whichever thread it happens to run, where destroying widgets crashes.
+        self.view.doubleClicked.connect(self._job_double_clicked)
         # Before the first job the dock says how to start one, rather than standing empty.
         self.empty_hint = QLabel(EMPTY_HINT)
         self.empty_hint.setObjectName("dim")
@@ -125,7 +128,7 @@ class JobsPanel(QWidget):
         layout.addLayout(footer)
         for signal in (model.rowsInserted, model.dataChanged, model.modelReset):
             signal.connect(self._update_summary)
-        model.rowsInserted.connect(lambda _parent, _first, last: self.view.scrollTo(model.index(last)))
+        model.rowsInserted.connect(self._show_newest)
         self._update_summary()
 
     def cancel_selected(self) -> None:
@@ -139,6 +142,14 @@ class JobsPanel(QWidget):
             self.cancel_selected()
             return
         super().keyPressEvent(event)
+
+    def _job_double_clicked(self, index) -> None:
+        row = index.data(JobsModel.JobRole)
+        if row is not None:
+            self.activated.emit(row.id)
+
+    def _show_newest(self, _parent, _first, last: int) -> None:
+        self.view.scrollTo(self.model.index(last))
 
     def _update_summary(self, *_args) -> None:
         rows = self.model.rows
