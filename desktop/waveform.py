@@ -7,8 +7,6 @@ zooms around the pointer; Shift+wheel scrolls.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from PyQt6.QtCore import QLineF, QPointF, QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QPainter, QPen, QPolygonF
@@ -16,44 +14,10 @@ from PyQt6.QtWidgets import QApplication, QSizePolicy, QWidget
 
 from soundloom.desktop import theme
 from soundloom.desktop.peaks import PeakPyramid
+from soundloom.desktop.ruler import RULER_HEIGHT, paint_ruler
 from soundloom.desktop.timeline import Timeline
 
-RULER_HEIGHT = 16
 EDGE_GRAB = 4  # pixels either side of a region edge that grab the edge
-
-
-def nice_step(span: float, pixels: int, min_gap: int = 70) -> float:
-    """A 1-2-5 step in seconds giving ruler labels at least `min_gap` pixels apart."""
-    if span <= 0 or pixels <= 0:
-        return 1.0
-    raw = span * min_gap / pixels
-    power = 10 ** math.floor(math.log10(raw))
-    for multiple in (1, 2, 5, 10):
-        if multiple * power >= raw:
-            return multiple * power
-    return 10 * power
-
-
-def time_label(seconds: float, step: float) -> str:
-    decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
-    if seconds >= 60:
-        minutes, rest = divmod(seconds, 60)
-        return f"{int(minutes)}:{rest:0{3 + decimals if decimals else 2}.{decimals}f}"
-    return f"{seconds:.{decimals}f}"
-
-
-def paint_ruler(painter: QPainter, timeline: Timeline, width: int) -> None:
-    painter.fillRect(QRectF(0, 0, width, RULER_HEIGHT), theme.WINDOW)
-    if timeline.span <= 0:
-        return
-    step = nice_step(timeline.span, width)
-    painter.setPen(theme.RULER)
-    first = math.ceil(timeline.start / step) * step
-    ticks = np.arange(first, timeline.end + step / 2, step)
-    for t in ticks:
-        x = timeline.x_at(t, width)
-        painter.drawLine(QLineF(x, RULER_HEIGHT - 5, x, RULER_HEIGHT))
-        painter.drawText(QPointF(x + 3, RULER_HEIGHT - 5), time_label(t, step))
 
 
 def paint_overlays(painter: QPainter, timeline: Timeline, rect: QRectF) -> None:
