@@ -27,8 +27,9 @@ from soundloom.bridge import provenance, sidecar
 from soundloom.bridge.clip import FLOAT_DTYPES, PCM_BITS, ClipFormat, read_format, read_native
 from soundloom.bridge.errors import BridgeError, TakeMismatchError
 from soundloom.bridge.regions import Region, as_region
+from soundloom.protocol.atomic_files import atomic_writer, new_file_mode
 from soundloom.protocol.errors import ErrorCode
-from soundloom.sdk.audio_file import _METADATA_TAG, _fit_wav_field, _omit_peak_chunk, new_file_mode, resample
+from soundloom.sdk.audio_file import _METADATA_TAG, _fit_wav_field, _omit_peak_chunk, resample
 from soundloom.sdk.bwf import add_bext, bext_time_reference, read_chunks
 
 BACKUP_FOLDER = ".soundloom-backups"
@@ -357,17 +358,9 @@ def replace_in_place(source: str | os.PathLike, take: str | os.PathLike,
     if not filecmp.cmp(real, backup, shallow=False):
         raise BridgeError(f"the backup {backup} does not match {source.name}; {source.name} was left as it was",
                           "backup_dir", bad_input=False)
-    fd, name = tempfile.mkstemp(dir=real.parent, prefix=f".{real.stem}.", suffix=f".partial{real.suffix}")
-    os.close(fd)
-    tmp = Path(name)
     try:
-        shutil.copyfile(take, tmp)
-        os.chmod(tmp, os.stat(real).st_mode & 0o7777)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, real)
+        with atomic_writer(real) as out, open(take, "rb") as src:  # the source keeps its permissions
+            shutil.copyfileobj(src, out, 1 << 20)
     except OSError as exc:
         raise _unwritable(real, exc) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
     return backup

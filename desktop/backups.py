@@ -12,11 +12,11 @@ import json
 import os
 import shutil
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from soundloom.desktop.paths import data_dir
+from soundloom.protocol.atomic_files import atomic_writer, write_bytes_atomically
 
 MANIFEST = "backup.json"
 
@@ -65,7 +65,7 @@ class BackupStore:
         made = datetime.datetime.now(datetime.timezone.utc)
         entry = {"original": os.fsdecode(Path(original).absolute()), "file": Path(file).name,
                  "made": made.isoformat(), "reason": reason}
-        _write_atomically(folder / MANIFEST, json.dumps(entry, indent=1).encode())
+        write_bytes_atomically(folder / MANIFEST, json.dumps(entry, indent=1).encode())
         return Backup(folder, folder / Path(file).name, Path(original).absolute(), made, reason)
 
     def copy_of(self, original: Path, reason: str) -> Backup:
@@ -124,33 +124,11 @@ def _read(folder: Path) -> Backup | None:
         return None  # not a backup folder, or one still being written
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _copy_atomically(source: Path, target: Path) -> None:
     """`target` gets `source`'s bytes whole or not at all; an existing target keeps its permissions."""
     try:
         mode = stat.S_IMODE(target.stat().st_mode)
     except OSError:
         mode = stat.S_IMODE(source.stat().st_mode)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=target.suffix)
-    try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            shutil.copyfileobj(src, out, 1 << 20)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(target, mode=mode) as out, open(source, "rb") as src:
+        shutil.copyfileobj(src, out, 1 << 20)

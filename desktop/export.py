@@ -22,7 +22,7 @@ import soundfile as sf
 import soxr
 
 from soundloom.desktop.selection import Region
-from soundloom.sdk.audio_file import new_file_mode
+from soundloom.protocol.atomic_files import new_file_mode
 from soundloom.sdk.bwf import add_bext
 
 RATES = (44100, 48000)

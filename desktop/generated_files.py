@@ -15,6 +15,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from soundloom.protocol.atomic_files import new_file_mode
 from soundloom.sdk.audio_file import write_audio
 from soundloom.sdk.bwf import add_bext
 
@@ -52,6 +53,8 @@ def save_clip(audio, folder: str | os.PathLike, metadata: dict | None = None) ->
     settings.update(metadata or {})
     fd, temporary = tempfile.mkstemp(dir=folder, prefix=".generating-", suffix=".wav")
     os.close(fd)
+    # mkstemp's file is private (0600) and writing over it keeps that; a generated sound is the user's to share.
+    os.chmod(temporary, new_file_mode())
     temporary = Path(temporary)
     try:
         write_audio(temporary, audio.samples, audio.sample_rate, settings)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from soundloom.library.analysis import Unusable, analyse
@@ -21,6 +20,7 @@ from soundloom.library.captions import SIDECAR_SUFFIXES
 from soundloom.library.paths import key
 from soundloom.library.records import LibraryError, SearchResults
 from soundloom.library.walk import Found
+from soundloom.protocol.atomic_files import write_text_atomically
 from soundloom.protocol.errors import ErrorCode
 
 FORGOTTEN_FILE = "forgotten.json"
@@ -159,11 +159,5 @@ class Forgotten:
 
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".forgotten-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as out:
-                json.dump(sorted(self.paths), out, ensure_ascii=False)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text_atomically(self.path, json.dumps(sorted(self.paths), ensure_ascii=False),
+                              errors="surrogateescape", sync=False)

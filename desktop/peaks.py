@@ -19,6 +19,8 @@ import blake3
 import numpy as np
 import soundfile as sf
 
+from soundloom.protocol.atomic_files import atomic_writer, write_bytes_atomically
+
 FACTOR = 4                  # each level merges this many blocks of the level below
 MAX_FINEST = 1 << 19        # blocks at the finest level: bounds memory and cache size per file
 MIN_COARSEST = 64           # stop adding levels below this many blocks
@@ -250,10 +252,8 @@ class PeakCache:
         file = self._file(digest)
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
-            temporary = file.with_name(f".{file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-            with open(temporary, "wb") as out:
+            with atomic_writer(file, sync=False) as out:
                 np.savez(out, **header, **arrays)
-            os.replace(temporary, file)
         except OSError:
             return  # a full or read-only cache only costs a rebuild next time
         self._prune()
@@ -261,9 +261,7 @@ class PeakCache:
     def _write_atomically(self, file: Path, data: bytes) -> None:
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
-            temporary = file.with_name(f".{file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-            temporary.write_bytes(data)
-            os.replace(temporary, file)
+            write_bytes_atomically(file, data, sync=False)
         except OSError:
             return  # the memo only saves a re-hash
 

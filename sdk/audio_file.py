@@ -11,7 +11,6 @@ import io
 import json
 import os
 import re
-import stat
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from soundloom.protocol.atomic_files import atomic_writer
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
 WRITABLE = {".wav": ("WAV", "FLOAT"), ".flac": ("FLAC", "PCM_24")}
@@ -164,35 +164,6 @@ def _fit_wav_field(metadata: dict) -> str:
     return _METADATA_TAG + json.dumps(shortened, ensure_ascii=False, separators=(",", ":"))[: _WAV_FIELD_BYTES]
 
 
-def _umask() -> int:
-    """The process's umask. It is process-wide, and os.umask can only read it by setting it: for
-    that moment the value set also applies to files other threads create. So Linux's /proc, which
-    shows it untouched, comes first; elsewhere the value set meanwhile is the most private one."""
-    try:
-        with open("/proc/self/status") as status:
-            masks = [line.split()[1] for line in status if line.startswith("Umask:")]
-    except OSError:
-        masks = []
-    if masks:
-        return int(masks[0], 8)
-    mask = os.umask(0o077)
-    os.umask(mask)
-    return mask
-
-
-def new_file_mode() -> int:
-    """The permissions any program gives a new file: 0666 less the umask."""
-    return 0o666 & ~_umask()
-
-
-def user_file_mode(path: Path) -> int:
-    """The permissions any program would leave at `path`: those of the file it replaces, else a new file's."""
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        return new_file_mode()
-
-
 def write_audio(path: str | Path, samples: np.ndarray, rate: int, metadata: dict | None = None) -> Path:
     """Write [channels, samples] float32 to WAV (32-bit float) or FLAC (24-bit), atomically.
 
@@ -217,21 +188,10 @@ def write_audio(path: str | Path, samples: np.ndarray, rate: int, metadata: dict
             f.comment = _fit_wav_field(metadata) if file_format == "WAV" else _METADATA_TAG + json.dumps(metadata)
         f.write(data.T)
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=target.suffix)
+        with atomic_writer(target) as out:  # the mode of the file it replaces, else a new file's
+            out.write(encoded.getbuffer())
     except OSError as exc:
         raise _unwritable(path, exc) from exc
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(encoded.getbuffer())
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, user_file_mode(target))  # mkstemp's file is private (0600); a result is the user's to share
-        os.replace(tmp, target)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise _unwritable(path, exc) from exc
-        raise
     return path
 
 

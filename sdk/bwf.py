@@ -13,6 +13,8 @@ import struct
 from pathlib import Path
 from typing import Iterable
 
+from soundloom.protocol.atomic_files import atomic_writer
+
 BEXT_DESCRIPTION_BYTES = 256
 _TIME_REFERENCE_OFFSET = 256 + 32 + 32 + 10 + 8  # description, originator, reference, date, time
 
@@ -89,34 +91,30 @@ def add_bext(path: str | os.PathLike, description: str, when: datetime.datetime,
     """Rewrite a RIFF WAVE file with a `bext` chunk right after `fmt ` (where BWF readers look first),
     replacing any `bext` it had; `extra_chunks` ((name, body) pairs, e.g. an iXML chunk kept from
     another file) follow it, replacing chunks of the same names. Raises ValueError for a file that
-    is not RIFF WAVE. The rewrite goes through a temporary file beside `path`, then a rename."""
+    is not RIFF WAVE. The file is replaced whole, keeping its permissions."""
     path = Path(path)
     extra = [(name, body) for name, body in extra_chunks]
     replaced = {b"bext"} | {name for name, _ in extra}
     added = bext_chunk(description, when, time_reference=time_reference) + b"".join(
         name + struct.pack("<I", len(body)) + body + (b"\0" if len(body) & 1 else b"") for name, body in extra
     )
-    rewritten = path.with_name(path.name + ".bwf")
-    try:
-        with open(path, "rb") as src, open(rewritten, "wb") as dst:
-            if not _is_riff_wave(src):
-                raise ValueError(f"{path.name}: not a RIFF WAVE file")
-            dst.write(b"RIFF\0\0\0\0WAVE")
-            for name, size, start in list(_chunks(src)):
-                if name in replaced:
-                    continue
-                src.seek(start)
-                padded = size + (size & 1)
-                dst.write(struct.pack("<4sI", name, size))
-                shutil.copyfileobj(_Limited(src, padded), dst)
-                if name == b"fmt ":
-                    dst.write(added)
-            total = dst.tell()
-            dst.seek(4)
-            dst.write(struct.pack("<I", total - 8))
-        os.replace(rewritten, path)
-    finally:
-        rewritten.unlink(missing_ok=True)
+    # The source is closed before the rename: Windows cannot replace a file that is open.
+    with atomic_writer(path, sync=False) as dst, open(path, "rb") as src:
+        if not _is_riff_wave(src):
+            raise ValueError(f"{path.name}: not a RIFF WAVE file")
+        dst.write(b"RIFF\0\0\0\0WAVE")
+        for name, size, start in list(_chunks(src)):
+            if name in replaced:
+                continue
+            src.seek(start)
+            padded = size + (size & 1)
+            dst.write(struct.pack("<4sI", name, size))
+            shutil.copyfileobj(_Limited(src, padded), dst)
+            if name == b"fmt ":
+                dst.write(added)
+        total = dst.tell()
+        dst.seek(4)
+        dst.write(struct.pack("<I", total - 8))
 
 
 class _Limited:

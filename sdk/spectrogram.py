@@ -8,14 +8,13 @@ dBFS colour scale and an optional title (spectrogram_picture.py does the drawing
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from soundloom.protocol.atomic_files import atomic_writer
 from soundloom.protocol.errors import ErrorCode, SoundloomError
-from soundloom.sdk.audio_file import user_file_mode
 
 FLOOR_DB = -100.0  # the darkest colour, in dBFS: anything quieter reads as silence
 CEILING_DB = 0.0  # the brightest colour: full scale
@@ -181,13 +180,7 @@ def save_spectrogram(
         raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"rate must be a positive number of Hz, got {rate!r}", "rate")
     picture = draw_spectrogram(samples, int(rate), size=size, title=title)
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            picture.image.save(file, format="PNG")
-        os.chmod(temporary, user_file_mode(path))  # mkstemp's file is private (0600); a picture is the user's to share
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    # A new picture gets the permissions any program would give it, a replaced one keeps its own.
+    with atomic_writer(path, sync=False) as file:
+        picture.image.save(file, format="PNG")
     return path

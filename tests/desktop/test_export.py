@@ -135,7 +135,7 @@ def test_failures_are_errors_that_name_the_file(tmp_path, recording):
 def test_an_export_is_readable_by_other_users_as_any_program_would_leave_it(recording):
     import stat
 
-    from soundloom.sdk.audio_file import new_file_mode
+    from soundloom.protocol.atomic_files import new_file_mode
 
     path = render(recording, Region(0.5, 1.0))
     assert stat.S_IMODE(os.stat(path).st_mode) == new_file_mode()  # not mkstemp's private 0600

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from soundloom.protocol.errors import SoundloomError
-from soundloom.sdk.audio_file import new_file_mode
+from soundloom.protocol.atomic_files import new_file_mode
 from soundloom.sdk.spectrogram import FLOOR_DB, colour, save_spectrogram, spectrogram_image, spectrogram_levels
 from soundloom.sdk.spectrogram_picture import BACKGROUND, INK, draw_spectrogram
 
