@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import (QButtonGroup, QFormLayout, QFrame, QHBoxLayout, QLa
                              QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from soundloom.desktop.peaks import Cancelled, PeakCache
+from soundloom.desktop.prompt_edit import PromptEdit
 from soundloom.desktop.results import (display, format_channels, format_date, format_loudness, format_rate,
                                        format_rating, format_seconds)
 from soundloom.desktop.selection import parse_seconds
@@ -102,7 +103,7 @@ class MetadataPanel(QWidget):
         form.setHorizontalSpacing(10)
         form.setVerticalSpacing(3)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        self.caption = QLineEdit(placeholderText="caption")
+        self.caption = PromptEdit("caption", max_lines=3)  # a long caption wraps; Enter or leaving saves it
         self.caption.setToolTip("What this sound is, for search. Changes the library index only, never the file.")
         self.caption.editingFinished.connect(self._caption_done)
         self._path: str | None = None
@@ -145,7 +146,7 @@ class MetadataPanel(QWidget):
                 self.form.setRowVisible(label, True)
 
     def _caption_done(self) -> None:
-        text = self.caption.text().strip()
+        text = " ".join(self.caption.text().split())  # one line in the index, however it was typed
         if self._path is not None and text != self._caption_text:
             self._caption_text = text
             self.caption_edited.emit(self._path, text)

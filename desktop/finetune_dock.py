@@ -25,6 +25,7 @@ from PyQt6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileDia
 
 from soundloom.desktop.dataset_model import CAPTION, FILE, LENGTH, DatasetModel
 from soundloom.desktop.loss_plot import LossPlot
+from soundloom.desktop.prompt_edit import PromptEdit
 from soundloom.desktop.tasks import TaskRunner
 from soundloom.desktop.training_folder import (Member, members_for_files, training_folders_dir, validations_dir,
                                                write_training_folder)
@@ -164,9 +165,9 @@ class FinetuneDock(QDockWidget):
         self.validate_box.setSingleStep(50)
         self.validate_box.setSuffix(" steps")
         self.validate_box.setToolTip("How often a test sound is rendered with the adapter so far")
-        self.prompt_edit = QLineEdit()
-        self.prompt_edit.setPlaceholderText("two captions from the sounds")
-        self.prompt_edit.setToolTip("What the validation renders ask for; several prompts separated by ';' (up to 8)")
+        self.prompt_edit = PromptEdit("two captions from the sounds", max_lines=4)
+        self.prompt_edit.setToolTip("What the test renders ask for; several prompts separated by ';' or on lines "
+                                    "of their own (Shift+Enter), up to 8")
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -384,7 +385,7 @@ class FinetuneDock(QDockWidget):
         if not resume and not self.dataset.clips:
             self.window_.show_error("Fine-tune: nothing to train on; choose a folder or collection with usable sounds")
             return
-        prompts = [p.strip() for p in self.prompt_edit.text().split(";") if p.strip()]
+        prompts = [" ".join(p.split()) for p in self.prompt_edit.text().replace("\n", ";").split(";") if p.strip()]
         if len(prompts) > 8:
             self.window_.show_error(f"Test prompt: {len(prompts)} prompts given; allowed 0 to 8, separated by ';'")
             return

@@ -1,4 +1,4 @@
-"""The prompt bar: what to generate and how. Enter in a text field generates.
+"""The prompt bar: what to generate and how. Enter in a text field generates; a long prompt wraps.
 
 Length is in seconds, or in bars at a tempo (seconds = bars × beats per bar × 60 / BPM, a beat
 being a quarter note). The seed is either locked (the same seed every time, to vary the prompt
@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import random
 
-from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
                              QToolButton, QVBoxLayout, QWidget)
 
 from soundloom.desktop.model_picker import ModelPicker
+from soundloom.desktop.prompt_edit import PromptEdit
 
 MIN_SECONDS, MAX_SECONDS = 0.5, 60.0
 MAX_SEED = 2**32 - 1
@@ -42,9 +43,9 @@ class PromptBar(QWidget):
 
     def __init__(self, link=None, parent=None):
         super().__init__(parent)
-        self.prompt = QLineEdit(placeholderText="Describe a sound to generate, e.g. “heavy wooden door slams shut”")
-        self.prompt.setClearButtonEnabled(True)
-        self.negative = QLineEdit(placeholderText="Avoid (negative prompt)")
+        # Long prompts wrap over up to four lines (Shift+Enter for a line of its own); Enter generates.
+        self.prompt = PromptEdit("Describe a sound to generate, e.g. “heavy wooden door slams shut”")
+        self.negative = PromptEdit("Avoid (negative prompt)", max_lines=3)
         self.negative.setToolTip("What the sound should not have, e.g. “music, voices”")
         self.generate_button = QPushButton("Generate")
         self.generate_button.setDefault(False)
@@ -86,9 +87,9 @@ class PromptBar(QWidget):
 
         top = QHBoxLayout()
         top.setSpacing(6)
-        top.addWidget(self.prompt, 3)
-        top.addWidget(self.negative, 1)
-        top.addWidget(self.generate_button)
+        top.addWidget(self.prompt, 3, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.negative, 1, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.generate_button, 0, Qt.AlignmentFlag.AlignTop)
 
         settings = QHBoxLayout()
         settings.setSpacing(6)
@@ -126,7 +127,7 @@ class PromptBar(QWidget):
         self.unit.currentIndexChanged.connect(self._unit_changed)
         for signal in (self.length.valueChanged, self.bpm.valueChanged, self.signature.currentIndexChanged):
             signal.connect(self._update_length_hint)
-        self.prompt.textEdited.connect(lambda _: self.clear_message())
+        self.prompt.textChanged.connect(self.clear_message)
         self._lock_changed(False)
         self._unit_changed()
         self.new_seed()

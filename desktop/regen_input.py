@@ -16,7 +16,7 @@ class InputError(ValueError):
 
 
 def check_prompt(text: str) -> str:
-    prompt = (text or "").strip()
+    prompt = " ".join((text or "").split())  # lines and runs of spaces are one space to the engine
     if not prompt:
         raise InputError("prompt: empty — type what should be there, e.g. \"glass shatter, small shards\"")
     if len(prompt) > MAX_PROMPT_CHARS:

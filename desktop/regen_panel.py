@@ -25,6 +25,7 @@ from soundloom.desktop import take_files
 from soundloom.desktop.ab_toggle import A, B, ABToggle
 from soundloom.desktop.paths import cache_dir, peaks_dir
 from soundloom.desktop.peaks import PeakCache
+from soundloom.desktop.prompt_edit import PromptEdit
 from soundloom.desktop.regen_commands import DiscardTake, KeepTake
 from soundloom.desktop.regen_input import (InputError, check_clip, check_extend, check_prompt, check_selection,
                                            check_strength)
@@ -81,8 +82,7 @@ class RegenPanel(QWidget):
     # ------------------------------------------------------------------ layout
 
     def _build(self, allow_variations: bool, show_take_view: bool) -> None:
-        self.prompt = QLineEdit(placeholderText="what should be there, e.g. glass shatter, small shards")
-        self.prompt.setClearButtonEnabled(True)
+        self.prompt = PromptEdit("what should be there, e.g. glass shatter, small shards")  # wraps; Enter runs
         self.prompt.returnPressed.connect(self._run_current_tab)
         self.count = _spin(1, 8, 3, "Takes (candidates) per request")
         self.steps = _spin(0, 200, 0, "Denoising steps: more is slower and cleaner; auto uses the model's own default")
