@@ -48,6 +48,11 @@ from soundloom.desktop.undo import ForgetCommand, RenameCommand
 
 ORGANISATION, APPLICATION = "soundloom", "desktop"
 REFRESH_DURING_SCAN_MS = 2000  # new sounds show up in the results while a scan runs
+# How long status-bar messages stay (ms). Each is about something that just happened; what stays
+# true (the engine, the search mode, the count, the output) has a label of its own at the right.
+MESSAGE_MS = 6000
+ERROR_MS = 10000
+NOTEWORTHY_MS = 20000  # something to act on: files skipped, the index rebuilt
 
 
 def scan_summary(report) -> str:
@@ -116,6 +121,7 @@ class MainWindow(QMainWindow):
         self._rescan_pending = False
         self._search_token = 0
         self.searching = False
+        self._message_tooltip: tuple[str, str] | None = None  # (message, its details) while it shows
 
         self.setWindowTitle("soundloom")
         self.sources = SourcesModel(self)
@@ -247,6 +253,7 @@ class MainWindow(QMainWindow):
         self.detail.spectrogram.clicked.connect(self._cue)
         self.detail.waveform.drag_requested.connect(self.delivery.drag_region)
         self.audition.message.connect(self._audition_message)
+        self.statusBar().messageChanged.connect(self._message_changed)
         self.volume.valueChanged.connect(self._volume_changed)
         self.scanner.progress.connect(self._scan_progress)
         self.scanner.finished.connect(self._scan_finished)
@@ -567,12 +574,18 @@ class MainWindow(QMainWindow):
         bounds = (region.start, region.end) if region is not None else None
         what = display(record.name) + (f" {region.start:.2f}-{region.end:.2f} s" if region is not None else "")
         self.searching = True
-        self.show_message(f"Finding sounds like {what}…", 0)
+        finding = self.show_message(f"Finding sounds like {what}…", 0)
 
         def done(records) -> None:
             if token == self._search_token:
                 self._results_ready(token, records, path, drop_missing=False)
-                self.show_message(f"Sounds like {what}: most alike first", 0)
+                # The list stays "sounds like" until the next search: the label at the right says so.
+                self.search_mode.setText("search: sounds like")
+                self.search_mode.setToolTip(f"Sounds most like {what} first; type a search or pick a source "
+                                            "to search again")
+                self.show_message(f"Sounds like {what}: most alike first")
+            else:
+                self.clear_message(finding)  # a newer search took over: its progress is no longer true
 
         self.library.call(lambda index: index.similar(path, region=bounds, limit=self.query.limit), done,
                           self._search_failed)
@@ -644,9 +657,12 @@ class MainWindow(QMainWindow):
             return
         self._refresh_timer.stop()
         self.progress.hide()
-        self.show_message(scan_summary(report), 0)
-        for notice in getattr(report, "notices", []):
-            self.statusBar().setToolTip(notice)
+        # Skipped files are named in the line, with where to see them: long enough to get there.
+        summary = self.show_message(scan_summary(report), NOTEWORTHY_MS if report.skipped else MESSAGE_MS)
+        notices = list(getattr(report, "notices", []))
+        if notices:  # the details (a folder missing, no engine to embed captions) while the summary shows
+            self._message_tooltip = (summary, "\n".join(display(n) for n in notices))
+            self.statusBar().setToolTip(self._message_tooltip[1])
         self.refresh_sources()
         self.run_search()
 
@@ -669,7 +685,7 @@ class MainWindow(QMainWindow):
     def _index_notice(self, notice) -> None:
         # A rebuilt index lost the user's ratings and collections: say so where it cannot be missed.
         if notice:
-            self.show_message(notice, 0)
+            self.show_message(notice, NOTEWORTHY_MS)
             box = QMessageBox(QMessageBox.Icon.Warning, "Library Index Rebuilt", display(notice),
                               QMessageBox.StandardButton.Ok, self)
             box.open()
@@ -761,7 +777,7 @@ class MainWindow(QMainWindow):
         def shown(found) -> None:
             group = ([found] if found is not None else []) + records
             self._results_ready(token, group, records[0].path if records else source, drop_missing=False)
-            self.show_message(f"{len(records)} new take(s) of {display(os.path.basename(source))}", 0)
+            self.show_message(f"{len(records)} new take(s) of {display(os.path.basename(source))}")
 
         self.searching = True
         self.library.call(lambda index: index.get(source), shown, self._search_failed)
@@ -808,11 +824,26 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ messages
 
-    def show_message(self, text: str, timeout: int = 6000) -> None:
-        self.statusBar().showMessage(display(text), timeout)
+    def show_message(self, text: str, timeout: int | None = None) -> str:
+        """Show `text` in the status bar for `timeout` ms (default MESSAGE_MS; 0: until replaced or
+        cleared, for progress that a later message ends); returns the text as shown, for clear_message."""
+        shown = display(text)
+        self.statusBar().showMessage(shown, MESSAGE_MS if timeout is None else timeout)
+        return shown
+
+    def clear_message(self, shown: str) -> None:
+        """Take `shown` off the status bar, unless another message has replaced it already."""
+        if self.statusBar().currentMessage() == shown:
+            self.statusBar().clearMessage()
 
     def show_error(self, text: str) -> None:
-        self.show_message(f"⚠ {text}", 10000)
+        self.show_message(f"⚠ {text}", ERROR_MS)
+
+    def _message_changed(self, text: str) -> None:
+        # A tooltip with the details of a message goes with it.
+        if self._message_tooltip is not None and text != self._message_tooltip[0]:
+            self._message_tooltip = None
+            self.statusBar().setToolTip("")
 
     def _audition_message(self, text: str) -> None:
         # Without a sound device the output label at the right of the status bar already says so,
