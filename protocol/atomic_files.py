@@ -30,18 +30,12 @@ PathLike = str | os.PathLike[str]
 @contextmanager
 def atomic_writer(path: PathLike, *, mode: int | None = None, sync: bool = True) -> Iterator[BinaryIO]:
     """A binary file to fill; once the block ends it replaces `path`, and if the block fails it is removed."""
-    target = Path(path)
-    fd, temporary = _create_beside(target, ".tmp")
-    try:
+    with _replacing(Path(path), ".tmp", mode) as (fd, _):
         with os.fdopen(fd, "wb") as file:
             yield file
             if sync:
                 file.flush()
                 os.fsync(file.fileno())
-        _put_in_place(temporary, target, mode)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 @contextmanager
@@ -51,17 +45,12 @@ def atomic_path(path: PathLike, *, mode: int | None = None, sync: bool = True) -
     It ends with `path`'s suffix, for writers that choose the format by it. Once the block ends
     the file there replaces `path`; if the block fails it is removed."""
     target = Path(path)
-    fd, temporary = _create_beside(target, target.suffix)
-    os.close(fd)
-    try:
+    with _replacing(target, target.suffix, mode) as (fd, temporary):
+        os.close(fd)
         yield temporary
         if sync:
             with open(temporary, "rb+") as file:
                 os.fsync(file.fileno())
-        _put_in_place(temporary, target, mode)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def write_bytes_atomically(path: PathLike, data: bytes, *, mode: int | None = None, sync: bool = True) -> None:
@@ -82,16 +71,20 @@ def new_file_mode() -> int:
     return 0o666 & ~_umask()
 
 
-def _create_beside(target: Path, suffix: str) -> tuple[int, Path]:
+@contextmanager
+def _replacing(target: Path, suffix: str, mode: int | None) -> Iterator[tuple[int, Path]]:
+    """A new file beside `target` (descriptor and path) that replaces it once the block ends."""
     # Hidden, and named after the target, so that a file left by a killed process is recognisable
     # and not taken for one of the folder's own files.
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
-    return fd, Path(name)
-
-
-def _put_in_place(temporary: Path, target: Path, mode: int | None) -> None:
-    os.chmod(temporary, _plain_write_mode(target) if mode is None else mode)
-    os.replace(temporary, target)
+    temporary = Path(name)
+    try:
+        yield fd, temporary
+        os.chmod(temporary, _plain_write_mode(target) if mode is None else mode)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _plain_write_mode(target: Path) -> int:
