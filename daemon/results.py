@@ -13,14 +13,10 @@ from pathlib import Path
 
 import msgpack
 
-from soundloom.engine.files import atomic_writer
+from soundloom.protocol.atomic_files import write_bytes_atomically
 
 _JOB_ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    with atomic_writer(path) as f:
-        f.write(data)
+_PRIVATE = 0o600  # results hold the user's prompts and audio: readable by them alone, like their folders
 
 
 class ResultStore:
@@ -45,10 +41,10 @@ class ResultStore:
         digest = hashlib.sha256(blob).hexdigest()
         target = self.results / f"{digest}.msgpack"
         if not target.exists():
-            _atomic_write(target, blob)
+            write_bytes_atomically(target, blob, mode=_PRIVATE)
         job_file = self._job_file(job_id)
         if job_file is not None:
-            _atomic_write(job_file, digest.encode())
+            write_bytes_atomically(job_file, digest.encode(), mode=_PRIVATE)
         return digest
 
     def get(self, job_id: str) -> tuple[dict, list[bytes]] | None:

@@ -11,9 +11,7 @@ Files are read with `weights_only=True`: a weights file can never run code.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ except ImportError:  # numpy < 2
 
 from soundloom.engine.codecs.dac import DAC
 from soundloom.engine.codecs.dac_config import DAC_44KHZ, DACConfig
+from soundloom.protocol.atomic_files import atomic_writer
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
 _PARAMETRIZED = re.compile(r"\.parametrizations\.weight\.original([01])$")
@@ -97,14 +96,8 @@ def save_dac(model: DAC, path: str | Path) -> Path:
     """Write the model in the published format, atomically: the file is whole or absent."""
     path = Path(path)
     payload = {"state_dict": published_state_dict(model), "metadata": {"kwargs": model.config.to_kwargs()}}
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            torch.save(payload, file)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path, sync=False) as file:
+        torch.save(payload, file)
     return path
 
 

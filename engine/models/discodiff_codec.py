@@ -8,8 +8,6 @@ one deviation per RVQ level (DiscoDiff's published constants for the published 4
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import torch
@@ -17,6 +15,7 @@ import torch
 from soundloom.engine.codecs.dac import DAC
 from soundloom.engine.codecs.dac_latents import DISCODIFF_LEVEL_MEANS, DISCODIFF_LEVEL_STDS, denormalize_latents, normalize_latents
 from soundloom.engine.codecs.dac_loading import load_dac, save_dac
+from soundloom.protocol.atomic_files import write_text_atomically
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
 
@@ -66,8 +65,5 @@ class DiscoDiffCodec(torch.nn.Module):
         # The rate is repeated here so that a folder can be described without loading the codec.
         config = {"weights": "weights.pth", "sample_rate": self.dac.sample_rate,
                   "level_means": list(self.level_means), "level_stds": list(self.level_stds)}
-        handle, temp = tempfile.mkstemp(prefix=".config.", suffix=".tmp", dir=folder)
-        with os.fdopen(handle, "w") as out:
-            json.dump(config, out, indent=2)
-        os.replace(temp, folder / "config.json")
+        write_text_atomically(folder / "config.json", json.dumps(config, indent=2), sync=False)
         return folder

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from soundloom.engine.files import atomic_writer
+from soundloom.protocol.atomic_files import atomic_writer
 
 _NAME = re.compile(r"^step-(\d+)\.pt$")
 

@@ -23,7 +23,7 @@ import numpy as np
 import soundfile as sf
 import torch
 
-from soundloom.engine.files import atomic_writer
+from soundloom.protocol.atomic_files import write_text_atomically
 from soundloom.engine.models.base import AudioModel, Conditioning
 from soundloom.engine.pipelines.generate import generate
 from soundloom.engine.pipelines.requests import GenerateRequest
@@ -50,8 +50,7 @@ def utc_now() -> str:
 
 
 def write_json(path: Path, data: dict) -> None:
-    with atomic_writer(path) as f:
-        f.write(json.dumps(data, indent=2).encode())
+    write_text_atomically(path, json.dumps(data, indent=2))
 
 
 def _disk_guard(action: Callable[[], Any], what: str, kept: int) -> Any:

@@ -15,7 +15,7 @@ from peft import LoraConfig
 from peft.utils import get_peft_model_state_dict, set_peft_model_state_dict
 from safetensors.torch import load_file, save_file
 
-from soundloom.engine.files import atomic_writer
+from soundloom.protocol.atomic_files import atomic_path, write_text_atomically
 
 ATTENTION = ["to_q", "to_k", "to_v", "to_out.0"]
 CONVOLUTIONS = ["conv1", "conv2"]  # the two 3x3 convolutions of every resnet block
@@ -46,12 +46,10 @@ def save(folder: Path, unet: torch.nn.Module, config: LoraConfig, name: str) -> 
     """Write the adapter's weights and config; each file appears whole or not at all."""
     folder.mkdir(parents=True, exist_ok=True)
     weights = state_of(unet, name)
-    tmp = folder / (WEIGHTS_FILE + ".partial")
-    save_file(weights, str(tmp))
-    tmp.replace(folder / WEIGHTS_FILE)
+    with atomic_path(folder / WEIGHTS_FILE, sync=False) as temporary:
+        save_file(weights, str(temporary))
     settings = {k: (sorted(v) if isinstance(v, set) else v) for k, v in config.to_dict().items()}
-    with atomic_writer(folder / CONFIG_FILE) as f:
-        f.write(json.dumps(settings, indent=2, default=str).encode())
+    write_text_atomically(folder / CONFIG_FILE, json.dumps(settings, indent=2, default=str))
 
 
 def load(folder: Path, unet: torch.nn.Module, name: str) -> None:

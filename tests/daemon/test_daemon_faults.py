@@ -205,7 +205,7 @@ def test_results_finished_before_a_sigkill_are_fetchable_after_restart(make_daem
     assert fetched["content"]["metadata"] == done["content"]["metadata"]
     original = extract_audio(done, done["content"]["audio"][0])[0]
     assert np.array_equal(extract_audio(fetched, fetched["content"]["audio"][0])[0], original)
-    assert not list((engine.data / "results").glob(".tmp-*"))  # no half-written result
+    assert not list((engine.data / "results").glob(".*.tmp"))  # no half-written result
 
 
 def test_clean_shutdown_removes_the_connection_file(make_daemon, connect):

@@ -6,12 +6,13 @@ seconds, peak at most `PEAK_CEILING_DB` dBFS.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 import soxr
+
+from soundloom.protocol.atomic_files import atomic_path
 
 SAMPLE_RATE = 16000  # Hz: the starter model's front end rate
 MIN_DURATION_S = 1.0
@@ -130,9 +131,8 @@ def write_audio(path: Path, x: np.ndarray, audio_format: str = "flac") -> None:
     build never leaves a truncated file that a resumed build would take as finished."""
     container, subtype = AUDIO_FORMATS[audio_format]
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    sf.write(tmp, np.asarray(x, dtype=np.float32), SAMPLE_RATE, format=container, subtype=subtype)
-    os.replace(tmp, path)
+    with atomic_path(path, sync=False) as temporary:
+        sf.write(temporary, np.asarray(x, dtype=np.float32), SAMPLE_RATE, format=container, subtype=subtype)
 
 
 def read_audio(path: Path | str) -> np.ndarray:

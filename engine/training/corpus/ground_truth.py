@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
 from soundloom.engine.pitch import midi_to_hz
+from soundloom.protocol.atomic_files import write_text_atomically
 
 from .audio import SAMPLE_RATE, fit_duration, limit_peak, trim_trailing_silence, write_audio
 from .clip import ClipSpec, Rendered
@@ -102,9 +102,7 @@ def write_clip(root: Path, spec: ClipSpec, audio: np.ndarray, truth: dict, audio
     }
     path = record_path(root, spec.id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomically(path, json.dumps(record, sort_keys=True), sync=False)
 
 
 def read_record(root: Path, clip_id: str) -> dict:
