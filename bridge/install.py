@@ -29,10 +29,10 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from soundloom.bridge.errors import BridgeError
+from soundloom.protocol.atomic_files import write_bytes_atomically
 
 MANIFEST_NAME = ".soundloom-installed.json"
 COMMAND_FILE = "soundloom_command.txt"
@@ -140,16 +140,8 @@ def read_manifest(folder: Path) -> dict[str, str]:
 
 
 def write_atomically(path: Path, content: bytes) -> None:
-    """Write `content` to `path` through a temporary file in the same folder, renamed into place."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    """Replace `path` with `content`, whole or not at all, with the permissions of an installed script (0644)."""
+    write_bytes_atomically(path, content, mode=0o644, sync=False)
 
 
 def install_files(folder: Path, files: dict[str, bytes], *, force: bool = False) -> list[tuple[str, str]]:

@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import tempfile
 import threading
 from pathlib import Path
 
 from soundloom.bridge.errors import BridgeError
+from soundloom.protocol.atomic_files import write_text_atomically
 
 STATES = ("starting", "running", "done", "failed")
 FINAL = ("done", "failed")
@@ -66,15 +66,8 @@ class ProgressFile:
     def _flush(self, data: dict) -> None:
         if self.path is None:
             return
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(data, out, ensure_ascii=False)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        # Rewritten on every change for a DAW script that polls it: it must be whole, need not be durable.
+        write_text_atomically(self.path, json.dumps(data, ensure_ascii=False), mode=0o644, sync=False)
 
     def running(self, progress: float, message: str) -> None:
         self.write("running", progress, message)

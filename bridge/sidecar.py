@@ -19,11 +19,11 @@ import contextlib
 import datetime
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Iterator
 
 from soundloom.bridge.errors import BridgeError
+from soundloom.protocol.atomic_files import write_text_atomically
 
 SIDECAR_NAME = ".soundloom-takes.json"
 VERSION = 1
@@ -77,17 +77,7 @@ def _locked(folder: Path) -> Iterator[None]:
 
 
 def _write(folder: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f"{SIDECAR_NAME}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out, indent=1, ensure_ascii=False)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, sidecar_path(folder))
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomically(sidecar_path(folder), json.dumps(data, indent=1, ensure_ascii=False), mode=0o644)
 
 
 def record_take(take: str | os.PathLike, entry: dict) -> None:

@@ -30,6 +30,7 @@ from soundloom.library.search import SEMANTIC_FLOOR, Facets, allowed, fetch, mix
 from soundloom.library.semantic import MODEL, EmbeddingUnavailable, EngineEmbedder, matrix_of, to_blob
 from soundloom.library.similarity import check_weights, rank
 from soundloom.library.store import Store
+from soundloom.protocol.atomic_files import write_text_atomically
 from soundloom.protocol.errors import ErrorCode
 
 log = logging.getLogger("soundloom.library")
@@ -106,9 +107,7 @@ class LibraryIndex:
         folders = [os.fsdecode(row["path"]) for row in self._store.root_rows() if row["kind"] == "library"]
         backup = self.path.with_name(ROOTS_BACKUP)
         try:
-            tmp = backup.with_suffix(".tmp")
-            tmp.write_text(json.dumps(folders, ensure_ascii=False), encoding="utf-8", errors="surrogateescape")
-            os.replace(tmp, backup)
+            write_text_atomically(backup, json.dumps(folders, ensure_ascii=False), errors="surrogateescape", sync=False)
         except OSError:
             log.warning("could not write %s", backup)
 

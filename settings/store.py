@@ -7,13 +7,12 @@ beside the real one and renames it over, so the file is never seen half-written.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from soundloom.protocol.atomic_files import write_text_atomically
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 from soundloom.settings.keys import KEYS, key
 from soundloom.settings.paths import settings_path
@@ -72,20 +71,6 @@ def load(path: Path | None = None) -> Settings:
     return settings
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def _edit(path: Path, change) -> None:
     import tomlkit  # only for writing: reading needs no more than tomllib
 
@@ -98,7 +83,8 @@ def _edit(path: Path, change) -> None:
     except tomlkit.exceptions.ParseError as exc:
         raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"{path} is not valid TOML: {exc}", "settings") from None
     change(document)
-    _write_atomically(path, tomlkit.dumps(document))
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_text_atomically(path, tomlkit.dumps(document), mode=0o600)  # the user's alone, like the folder
 
 
 def set_value(name: str, words: list[str], path: Path | None = None) -> Any:
