@@ -54,11 +54,16 @@ class Conditioning:
         return {k: None if cond[k] is None else torch.cat([uncond[k], cond[k]]) for k in cond}
 
 
+# DDIM clips each step's clean-sample estimate to [-1, 1] unless its config says otherwise, which
+# suits pixels, not latents (the starter's reach ±3): a folder whose own sampler is another class
+# (DPM-Solver++ for the starter) has no `clip_sample`, and DDIM would then bend every result.
+UNCLIPPED: dict[str, Any] = {"clip_sample": False}
+
 # Which of diffusers' samplers a request may pick, by the wire name of `scheduler`: (class, overrides
 # of the folder's scheduler config). These fit the DDPM-trained UNets; a family trained another way
 # (an EDM / v-prediction model, say) lists its own.
 DDPM_SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
-    "ddim": ("DDIMScheduler", {}),
+    "ddim": ("DDIMScheduler", UNCLIPPED),
     "dpmpp": ("DPMSolverMultistepScheduler", {"algorithm_type": "dpmsolver++", "solver_order": 2}),
     "euler": ("EulerDiscreteScheduler", {}),
 }

@@ -26,14 +26,14 @@ from diffusers import DDPMScheduler, StableAudioDiTModel
 from diffusers.loaders.peft import PeftAdapterMixin
 from diffusers.models.embeddings import get_1d_rotary_pos_embed
 
-from soundloom.engine.models.base import AudioModel, Conditioning
+from soundloom.engine.models.base import UNCLIPPED, AudioModel, Conditioning
 from soundloom.engine.models.discodiff_schedule import StagedSchedulerConfig
 from soundloom.engine.models.text import tokenize
 from soundloom.protocol.errors import ErrorCode, SoundloomError
 
 # Samplers for a v- or epsilon-prediction DDPM, each run once per stage.
 DISCODIFF_SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
-    "ddim": ("DDIMScheduler", {}),
+    "ddim": ("DDIMScheduler", UNCLIPPED),
     "dpmpp": ("DPMSolverMultistepScheduler", {"algorithm_type": "dpmsolver++", "solver_order": 2}),
 }
 
