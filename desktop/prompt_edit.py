@@ -23,6 +23,7 @@ class PromptEdit(QPlainTextEdit):
     def __init__(self, placeholderText: str = "", max_lines: int = DEFAULT_MAX_LINES, parent=None):
         super().__init__(parent)
         self.max_lines = max_lines
+        self._placeholder = ""
         self.setPlaceholderText(placeholderText)
         self.setTabChangesFocus(True)  # Tab moves on, as from any field; a prompt has no use for tabs
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
@@ -42,6 +43,19 @@ class PromptEdit(QPlainTextEdit):
     def setText(self, text: str) -> None:
         self.setPlainText(text or "")
         self.document().setModified(False)
+
+    def setPlaceholderText(self, text: str) -> None:
+        # The hint stays on the one line an empty field has, shortened with "…" when narrow.
+        self._placeholder = text or ""
+        self._fit_placeholder()
+
+    def placeholderText(self) -> str:
+        return self._placeholder
+
+    def _fit_placeholder(self) -> None:
+        room = self.viewport().width() - 2 * int(self.document().documentMargin()) - 2
+        shown = self.fontMetrics().elidedText(self._placeholder, Qt.TextElideMode.ElideRight, max(room, 0))
+        super().setPlaceholderText(shown if room > 0 else self._placeholder)
 
     def setCursorPosition(self, position: int) -> None:
         cursor = self.textCursor()
@@ -117,9 +131,12 @@ class PromptEdit(QPlainTextEdit):
         super().resizeEvent(event)
         if event.oldSize().width() != event.size().width():  # the text wraps anew
             self._fit_height()
+            self._fit_placeholder()
 
     def sizeHint(self) -> QSize:
-        return QSize(super().sizeHint().width(), self._height_for(min(self.lines(), self.max_lines)))
+        # As wide as a line field would ask for; the layout gives it whatever room there is.
+        width = self.fontMetrics().horizontalAdvance("x") * 17 + self.contentsMargins().left() * 2 + 8
+        return QSize(width, self._height_for(min(self.lines(), self.max_lines)))
 
     def minimumSizeHint(self) -> QSize:
         return QSize(60, self._height_for(1))

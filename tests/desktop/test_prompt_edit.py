@@ -17,10 +17,11 @@ def test_the_field_is_one_line_high_and_grows_with_its_text_up_to_its_limit(qtbo
     host = QWidget()
     row = QHBoxLayout(host)
     line, field = QLineEdit("a line field"), PromptEdit("describe a sound", max_lines=4)
+    line.setFixedWidth(100)
     row.addWidget(line)
     row.addWidget(field)
     qtbot.addWidget(host)
-    host.resize(420, 200)
+    host.resize(700, 200)
     host.show()
     qtbot.waitExposed(host)
     assert field.lines() == 1 and field.height() == line.height()  # level with the fields beside it
@@ -28,9 +29,10 @@ def test_the_field_is_one_line_high_and_grows_with_its_text_up_to_its_limit(qtbo
     field.setText(LONG)
     qtbot.waitUntil(lambda: field.lines() >= 2)
     two_or_more = field.height()
+    assert field.lines() < 4
     assert two_or_more > line.height() and not field.verticalScrollBar().isVisible()  # all of it in view
 
-    host.resize(260, 200)  # narrower: the same text takes more lines, and the field follows
+    host.resize(400, 200)  # narrower: the same text takes more lines, and the field follows
     qtbot.waitUntil(lambda: field.height() > two_or_more)
 
     field.setText(" ".join([LONG] * 6))
