@@ -12,10 +12,12 @@ import os
 import threading
 from pathlib import Path
 
-from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (QButtonGroup, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QScrollBar,
                              QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
+from soundloom.desktop.elided_label import ElidedLabel
+from soundloom.desktop.flow_layout import FlowLayout
 from soundloom.desktop.peaks import Cancelled, PeakCache
 from soundloom.desktop.prompt_edit import PromptEdit
 from soundloom.desktop.results import (display, format_channels, format_date, format_loudness, format_rate,
@@ -29,6 +31,7 @@ from soundloom.desktop.timeline import Timeline
 from soundloom.desktop.waveform import WaveformView
 
 VIEWS = ("Waveform", "Spectrogram", "Both")
+METADATA_SHARE = 0.4  # of the pane's width, at most, for the facts beside the waveform
 SPECTROGRAM_PAUSE_MS = 120  # after zooming or scrolling stops, compute the new view's spectrogram
 SUBTYPE_NAMES = {"PCM_16": "16-bit", "PCM_24": "24-bit", "PCM_32": "32-bit", "FLOAT": "32-bit float",
                  "DOUBLE": "64-bit float", "PCM_U8": "8-bit", "PCM_S8": "8-bit"}
@@ -41,16 +44,20 @@ class RegionFields(QWidget):
     def __init__(self, timeline: Timeline, parent=None):
         super().__init__(parent)
         self.timeline = timeline
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
+        # One row; on a narrow window the fields wrap, each with its name, rather than squeeze.
+        layout = FlowLayout(self, spacing=8)
         self.fields = {}
-        label = QLabel("Selection")
-        label.setObjectName("fieldName")
-        layout.addWidget(label)
         for key, title, setter in (("start", "start", timeline.set_selection_start),
                                    ("end", "end", timeline.set_selection_end),
                                    ("length", "length", timeline.set_selection_length)):
+            pair = QWidget()
+            pair_layout = QHBoxLayout(pair)
+            pair_layout.setContentsMargins(0, 0, 0, 0)
+            pair_layout.setSpacing(4)
+            if key == "start":
+                label = QLabel("Selection")
+                label.setObjectName("fieldName")
+                pair_layout.addWidget(label)
             name = QLabel(title)
             name.setObjectName("dim")
             field = QLineEdit(placeholderText="–")
@@ -58,10 +65,10 @@ class RegionFields(QWidget):
             field.setAlignment(Qt.AlignmentFlag.AlignRight)
             field.setToolTip(f"{title} in seconds: 1.25, 1.25s or 0:01.25; Enter applies")
             field.editingFinished.connect(lambda f=field, s=setter: self._apply(f, s))
-            layout.addWidget(name)
-            layout.addWidget(field)
+            pair_layout.addWidget(name)
+            pair_layout.addWidget(field)
+            layout.add(pair)
             self.fields[key] = field
-        layout.addStretch(1)
         timeline.selection_changed.connect(self.refresh)
         self.refresh()
 
@@ -92,12 +99,14 @@ class MetadataPanel(QWidget):
 
     caption_edited = pyqtSignal(str, str)  # path, caption
 
+    MIN_WIDTH, PREFERRED_WIDTH = 190, 270  # pixels: a format line ("48 kHz · 24-bit · stereo") whole when there is room
+
     ROWS = ("Length", "Format", "Loudness", "Peak", "Category", "Tags", "Rating", "Prompt", "Seed", "Model",
             "Adapter", "Made from", "Modified", "Folder")
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setMinimumWidth(270)
+        self.setMinimumWidth(self.MIN_WIDTH)  # the values wrap; narrower, the waveform keeps the room
         form = QFormLayout(self)
         form.setContentsMargins(8, 4, 8, 4)
         form.setHorizontalSpacing(10)
@@ -118,6 +127,10 @@ class MetadataPanel(QWidget):
             self.values[row] = value
             form.addRow(self._name(row), value)
         self.form = form
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self.PREFERRED_WIDTH), hint.height())
 
     def _name(self, text: str) -> QLabel:
         label = QLabel(text)
@@ -183,11 +196,11 @@ class DetailPane(QWidget):
         self.peaks_loaded = False
         self.spectrogram_loaded = False
 
-        self.title = QLabel()
+        # A long name or folder is shortened ("…", whole in the tooltip) rather than widening the window.
+        self.title = ElidedLabel()
         self.title.setObjectName("title")
-        self.subtitle = QLabel()
+        self.subtitle = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle)
         self.subtitle.setObjectName("dim")
-        self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.view_buttons = QButtonGroup(self)
         header = QHBoxLayout()
         header.setContentsMargins(8, 6, 8, 0)
@@ -241,6 +254,11 @@ class DetailPane(QWidget):
         self.show_record(None)
 
     # view mode
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # The waveform matters most: when the pane is narrow the facts give way first.
+        self.metadata.setMaximumWidth(max(self.metadata.minimumWidth(), int(event.size().width() * METADATA_SHARE)))
 
     def set_view(self, mode: int) -> None:
         """0 waveform, 1 spectrogram, 2 both stacked."""

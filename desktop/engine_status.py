@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QLabel
-
+from soundloom.desktop.elided_label import ElidedLabel
 from soundloom.desktop.engine_link import ENGINE_INSTALL_HINT, EngineStatus
 
 
-class EngineStatusLabel(QLabel):
+class EngineStatusLabel(ElidedLabel):
     """Follows `EngineLink.status_changed`; its tooltip says what the line means and what to do."""
 
     def __init__(self, link, parent=None):

@@ -24,6 +24,7 @@ from PyQt6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileDia
                              QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget)
 
 from soundloom.desktop.dataset_model import CAPTION, FILE, LENGTH, DatasetModel
+from soundloom.desktop.flow_layout import FlowLayout
 from soundloom.desktop.loss_plot import LossPlot
 from soundloom.desktop.prompt_edit import PromptEdit
 from soundloom.desktop.tasks import TaskRunner
@@ -110,7 +111,7 @@ class FinetuneDock(QDockWidget):
     def _build(self) -> None:
         body = QWidget()
         self.source_box = QComboBox()
-        self.source_box.setMinimumContentsLength(18)
+        self.source_box.setMinimumContentsLength(12)  # narrow docks too; the list opens wide
         self.source_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.source_box.setToolTip("A library folder or a collection to train on")
         self.folder_button = QPushButton("Folder…")
@@ -186,11 +187,10 @@ class FinetuneDock(QDockWidget):
         self.resume_button.setToolTip("Continue this adapter from its last checkpoint, up to Steps")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop after the current step; the last checkpoint is kept for Resume")
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.train_button)
-        buttons.addWidget(self.resume_button)
-        buttons.addWidget(self.cancel_button)
-        buttons.addStretch(1)
+        buttons = FlowLayout()  # wraps in a narrow dock
+        buttons.add(self.train_button)
+        buttons.add(self.resume_button)
+        buttons.add(self.cancel_button)
         self.state_label = QLabel("")
         self.state_label.setWordWrap(True)
         self.plot = LossPlot()

@@ -15,6 +15,7 @@ from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
                              QToolButton, QVBoxLayout, QWidget)
 
+from soundloom.desktop.flow_layout import FlowLayout
 from soundloom.desktop.model_picker import ModelPicker
 from soundloom.desktop.prompt_edit import PromptEdit
 
@@ -32,6 +33,17 @@ def beats_per_bar(signature: str) -> float:
 
 def bars_to_seconds(bars: float, bpm: float, signature: str = "4/4") -> float:
     return bars * beats_per_bar(signature) * 60.0 / bpm
+
+
+def _group(widgets) -> QWidget:
+    """Widgets that stay together on one row (a field and its name)."""
+    group = QWidget()
+    row = QHBoxLayout(group)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(6)
+    for widget in widgets:
+        row.addWidget(widget)
+    return group
 
 
 class PromptError(ValueError):
@@ -91,23 +103,19 @@ class PromptBar(QWidget):
         top.addWidget(self.negative, 1, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.generate_button, 0, Qt.AlignmentFlag.AlignTop)
 
-        settings = QHBoxLayout()
-        settings.setSpacing(6)
-        for widget in (self._dim("Length"), self.length, self.unit, self.bpm, self.signature, self.length_hint,
-                       self._dim("Takes"), self.variations, self._dim("Seed"), self.seed, self.seed_lock,
-                       self._dim("Model"), self.models, self.advanced_button):
-            settings.addWidget(widget)
+        # One row at the usual width; on a narrow window whole groups wrap onto a second row.
+        settings = FlowLayout(spacing=12)
+        for group in ((self._dim("Length"), self.length, self.unit, self.bpm, self.signature, self.length_hint),
+                      (self._dim("Takes"), self.variations), (self._dim("Seed"), self.seed, self.seed_lock),
+                      (self._dim("Model"), self.models), (self.advanced_button,)):
+            settings.add(_group(group))
         self.models.setMaximumWidth(330)
-        settings.addStretch(1)
 
         self.drawer = QWidget()
-        drawer = QHBoxLayout(self.drawer)
-        drawer.setContentsMargins(0, 0, 0, 0)
-        drawer.setSpacing(6)
-        for widget in (self._dim("Steps"), self.steps, self._dim("Guidance"), self.guidance,
-                       self._dim("Scheduler"), self.scheduler):
-            drawer.addWidget(widget)
-        drawer.addStretch(1)
+        drawer = FlowLayout(self.drawer, spacing=12)
+        for group in ((self._dim("Steps"), self.steps), (self._dim("Guidance"), self.guidance),
+                      (self._dim("Scheduler"), self.scheduler)):
+            drawer.add(_group(group))
         self.drawer.hide()
 
         layout = QVBoxLayout(self)

@@ -20,7 +20,8 @@ class RegenDock(QDockWidget):
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.panel = RegenPanel(window, allow_variations=allow_variations, show_take_view=show_take_view)
-        self.panel.setMinimumWidth(300)
+        # Narrow enough for a laptop screen shared with a DAW; the rows below wrap to fit.
+        self.panel.setMinimumWidth(240)
         self.setWidget(self.panel)
 
     def shutdown(self) -> None:

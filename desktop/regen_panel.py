@@ -23,6 +23,7 @@ from PyQt6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QLi
 
 from soundloom.desktop import take_files
 from soundloom.desktop.ab_toggle import A, B, ABToggle
+from soundloom.desktop.flow_layout import FlowLayout
 from soundloom.desktop.paths import cache_dir, peaks_dir
 from soundloom.desktop.peaks import PeakCache
 from soundloom.desktop.prompt_edit import PromptEdit
@@ -90,12 +91,10 @@ class RegenPanel(QWidget):
         self.seed = QLineEdit(placeholderText="random")
         self.seed.setFixedWidth(self.seed.fontMetrics().horizontalAdvance("4294967295") + 18)  # ten digits
         self.seed.setToolTip("Seed 0–4294967295; empty for a new one each time. Take k uses seed + k − 1.")
-        options = QHBoxLayout()
-        options.setSpacing(4)
+        # Rows of controls wrap when the dock is narrow, a field staying with its name.
+        options = FlowLayout(spacing=10)
         for text, widget in (("takes", self.count), ("steps", self.steps), ("seed", self.seed)):
-            options.addWidget(_dim(text))
-            options.addWidget(widget)
-        options.addStretch(1)
+            options.add(_pair(_dim(text), widget))
 
         self.selection_label = QLabel()
         self.selection_label.setObjectName("dim")
@@ -126,9 +125,9 @@ class RegenPanel(QWidget):
                                           "seed), added to the library beside it")
         self.variations_button.clicked.connect(self.variations)
         self.variations_button.setVisible(allow_variations)
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()
         for button in (self.preview_button, self.transfer_button, self.variations_button):
-            buttons.addWidget(button)
+            buttons.add(button)
         transfer_page = _page(strength_row, buttons)
 
         self.extend_seconds = QDoubleSpinBox(minimum=0.5, maximum=60.0, value=2.0, singleStep=0.5, suffix=" s")
@@ -205,11 +204,11 @@ class RegenPanel(QWidget):
         self.backups_button = QToolButton(text="Backups…")
         self.backups_button.setToolTip("Files saved back by the editor, as they were before: restore any of them")
         self.backups_button.clicked.connect(self.show_backups)
-        choose_row = QHBoxLayout()
-        choose_row.addWidget(self.backups_button)
-        choose_row.addStretch(1)
-        choose_row.addWidget(self.discard_button)
-        choose_row.addWidget(self.keep_button)
+        choose_row = FlowLayout()
+        choose_row.add(self.backups_button)
+        choose_row.add(QWidget(), 1)  # Discard and Keep sit at the right
+        choose_row.add(self.discard_button)
+        choose_row.add(self.keep_button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
@@ -669,6 +668,16 @@ def _heading(text: str) -> QLabel:
     label = QLabel(text)
     label.setObjectName("fieldName")
     return label
+
+
+def _pair(label: QLabel, widget: QWidget) -> QWidget:
+    pair = QWidget()
+    row = QHBoxLayout(pair)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(4)
+    row.addWidget(label)
+    row.addWidget(widget)
+    return pair
 
 
 def _page(*rows) -> QWidget:

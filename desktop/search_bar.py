@@ -9,6 +9,7 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
+from soundloom.desktop.flow_layout import FlowLayout
 from soundloom.desktop.query import Query
 from soundloom.desktop.results import display
 
@@ -42,21 +43,26 @@ class SearchBar(QWidget):
         for value, label in CHANNELS:
             self.channels.addItem(label, value)
 
-        layout = QHBoxLayout(self)
+        # One row beside the results; on a narrow window the facets wrap below the search text.
+        layout = FlowLayout(self)
         layout.setContentsMargins(6, 6, 6, 4)
-        layout.setSpacing(6)
-        layout.addWidget(self.text, 3)
-        layout.addWidget(self.category, 1)
+        layout.add(self.text, 3)
+        layout.add(self.category, 1)
+        length_range = QWidget()
+        range_layout = QHBoxLayout(length_range)
+        range_layout.setContentsMargins(0, 0, 0, 0)
+        range_layout.setSpacing(6)
         length = QLabel("Length")
         length.setObjectName("dim")
-        layout.addWidget(length)
-        layout.addWidget(self.min_seconds)
+        range_layout.addWidget(length)
+        range_layout.addWidget(self.min_seconds)
         dash = QLabel("–")
         dash.setObjectName("dim")
-        layout.addWidget(dash)
-        layout.addWidget(self.max_seconds)
-        layout.addWidget(self.rate)
-        layout.addWidget(self.channels)
+        range_layout.addWidget(dash)
+        range_layout.addWidget(self.max_seconds)
+        layout.add(length_range)
+        layout.add(self.rate)
+        layout.add(self.channels)
 
         self._typing = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
         self._typing.timeout.connect(self._emit)

@@ -24,6 +24,7 @@ from soundloom.desktop.audition import Audition
 from soundloom.desktop.column_fit import ColumnFitter
 from soundloom.desktop.delivery import Delivery
 from soundloom.desktop.detail import DetailPane
+from soundloom.desktop.elided_label import ElidedLabel
 from soundloom.desktop.engine_link import ENGINE_INSTALL_HINT, EngineLink, EngineStatus
 from soundloom.desktop.engine_status import EngineStatusLabel
 from soundloom.desktop.export import ExportFormat
@@ -214,9 +215,10 @@ class MainWindow(QMainWindow):
         self.progress.setObjectName("dim")
         self.progress.hide()
         self.count_label = QLabel()
-        self.search_mode = QLabel()  # whether meaning took part in the last search, and why not
+        # The labels give way ("…", whole in their tooltips) rather than keep the window wide.
+        self.search_mode = ElidedLabel()  # whether meaning took part in the last search, and why not
         self.search_mode.setObjectName("dim")
-        self.output_label = QLabel()
+        self.output_label = ElidedLabel()
         self.engine_status = EngineStatusLabel(self.link)
         self.volume = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100)
         self.volume.setFixedWidth(90)
