@@ -117,6 +117,14 @@ class Scheduler(str, Enum):
     EULER = "euler"
 
 
+class Normalize(str, Enum):
+    """generate: the level a clip is delivered at (engine.pipelines.level)."""
+
+    PEAK = "peak"  # highest sample at -1 dBFS
+    LOUDNESS = "loudness"  # -23 LUFS integrated, its peak at most -1 dBFS
+    OFF = "off"  # the model's own output
+
+
 class Priority(str, Enum):
     INTERACTIVE = "interactive"  # served before any batch job
     BATCH = "batch"
@@ -135,6 +143,7 @@ DEFAULTS: dict[str, Any] = {
     "strength": 0.5,
     "adapter_scale": 1.0,
     "tune": True,  # generate: tune a result to the one pitch its prompt names
+    "normalize": Normalize.PEAK.value,  # generate: the level each clip is delivered at
 }
 RANGES: dict[str, tuple[float, float]] = {
     "steps": (1, 1000),

@@ -242,6 +242,7 @@ class AsyncClient:
         priority: str = "interactive",
         adapter_scale: float | None = None,
         tune: bool | None = None,
+        normalize: str | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> AsyncJob:
         """Start text-to-audio generation; returns its AsyncJob at once.
@@ -254,7 +255,10 @@ class AsyncClient:
         may be a fine-tuned variant `"<base>+<adapter>"`; `adapter_scale` 0–2 is the variant's
         adapter strength (None: the engine's 1.0; 0 gives exactly the base model); `tune` (None:
         the engine's True): when the prompt names one pitch ("C#3", "120 Hz"), a pitched result is
-        tuned to it (its metadata then holds `tuned_cents`); `priority` interactive or batch;
+        tuned to it (its metadata then holds `tuned_cents`); `normalize` (None: the engine's "peak")
+        the level each clip is delivered at: "peak" (-1 dBFS), "loudness" (-23 LUFS, its peak at
+        most -1 dBFS) or "off" (the model's own; the gain applied is the metadata's `gain_db`);
+        `priority` interactive or batch;
         `on_progress(step, total, eta_s)` is called on the client's event loop as steps complete
         (eta in seconds, None while unknown).
         """
@@ -262,6 +266,8 @@ class AsyncClient:
                           adapter_scale)
         if tune is not None:
             content["tune"] = tune
+        if normalize is not None:
+            content["normalize"] = normalize
         return await self._submit(Action.GENERATE, dict(content, seconds=seconds), None, on_progress)
 
     async def generate(
@@ -279,6 +285,7 @@ class AsyncClient:
         priority: str = "interactive",
         adapter_scale: float | None = None,
         tune: bool | None = None,
+        normalize: str | None = None,
         on_progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> Audio | list[Audio]:
@@ -290,7 +297,7 @@ class AsyncClient:
         job = await self.submit_generate(
             prompt, seconds=seconds, negative_prompt=negative_prompt, steps=steps, guidance=guidance, seed=seed,
             variations=variations, scheduler=scheduler, model=model, priority=priority,
-            adapter_scale=adapter_scale, tune=tune, on_progress=on_progress,
+            adapter_scale=adapter_scale, tune=tune, normalize=normalize, on_progress=on_progress,
         )
         return await self._outcome(job, timeout)
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Iterator
 
 from soundloom.protocol.errors import ErrorCode, SoundloomError
+from soundloom.protocol.messages import Normalize
 from soundloom.sdk.audio import Audio
 from soundloom.sdk.audio_file import OUTPUT_RATES, check_output_path, read_audio
 
@@ -192,6 +193,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, help="length, 0.5–60 s (default 5; or --bars with --bpm)")
     p.add_argument("--no-tune", dest="tune", action="store_const", const=False,
                    help="keep the model's own pitch when the prompt names a note (default: tune to it)")
+    p.add_argument("--normalize", choices=[m.value for m in Normalize],
+                   help="deliver each clip with its peak at -1 dBFS (peak, the default), at -23 LUFS with its peak "
+                        "at most -1 dBFS (loudness), or at the model's own level (off)")
     add_generate_options(p)
 
     clip = _clip_options()
@@ -241,6 +245,8 @@ def request_fields(args: argparse.Namespace) -> dict:
         fields["seconds"] = args.seconds
     if getattr(args, "tune", None) is False:
         fields["tune"] = False
+    if getattr(args, "normalize", None):
+        fields["normalize"] = args.normalize
     if args.command != "generate":
         fields["audio"], fields["sample_rate"] = read_audio(args.input, "input")
     if args.command == "inpaint":

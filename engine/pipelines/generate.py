@@ -9,6 +9,7 @@ from soundloom.engine.pipelines.result import Result
 from soundloom.engine.pipelines.sampling import StepCallback, denoise
 from soundloom.engine.pipelines.schedulers import scheduler_for
 from soundloom.engine.models.prompt_pitch import prompt_pitch
+from soundloom.engine.pipelines.level import normalize
 from soundloom.engine.pipelines.tuning import tune
 
 
@@ -58,5 +59,7 @@ def generate_batch(
             for i, clip in enumerate(clips):
                 clips[i], cents = tune(clip, model.sample_rate, target)
                 metadata[i]["tuned_cents"] = None if cents is None else round(cents, 1)
+        for i, clip in enumerate(clips):
+            clips[i], metadata[i]["gain_db"] = normalize(clip, model.sample_rate, request.normalize)
         results.append(Result(audio=clips, sample_rate=model.sample_rate, metadata=metadata, warnings=encoded.warnings))
     return results

@@ -22,9 +22,11 @@ from soundloom.protocol.messages import (
     MAX_PROMPT_CHARS,
     MAX_REGIONS,
     RANGES,
+    Normalize,
 )
 
 MAX_SECONDS = MAX_CLIP_SECONDS
+NORMALIZE_MODES = tuple(m.value for m in Normalize)
 # The operations themselves check every field but length: how long a clip may be is the caller's
 # policy (Engine.max_seconds, the daemon's --max-seconds), checked before a request reaches them.
 ANY_LENGTH = math.inf
@@ -96,16 +98,20 @@ class Sampling:
 @dataclass(kw_only=True)
 class GenerateRequest(Sampling):
     """Text to audio; `seconds` is the clip length; `tune`: a prompt naming one pitch gets a result
-    tuned to it (see `tuning`)."""
+    tuned to it (see `tuning`); `normalize`: the level each clip is delivered at (see `level`)."""
 
     seconds: float = DEFAULTS["seconds"]
     tune: bool = DEFAULTS["tune"]
+    normalize: str = DEFAULTS["normalize"]
 
     def validate(self, max_seconds: float = MAX_SECONDS) -> None:
         super().validate(max_seconds)
         check_number("seconds", self.seconds, MIN_SECONDS, max_seconds, f"{MIN_SECONDS} to {max_seconds:g} seconds")
         if not isinstance(self.tune, bool):
             raise SoundloomError(ErrorCode.INVALID_ARGUMENT, f"expected true or false, got {self.tune!r}", "tune")
+        if self.normalize not in NORMALIZE_MODES:
+            raise SoundloomError(ErrorCode.INVALID_ARGUMENT,
+                                 f"unknown level {self.normalize!r}; allowed: {', '.join(NORMALIZE_MODES)}", "normalize")
 
 
 @dataclass(kw_only=True)

@@ -136,6 +136,26 @@ def test_generate_tunes_named_notes_unless_told_not_to(run, tmp_path):
     assert code == 0 and meta["tune"] is False and "tuned_cents" not in meta
 
 
+def test_generate_delivers_at_the_chosen_level(run, tmp_path):
+    import math
+
+    import soundfile
+
+    for level in ("loudness", "off"):
+        code, _, _ = run("generate", "rain", "-o", str(tmp_path / f"{level}.wav"), "--seconds", "0.5", "--seed", "1",
+                         "--normalize", level)
+        assert code == 0 and read_metadata(tmp_path / f"{level}.wav")["normalize"] == level
+    code, _, _ = run("generate", "rain", "-o", str(tmp_path / "peak.wav"), "--seconds", "0.5", "--seed", "1")
+    meta = read_metadata(tmp_path / "peak.wav")
+    assert code == 0 and meta["normalize"] == "peak"
+    peak = abs(soundfile.read(tmp_path / "peak.wav")[0]).max()
+    assert abs(peak - 10 ** (-1 / 20)) < 1e-3
+    raw = abs(soundfile.read(tmp_path / "off.wav")[0]).max()
+    assert abs(20 * math.log10(peak / raw) - meta["gain_db"]) < 0.05
+    code, _, err = run("generate", "rain", "-o", str(tmp_path / "x.wav"), "--normalize", "max")
+    assert code == 2 and "--normalize" in err
+
+
 def test_models_list_shows_each_folder_family_rate_and_channels(tiny_model_path):
     import json
 
