@@ -62,8 +62,8 @@ def main() -> None:
             common["prompt"], num_inference_steps=args.steps, audio_length_in_s=args.seconds,
             guidance_scale=3.0, generator=torch.Generator().manual_seed(0),
         ),
-        "engine generate": lambda: generate(model, GenerateRequest(seconds=args.seconds, **common)),
-        "engine generate bf16": lambda: generate(model_bf16, GenerateRequest(seconds=args.seconds, **common)),
+        "engine generate": lambda: generate(model, GenerateRequest(seconds=args.seconds, normalize="off", **common)),
+        "engine generate bf16": lambda: generate(model_bf16, GenerateRequest(seconds=args.seconds, normalize="off", **common)),
     }
     strengths = () if args.no_operations else (0.25, 0.5, 0.75)
     if not args.no_operations:

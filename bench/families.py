@@ -41,7 +41,7 @@ def stable_audio(steps: int, seconds: float) -> Runs:
     prompt = "soft rain on a window"
 
     def engine():
-        return generate(model, GenerateRequest(prompt=prompt, seconds=seconds, steps=steps, seed=0, guidance=7.0))
+        return generate(model, GenerateRequest(prompt=prompt, seconds=seconds, steps=steps, seed=0, normalize="off", guidance=7.0))
 
     def pipeline():
         return pipe(prompt, audio_end_in_s=seconds, num_inference_steps=steps, guidance_scale=7.0,
@@ -70,7 +70,7 @@ def audioldm2(steps: int, seconds: float) -> Runs:
     prompt = "soft rain on a window"
 
     def engine():
-        return generate(model, GenerateRequest(prompt=prompt, seconds=seconds, steps=steps, seed=0, guidance=3.5,
+        return generate(model, GenerateRequest(prompt=prompt, seconds=seconds, steps=steps, seed=0, normalize="off", guidance=3.5,
                                                scheduler="ddim"))
 
     def pipeline():
@@ -103,7 +103,7 @@ def musicldm(steps: int, seconds: float) -> Runs:
         return pipe.text_encoder.get_text_features(tokens.input_ids, attention_mask=tokens.attention_mask).pooler_output
 
     def engine():
-        return generate(model, GenerateRequest(prompt=prompt, seconds=seconds, steps=steps, seed=0, guidance=2.0,
+        return generate(model, GenerateRequest(prompt=prompt, seconds=seconds, steps=steps, seed=0, normalize="off", guidance=2.0,
                                                scheduler="ddim"))
 
     def pipeline():
@@ -136,7 +136,7 @@ def tango(steps: int, seconds: float) -> Runs:
     channels, width = model.latent_shape_per_frame
 
     def engine():
-        return generate(model, GenerateRequest(prompt=prompt, seconds=seconds, steps=steps, seed=0, guidance=guidance,
+        return generate(model, GenerateRequest(prompt=prompt, seconds=seconds, steps=steps, seed=0, normalize="off", guidance=guidance,
                                                scheduler="ddim"))
 
     @torch.no_grad()

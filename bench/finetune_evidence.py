@@ -71,7 +71,7 @@ def train(spec: FinetuneSpec, work: Path) -> dict:
 def render(model, prompts: list[str], seed: int, steps: int, batch: int = 8) -> list[np.ndarray]:
     clips = []
     for start in range(0, len(prompts), batch):
-        requests = [GenerateRequest(prompt=p, seconds=SECONDS, steps=steps, seed=seed + start + i)
+        requests = [GenerateRequest(prompt=p, seconds=SECONDS, steps=steps, seed=seed + start + i, normalize="off")
                     for i, p in enumerate(prompts[start : start + batch])]
         with torch.no_grad():
             clips += [r.audio[0][0] for r in generate_batch(model, requests)]

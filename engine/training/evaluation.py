@@ -67,8 +67,9 @@ def _generate(model: AudioModel, prompts: list[str], seconds: list[float], steps
               guidance: float) -> list[np.ndarray]:
     out = []
     for i, (prompt, length) in enumerate(zip(prompts, seconds)):
-        # The model's own output: tuning to named notes is scored separately below.
-        request = GenerateRequest(prompt=prompt, seconds=length, steps=steps, seed=seed + i, guidance=guidance, tune=False)
+        # The model's own output, at its own level: tuning to named notes is scored separately below.
+        request = GenerateRequest(prompt=prompt, seconds=length, steps=steps, seed=seed + i, guidance=guidance, tune=False,
+                                  normalize="off")
         result = generate(model, request)
         out.append(result.audio[0].mean(axis=0))  # [channels, samples]: scored as the mono mix
     return out
