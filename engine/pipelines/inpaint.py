@@ -10,6 +10,7 @@ import torch
 from soundloom.engine.audio import fit_length, resample, splice_into, to_clip_channels, to_model_channels
 from soundloom.engine.models.base import AudioModel
 from soundloom.engine.pipelines import common
+from soundloom.engine.pipelines.level import match_context
 from soundloom.engine.pipelines.requests import ANY_LENGTH, ClipRequest, InpaintRequest
 from soundloom.engine.pipelines.result import Result
 from soundloom.engine.pipelines.sampling import KnownLatents, StepCallback, denoise
@@ -60,11 +61,21 @@ def regenerate(
     for window in plan:
         generated, offset = _denoise_window(model, request, clip, window, seed, cond, progress.for_next_window())
         inside = [span for span, (a, b) in zip(spans, frames) if window.start <= a and b <= window.stop]
+        length = generated.shape[-1]
+        generated = match_context(generated, clip[:, offset : offset + length], _kept(spans, offset, length))
         for target, row in zip(out, generated):
             laid_out, note = to_clip_channels(row, clip.shape[0])
             notes.update([note] if note else [])
             splice_into(target, clip, laid_out, offset, inside, fade)
     return out, cond.warnings + sorted(notes)
+
+
+def _kept(spans: list[tuple[int, int]], offset: int, length: int) -> np.ndarray:
+    """Which of the `length` clip samples from `offset` on lie outside every region."""
+    kept = np.ones(length, dtype=bool)
+    for start, end in spans:
+        kept[max(start - offset, 0) : max(end - offset, 0)] = False
+    return kept
 
 
 def _window_generators(seed: int, start: int, count: int, device: torch.device) -> list[torch.Generator]:

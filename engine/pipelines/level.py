@@ -12,6 +12,11 @@ model's), to one of:
 
 A clip that is silence for all practical purposes is left as it is, and no gain exceeds
 `MAX_GAIN_DB` (a near-silent result is not to be turned into amplified noise).
+
+Inpainting and extension instead keep the level of the clip they work in (`match_context`): the
+model re-creates the kept context along with the new part, and the ratio between the clip's context
+and that re-creation is the model's own gain error (±5 dB for the starter's mel inversion),
+which is removed from the new part before it is spliced in.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ PEAK_CEILING_DBFS = -1.0
 LOUDNESS_TARGET_LUFS = -23.0
 MAX_GAIN_DB = 48.0
 SILENCE_DBFS = -90.0  # a clip whose peak is below this is left alone
+MAX_CONTEXT_CORRECTION_DB = 12.0  # beyond this the two are too different for a ratio to mean a gain error
+QUIET_CONTEXT_DBFS = -70.0  # context this quiet (RMS) says nothing about a gain
 
 
 def normalize(clip: np.ndarray, rate: int, mode: str) -> tuple[np.ndarray, float]:
@@ -41,6 +48,29 @@ def normalize(clip: np.ndarray, rate: int, mode: str) -> tuple[np.ndarray, float
             gain_db = min(gain_db, LOUDNESS_TARGET_LUFS - loudness)
     gain_db = min(gain_db, MAX_GAIN_DB)
     return (clip * np.float32(10.0 ** (gain_db / 20.0))).astype(clip.dtype, copy=False), round(gain_db, 2)
+
+
+def match_context(generated: np.ndarray, clip: np.ndarray, context: np.ndarray) -> np.ndarray:
+    """`generated` ([variations, channels, samples], the model's render of a stretch of `clip`
+    ([channels, samples], the same stretch) with some of it new) scaled, per variation, by the
+    gain that brings its render of the `context` samples (a boolean mask over the stretch: what
+    the clip keeps) to the clip's own level there."""
+    if not context.any():
+        return generated
+    kept = _rms_db(clip.mean(axis=0)[context])
+    if kept < QUIET_CONTEXT_DBFS:
+        return generated
+    out = generated.copy()
+    for row in out:
+        rendered = _rms_db(row.mean(axis=0)[context])
+        if rendered >= QUIET_CONTEXT_DBFS:
+            correction = float(np.clip(kept - rendered, -MAX_CONTEXT_CORRECTION_DB, MAX_CONTEXT_CORRECTION_DB))
+            row *= np.float32(10.0 ** (correction / 20.0))
+    return out
+
+
+def _rms_db(x: np.ndarray) -> float:
+    return _db(float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))))
 
 
 def _integrated_loudness(clip: np.ndarray, rate: int) -> float:

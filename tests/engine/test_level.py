@@ -5,7 +5,9 @@ import pyloudnorm
 import pytest
 
 from soundloom.engine.pipelines.generate import generate
-from soundloom.engine.pipelines.level import LOUDNESS_TARGET_LUFS, MAX_GAIN_DB, normalize
+from soundloom.engine.pipelines.level import (
+    LOUDNESS_TARGET_LUFS, MAX_CONTEXT_CORRECTION_DB, MAX_GAIN_DB, match_context, normalize,
+)
 from soundloom.engine.pipelines.requests import GenerateRequest
 from soundloom.protocol.errors import SoundloomError
 
@@ -61,3 +63,33 @@ def test_an_unknown_level_names_the_field_and_the_choices(tiny_model):
     with pytest.raises(SoundloomError) as caught:
         GenerateRequest(prompt="rain", normalize="max").validate()
     assert caught.value.field == "normalize" and "peak, loudness, off" in str(caught.value)
+
+
+def _context_mask(length: int, start: int, end: int) -> np.ndarray:
+    kept = np.ones(length, dtype=bool)
+    kept[start:end] = False
+    return kept
+
+
+def test_the_new_part_takes_the_gain_that_brings_the_rendered_context_to_the_clips_level():
+    clip = _tone(0.5)
+    kept = _context_mask(clip.shape[1], RATE // 2, RATE)
+    # Two variations: the model renders the context 6 dB low in one and 4 dB high in the other.
+    generated = np.stack([clip * 10 ** (-6 / 20), clip * 10 ** (4 / 20)])
+    generated[:, :, ~kept] = 0.1  # the new part
+    matched = match_context(generated, clip, kept)
+    for row, expected_gain_db in zip(matched, (6.0, -4.0)):
+        np.testing.assert_allclose(row[:, kept], clip[:, kept], rtol=1e-4)
+        np.testing.assert_allclose(row[:, ~kept], 0.1 * 10 ** (expected_gain_db / 20), rtol=1e-4)
+
+
+def test_a_silent_or_very_different_context_sets_no_or_a_bounded_gain():
+    clip = _tone(0.5)
+    kept = _context_mask(clip.shape[1], RATE // 2, RATE)
+    silent = np.zeros_like(clip)
+    generated = np.stack([clip])
+    np.testing.assert_array_equal(match_context(generated, silent, kept), generated)
+    far_too_quiet = np.stack([clip * 10 ** (-30 / 20)])
+    matched = match_context(far_too_quiet, clip, kept)
+    np.testing.assert_allclose(matched, far_too_quiet * 10 ** (MAX_CONTEXT_CORRECTION_DB / 20), rtol=1e-4)
+    assert match_context(generated, clip, np.zeros(clip.shape[1], bool)) is generated
