@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from soundloom.engine.models.mel import MelConfig
+from soundloom.engine.models.settings import SETTINGS_FILE
 from soundloom.engine.models.starter import TEXT_PACKAGE, save_starter
 from soundloom.engine.models.starter_text import ConditioningConfig, StarterTextEncoder
 from soundloom.engine.training.checkpoint import list_checkpoints, load_latest, save_checkpoint
@@ -40,6 +41,9 @@ class StarterRecipe:
     unet: UNetConfig = field(default_factory=UNetConfig)
     vocoder: VocoderConfig = field(default_factory=VocoderConfig)
     conditioning: ConditioningConfig = field(default_factory=lambda: ConditioningConfig(sentence_token=True, pitch_token=True))
+    # Sampling steps a request gets when it names none (the folder's soundloom.json): quality is
+    # flat from 10 steps on for the starter (docs/starter-model.md).
+    default_steps: int = 10
 
     @property
     def floor(self) -> float:
@@ -178,6 +182,7 @@ def export(recipe: StarterRecipe, vae, unet, out: Path, steps: int, log: dict, v
     shutil.rmtree(tmp, ignore_errors=True)
     save_starter(tmp, vae, unet, scheduler, recipe.mel, vocoder=vocoder, conditioning=recipe.conditioning)
     (tmp / "training.json").write_text(json.dumps({"unet_steps": steps, **log}, indent=2))
+    (tmp / SETTINGS_FILE).write_text(json.dumps({"default_steps": recipe.default_steps}, indent=2) + "\n")
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     return out

@@ -54,6 +54,7 @@ def test_the_recipe_runs_resumes_and_exports_a_loadable_starter(tmp_path):
     assert log["vocoder"]["chosen"] in ("vocoder", "griffin_lim")
     model = load_model(out)
     assert model.family == "starter" and model.samples_per_latent_frame == 160 * 8
+    assert model.default_steps == 10  # the recipe's, from the folder's soundloom.json
     result = generate(model, GenerateRequest(prompt="a tone", seconds=1.0, steps=3, seed=0))
     assert result.audio[0].shape == (1, 16000) and np.all(np.isfinite(result.audio[0]))
 
