@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import torch
@@ -10,6 +11,11 @@ import torch
 from soundloom.engine.models.mel import MelConfig, MelFrontEnd
 
 INVERSION_ITERATIONS = 100  # multiplicative updates; 300 gained about a cent of pitch accuracy for 2× the time
+# An atom overlaps only the few mel bands around its frequency; the rest of its row holds window
+# side lobes far below them. Dropping entries under this fraction of the largest leaves about 5 % of
+# the matrix and moves a generated clip's fitted spectrum by about 0.02 % of its peak, so the fit
+# runs on sparse matrices: 2.1× (64 bands) to 3.3× (128 bands) faster (bench/griffin_lim_inversion.py).
+SPARSE_THRESHOLD = 1e-4
 ATOM_OVERSAMPLING = 4  # candidate partial frequencies per FFT bin
 
 
@@ -44,7 +50,9 @@ class GriffinLim(torch.nn.Module):
         atoms = sinusoid_atoms(mel.n_fft, ATOM_OVERSAMPLING)
         self.register_buffer("inverse", torch.linalg.pinv(filters), persistent=False)  # [mels, freq]
         self.register_buffer("atoms", atoms, persistent=False)  # [atoms, freq]
-        self.register_buffer("atom_mels", atoms @ filters, persistent=False)  # [atoms, mels]
+        atom_mels = atoms @ filters  # [atoms, mels]
+        atom_mels = torch.where(atom_mels > SPARSE_THRESHOLD * atom_mels.amax(), atom_mels, torch.zeros(()))
+        self.register_buffer("atom_mels", atom_mels, persistent=False)
         self.register_buffer("window", torch.hann_window(mel.win_length), persistent=False)
 
     @classmethod
@@ -59,13 +67,20 @@ class GriffinLim(torch.nn.Module):
         if not self.inversion_iterations:
             return torch.clamp(target @ self.inverse, min=0.0)
         # Lee–Seung updates for KL(target || weights @ atom_mels) from a flat start; KL rather than
-        # squared error so quiet bands (and the partials in them) still count.
+        # squared error so quiet bands (and the partials in them) still count. Frames are columns,
+        # so both products are a sparse matrix times a dense one.
         bands = self.atom_mels
-        totals = bands.sum(dim=-1)
-        weights = target.mean(dim=-1, keepdim=True) / totals.mean() * torch.ones_like(totals)
+        to_mels, to_atoms = bands.T.contiguous(), bands  # [mels, atoms], [atoms, mels]
+        if log_mel.device.type in ("cpu", "cuda"):  # where torch multiplies CSR matrices
+            with warnings.catch_warnings():  # "sparse CSR support is in beta": the product is all we use
+                warnings.simplefilter("ignore", UserWarning)
+                to_mels, to_atoms = to_mels.to_sparse_csr(), to_atoms.to_sparse_csr()
+        totals = bands.sum(dim=-1, keepdim=True)  # [atoms, 1]
+        columns = target.reshape(-1, target.shape[-1]).T.contiguous()  # [mels, batch × frames]
+        weights = columns.mean(dim=0, keepdim=True) / totals.mean() * torch.ones_like(totals)
         for _ in range(self.inversion_iterations):
-            weights = weights * ((target / (weights @ bands + 1e-12)) @ bands.T) / totals
-        return weights @ self.atoms
+            weights = weights * (to_atoms @ (columns / (to_mels @ weights + 1e-12))) / totals
+        return (weights.T @ self.atoms).reshape(*target.shape[:-1], -1)
 
     def _stft(self, x: torch.Tensor) -> torch.Tensor:
         m = self.mel
