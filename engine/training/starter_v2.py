@@ -35,16 +35,19 @@ STAGES = ("vae", "decoder", "unet", "all")
 
 
 def v2_recipe() -> StarterRecipe:
-    """v1's recipe with 128 mel bands, checkpoints every few minutes, and a UNet sized for the
-    larger latent (16 rows instead of 8 make a UNet step about twice v1's cost)."""
+    """v1's recipe with 128 mel bands, checkpoints every few minutes, and a UNet sized so that the
+    larger latent (16 rows instead of 8) costs no more time than v1's."""
     recipe = StarterRecipe()
     recipe.mel = MelConfig(n_mels=128)
     # 128 bands double the VAE's cost per step; 100 steps are ~3–4 minutes on a 2-core CPU. The
     # peak- and slope-weighted loss from the first step: with plain L1 the encoder drops the balance
     # of neighbouring low bands, and a decoder refined later cannot bring low notes back.
     recipe.vae = VAEConfig(steps=3000, checkpoint_every=100, peak_weight=3.0)
-    # About 7 CPU-hours of UNet at twice v1's cost per step: several sittings, like v1's 5.3 h.
-    recipe.unet = UNetConfig(steps=20000, pitched_weight=3.0, checkpoint_every=150)
+    # Half v1's widths: twice the latent rows at v1's widths made a 5 s clip 1.44× v1's time at 10
+    # steps; at (32, 64, 128) it is 1.00× (bench/starter_versions.py on random-weight folders, with
+    # the sparse mel fit), and a training step costs what v1's did, so 20,000 steps are ~3.3 h.
+    recipe.unet = UNetConfig(channels=(32, 64, 128), norm_groups=16, steps=20000, pitched_weight=3.0,
+                             checkpoint_every=150)
     return recipe
 
 
