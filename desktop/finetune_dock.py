@@ -167,6 +167,7 @@ class FinetuneDock(QDockWidget):
         self.validate_box.setSuffix(" steps")
         self.validate_box.setToolTip("How often a test sound is rendered with the adapter so far")
         self.prompt_edit = PromptEdit("two captions from the sounds", max_lines=4)
+        self.prompt_edit.setClearButtonEnabled(True)
         self.prompt_edit.setToolTip("What the test renders ask for; several prompts separated by ';' or on lines "
                                     "of their own (Shift+Enter), up to 8")
         form = QFormLayout()

@@ -58,6 +58,8 @@ class PromptBar(QWidget):
         # Long prompts wrap over up to four lines (Shift+Enter for a line of its own); Enter generates.
         self.prompt = PromptEdit("Describe a sound to generate, e.g. “heavy wooden door slams shut”")
         self.negative = PromptEdit("Avoid (negative prompt)", max_lines=3)
+        for field in (self.prompt, self.negative):
+            field.setClearButtonEnabled(True)
         self.negative.setToolTip("What the sound should not have, e.g. “music, voices”")
         self.generate_button = QPushButton("Generate")
         self.generate_button.setDefault(False)

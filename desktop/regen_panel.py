@@ -84,6 +84,7 @@ class RegenPanel(QWidget):
 
     def _build(self, allow_variations: bool, show_take_view: bool) -> None:
         self.prompt = PromptEdit("what should be there, e.g. glass shatter, small shards")  # wraps; Enter runs
+        self.prompt.setClearButtonEnabled(True)
         self.prompt.returnPressed.connect(self._run_current_tab)
         self.count = _spin(1, 8, 3, "Takes (candidates) per request")
         self.steps = _spin(0, 200, 0, "Denoising steps: more is slower and cleaner; auto uses the model's own default")

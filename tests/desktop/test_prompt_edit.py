@@ -78,3 +78,59 @@ def test_the_prompt_bar_shows_a_long_prompt_whole_and_enter_generates_it(qtbot):
     assert bar.prompt.lines() >= 2 and bar.prompt.height() >= 2 * bar.prompt.fontMetrics().lineSpacing()
     qtbot.keyClick(bar.prompt, Qt.Key.Key_Return)
     assert len(sent) == 1 and sent[0]["prompt"] == LONG + " close mic"  # lines become one space to the engine
+
+
+def test_the_clear_button_shows_with_text_and_empties_the_field_undoably(qtbot):
+    bar = PromptBar()
+    qtbot.addWidget(bar)
+    bar.resize(900, 120)
+    bar.show()
+    with qtbot.waitActive(bar):  # so that focus can be asked about
+        bar.activateWindow()
+    field = bar.prompt
+    assert field.isClearButtonEnabled() and bar.negative.isClearButtonEnabled()
+    button = field.clear_button
+    assert not button.isVisible()  # nothing to clear
+    field.setFocus()
+    qtbot.keyClicks(field, LONG)
+    assert button.isVisible()
+    # Inside the field's frame, right of the text, level with its first line: never over the words.
+    text_area = field.viewport().geometry()
+    assert field.rect().contains(button.geometry())
+    assert button.geometry().left() > text_area.right()
+    assert button.geometry().top() <= text_area.top() + field.fontMetrics().lineSpacing() // 2
+
+    bar.negative.setFocus()  # the click brings the focus back, as on a line field
+    finished, changed = [], []
+    field.editingFinished.connect(lambda: finished.append(field.text()))
+    field.textChanged.connect(lambda: changed.append(field.text()))
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert field.text() == "" and changed == [""] and not button.isVisible()
+    assert field.hasFocus()
+    qtbot.keyClick(field, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # a slip of the mouse is undone
+    assert field.text() == LONG and button.isVisible()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    bar.negative.setFocus()
+    assert finished == [""]  # leaving the emptied field finishes the edit, as after typing
+
+    field.setReadOnly(True)
+    field.setText("read only")
+    assert not button.isVisible()
+
+
+def test_the_clear_button_follows_a_scroll_bar_and_can_be_turned_off(qtbot):
+    field = PromptEdit("describe", max_lines=2)
+    field.setClearButtonEnabled(True)
+    field.setText(" ".join([LONG] * 6))  # before it is shown: the scroll bar comes with the first layout
+    qtbot.addWidget(field)
+    field.resize(500, 60)
+    field.show()
+    qtbot.waitExposed(field)
+    qtbot.waitUntil(field.verticalScrollBar().isVisible)
+    button = field.clear_button
+    scroll_bar = field.verticalScrollBar()
+    bar_left = scroll_bar.mapTo(field, scroll_bar.rect().topLeft()).x()
+    assert field.viewport().geometry().right() < button.geometry().left() and button.geometry().right() < bar_left
+
+    field.setClearButtonEnabled(False)
+    assert field.clear_button is None and field.viewportMargins().right() == 0
