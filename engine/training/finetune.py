@@ -14,7 +14,6 @@ from __future__ import annotations
 import errno
 import json
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
