@@ -16,9 +16,16 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from soundloom.engine.models.mel import MelConfig
 from soundloom.engine.training.checkpoint import load_latest, save_checkpoint
 from soundloom.engine.training.mel_cache import MelCache
 from soundloom.engine.training.schedule import cosine_lr, set_lr
+
+
+# The log-mels every evaluation classifier reads (16 kHz, 64 bands), whatever model it scores: a
+# model's output is resampled and analysed this way, so models of any family, rate or mel front
+# end are scored by the same ears.
+CLASSIFIER_MEL = MelConfig()
 
 
 @dataclass
@@ -141,7 +148,6 @@ def main(argv: list[str] | None = None) -> int:
     """`python -m soundloom.engine.training.classifier --work DIR --corpus DIR`: train and report accuracy."""
     import argparse
 
-    from soundloom.engine.models.mel import MelConfig
     from soundloom.engine.training.corpus.manifest import read_manifest
     from soundloom.engine.training.mel_cache import build_mel_cache
 
@@ -150,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, required=True, help="shares the mel cache with the starter recipe")
     parser.add_argument("--steps", type=int, default=ClassifierConfig.steps)
     args = parser.parse_args(argv)
-    mel = MelConfig()
+    mel = CLASSIFIER_MEL
     floor = float(np.log(mel.log_floor))
     entries = read_manifest(args.corpus)
     source = {e["id"]: e["source"] for e in entries}

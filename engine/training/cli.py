@@ -43,8 +43,7 @@ def evaluate(args: argparse.Namespace) -> int:
 
     from soundloom.engine.engine import STARTER_PATH
     from soundloom.engine.models.loading import load_model
-    from soundloom.engine.models.mel import MelConfig
-    from soundloom.engine.training.classifier import ClassifierConfig, train_classifier
+    from soundloom.engine.training.classifier import CLASSIFIER_MEL, ClassifierConfig, train_classifier
     from soundloom.engine.training.corpus.manifest import read_manifest
     from soundloom.engine.training.evaluation import evaluate as score
     from soundloom.engine.training.mel_cache import build_mel_cache
@@ -52,7 +51,7 @@ def evaluate(args: argparse.Namespace) -> int:
     corpus, work = _paths(args)
     classifier = work / "classifier" / "classifier.pt"
     if not classifier.exists():
-        mel = MelConfig()
+        mel = CLASSIFIER_MEL
         cache = build_mel_cache(read_manifest(corpus), corpus, work / "mels", mel)
         classes = [c["name"] for c in json.loads((corpus / "classes.json").read_text())["classes"]]
         train_classifier(cache, classes, work / "classifier", ClassifierConfig(steps=args.classifier_steps), float(np.log(mel.log_floor)))

@@ -9,6 +9,10 @@
     pitch is a miss, counted as the worst error;
   * onsets: share of prompts naming a number of hits whose output has that many onsets;
   * reconstruction through VAE and vocoder alone: log-spectral distance (dB) and mel L1.
+
+Class, Fréchet distance and reconstruction are measured on the classifier's own log-mels at its
+rate (`CLASSIFIER_MEL`), so a model of any family, sample rate or channel count is scored alike;
+pitch and onsets are read from the model's output at its own rate.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from soundloom.engine.audio import resample
 from soundloom.engine.models.base import AudioModel
+from soundloom.engine.models.mel import MelFrontEnd
 from soundloom.engine.models.prompt_pitch import prompt_pitch
 from soundloom.engine.pipelines import GenerateRequest, common, generate
 from soundloom.engine.pipelines.tuning import tune
 from soundloom.engine.pitch import cents, estimate_f0
-from soundloom.engine.training.classifier import classify, frechet_distance, load_classifier
+from soundloom.engine.training.classifier import CLASSIFIER_MEL, classify, frechet_distance, load_classifier
 from soundloom.engine.training.corpus.measure import detect_onsets
 from soundloom.protocol.messages import DEFAULTS
 
@@ -75,6 +81,11 @@ def _generate(model: AudioModel, prompts: list[str], seconds: list[float], steps
     return out
 
 
+def _mono_at(clip: np.ndarray, clip_rate: int, rate: int) -> np.ndarray:
+    """The mono mix of `clip` ([channels, samples] at `clip_rate`) at `rate`, float32."""
+    return resample(np.asarray(clip, np.float32).mean(axis=0, keepdims=True), clip_rate, rate)[0]
+
+
 def evaluate(model: AudioModel, corpus: Path, classifier_file: Path, per_class: int = 4, steps: int = 25, seed: int = 0,
              guidance: float = DEFAULTS["guidance"]) -> dict:
     """The full score table for `model` (see the module docstring)."""
@@ -84,21 +95,22 @@ def evaluate(model: AudioModel, corpus: Path, classifier_file: Path, per_class: 
     began = time.monotonic()
     classifier, classes, frames = load_classifier(classifier_file)
     entries = pick_heldout(read_manifest(corpus), per_class, seed)
-    real = [read_audio(corpus / e["path"])[0].mean(axis=0) for e in entries]
+    rate = CLASSIFIER_MEL.sample_rate
+    real = [_mono_at(*read_audio(corpus / e["path"]), rate) for e in entries]
     seconds = [float(np.clip(e["duration_s"], 1.0, 5.0)) for e in entries]
-    front = model.latents.front_end
+    front = MelFrontEnd(CLASSIFIER_MEL)
 
-    def mels(clips: list[np.ndarray]) -> list[np.ndarray]:
+    def mels(clips: list[np.ndarray], clip_rate: int = rate) -> list[np.ndarray]:
         with torch.no_grad():
-            return [front(torch.from_numpy(c.astype(np.float32))[None])[0].numpy() for c in clips]
+            return [front(torch.from_numpy(_mono_at(c[None], clip_rate, rate))[None])[0].numpy() for c in clips]
 
     truth = np.array([classes.index(e["class"]) for e in entries])
     made = _generate(model, [e["captions"][0] for e in entries], seconds, steps, seed, guidance)
     paraphrased = [(e, p) for e in entries for p in e.get("paraphrases", [])[:1]]
     made_para = _generate(model, [p for _, p in paraphrased], [float(np.clip(e["duration_s"], 1.0, 5.0)) for e, _ in paraphrased],
                           steps, seed + 10_000, guidance)
-    predicted, embedded = classify(classifier, mels(made), frames)
-    predicted_para, _ = classify(classifier, mels(made_para), frames)
+    predicted, embedded = classify(classifier, mels(made, model.sample_rate), frames)
+    predicted_para, _ = classify(classifier, mels(made_para, model.sample_rate), frames)
     truth_para = np.array([classes.index(e["class"]) for e, _ in paraphrased])
     real_predicted, real_embedded = classify(classifier, mels(real), frames)
 
@@ -121,10 +133,11 @@ def evaluate(model: AudioModel, corpus: Path, classifier_file: Path, per_class: 
 
     lsd, mel_l1 = [], []
     for clip in real[:40]:
-        frames_needed = common.latent_frames(model, len(clip))
-        rebuilt = common.decode(model, common.encode_mono(model, clip, frames_needed), len(clip))[0]
-        if rebuilt.ndim == 2:  # [channels, samples] from a stereo model: scored as the mono mix
-            rebuilt = rebuilt.mean(axis=0)
+        at_model_rate = _mono_at(clip[None], rate, model.sample_rate)
+        frames_needed = common.latent_frames(model, len(at_model_rate))
+        rebuilt = common.decode(model, common.encode_mono(model, at_model_rate, frames_needed), len(at_model_rate))[0]
+        # [channels, samples] from a stereo model: scored as the mono mix, at the classifier's rate
+        rebuilt = _mono_at(rebuilt.reshape(-1, rebuilt.shape[-1]), model.sample_rate, rate)[: len(clip)]
         lsd.append(log_spectral_distance(clip, rebuilt))
         a, b = mels([clip, rebuilt])
         mel_l1.append(float(np.abs(a - b).mean()))

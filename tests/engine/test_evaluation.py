@@ -53,6 +53,27 @@ def _corpus(root, clips: int = 6, train: int = 0):
     return root
 
 
+@pytest.mark.parametrize("family", [pytest.param("stable_audio", marks=pytest.mark.slow), "discodiff"])
+def test_a_model_of_another_rate_and_front_end_is_scored_by_the_same_ears(tmp_path, family):
+    """Stable Audio Open (44.1 kHz stereo, no mel front end) and DiscoDiff (a codec) are scored on
+    the classifier's own 16 kHz log-mels, like the starter."""
+    from soundloom.engine.models.untrained_discodiff import build_untrained_discodiff
+    from soundloom.engine.models.untrained_stable_audio import build_untrained_stable_audio
+
+    corpus = _corpus(tmp_path / "corpus", clips=4)
+    classifier = MelClassifier(2, (8, 8))
+    torch.save({"model": classifier.state_dict(), "classes": ["piano", "snare"], "config": {"channels": [8, 8], "frames": 128},
+                "floor": -11.5}, tmp_path / "classifier.pt")
+    build = build_untrained_stable_audio if family == "stable_audio" else build_untrained_discodiff
+    model = load_model(build(tmp_path / family))
+    assert model.sample_rate != RATE or model.audio_channels != 1
+    report = evaluate(model, corpus, tmp_path / "classifier.pt", per_class=1, steps=2)
+    assert report["clips"] == 2 and report["classes"] == 2
+    for key in ("text_adherence", "paraphrase_adherence", "classifier_accuracy_on_real_heldout"):
+        assert 0.0 <= report[key] <= 1.0
+    assert report["frechet_distance"] >= 0 and report["reconstruction_lsd_db"] > 0 and report["reconstruction_mel_l1"] > 0
+
+
 def test_every_score_is_computed(tmp_path):
     corpus = _corpus(tmp_path / "corpus")
     classifier = MelClassifier(2, (8, 8))
