@@ -201,6 +201,8 @@ class DetailPane(QWidget):
         self.title.setObjectName("title")
         self.subtitle = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle)
         self.subtitle.setObjectName("dim")
+        # The folder can be selected and copied, whole even where "…" stands for part of it.
+        self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.view_buttons = QButtonGroup(self)
         header = QHBoxLayout()
         header.setContentsMargins(8, 6, 8, 0)
