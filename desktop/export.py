@@ -13,7 +13,6 @@ import datetime
 import filecmp
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import soundfile as sf
 import soxr
 
 from soundloom.desktop.selection import Region
-from soundloom.protocol.atomic_files import new_file_mode
+from soundloom.protocol.new_files import numbered_names, publish_new, unnamed_file
 from soundloom.sdk.bwf import add_bext
 
 RATES = (44100, 48000)
@@ -108,20 +107,12 @@ def render(source: str | Path, region: Region | None = None, fmt: ExportFormat =
         metadata = _generation_settings(source)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".export-", suffix=".wav")
-        os.close(fd)
-        # mkstemp's file is private (0600); a DAW running as another user must be able to read the export.
-        os.chmod(temporary, new_file_mode())
+        # With the permissions of any new file: a DAW running as another user must be able to read the export.
+        with unnamed_file(folder, prefix="export-", suffix=".wav") as temporary:
+            _write(source, region, fmt, temporary, bext_description(source, region, metadata), metadata)
+            return _place(temporary, folder / export_name(source, region, fmt))
     except OSError as exc:
         raise ExportError(f"cannot write to {os.fsdecode(folder)}: {exc.strerror or exc}") from exc
-    temporary = Path(temporary)
-    try:
-        _write(source, region, fmt, temporary, bext_description(source, region, metadata), metadata)
-        return _place(temporary, folder / export_name(source, region, fmt))
-    except OSError as exc:
-        raise ExportError(f"cannot write to {os.fsdecode(folder)}: {exc.strerror or exc}") from exc
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def drag_file(source: str | Path, region: Region | None = None, fmt: ExportFormat = ExportFormat(),
@@ -220,21 +211,8 @@ def _add_bext(path: Path, description: str, when: datetime.datetime) -> None:
 def _place(rendered: Path, wanted: Path) -> Path:
     """Move `rendered` to `wanted`, or reuse an identical file already there, or take the next free
     ` (n)` name: never overwrite."""
-    stem, suffix = os.fsdecode(wanted.stem), wanted.suffix
-    for n in range(1, 10_000):
-        candidate = wanted if n == 1 else wanted.with_name(f"{stem} ({n}){suffix}")
-        if candidate.exists():
-            if filecmp.cmp(rendered, candidate, shallow=False):
-                return candidate
-            continue
-        try:
-            # A hard link fails if another render took the name meanwhile, where a rename would overwrite it.
-            os.link(rendered, candidate)
-        except FileExistsError:
-            continue
-        except OSError:  # a file system without hard links
-            if candidate.exists():
-                continue
-            os.replace(rendered, candidate)
-        return candidate
-    raise ExportError(f"too many exports named {wanted.name} in {os.fsdecode(wanted.parent)}")
+    placed = publish_new(rendered, numbered_names(wanted),
+                         reuse=lambda taken: taken.is_file() and filecmp.cmp(rendered, taken, shallow=False))
+    if placed is None:
+        raise ExportError(f"too many exports named {wanted.name} in {os.fsdecode(wanted.parent)}")
+    return placed

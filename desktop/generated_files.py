@@ -12,10 +12,9 @@ from __future__ import annotations
 import datetime
 import os
 import re
-import tempfile
 from pathlib import Path
 
-from soundloom.protocol.atomic_files import new_file_mode
+from soundloom.protocol.new_files import numbered_names, publish_new, unnamed_file
 from soundloom.sdk.audio_file import write_audio
 from soundloom.sdk.bwf import add_bext
 
@@ -51,31 +50,14 @@ def save_clip(audio, folder: str | os.PathLike, metadata: dict | None = None) ->
     folder.mkdir(parents=True, exist_ok=True)
     settings = dict(audio.metadata)
     settings.update(metadata or {})
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".generating-", suffix=".wav")
-    os.close(fd)
-    # mkstemp's file is private (0600) and writing over it keeps that; a generated sound is the user's to share.
-    os.chmod(temporary, new_file_mode())
-    temporary = Path(temporary)
-    try:
+    stem = file_stem(str(settings.get("prompt") or ""), settings.get("seed"))
+    # Written whole under a hidden name with the permissions of any new file (a generated sound is
+    # the user's to share), then given the first free name.
+    with unnamed_file(folder, prefix="generating-", suffix=".wav") as temporary:
         write_audio(temporary, audio.samples, audio.sample_rate, settings)
         add_bext(temporary, description(settings), datetime.datetime.now())
-        return _link_new(temporary, folder, file_stem(str(settings.get("prompt") or ""), settings.get("seed")))
-    finally:
-        temporary.unlink(missing_ok=True)
+        saved = publish_new(temporary, numbered_names(folder / f"{stem}.wav"))
+    if saved is None:
+        raise FileExistsError(f"no free name for {stem}.wav in {folder}")
+    return saved
 
-
-def _link_new(temporary: Path, folder: Path, stem: str) -> Path:
-    for number in range(1, 10_000):
-        target = folder / (f"{stem}.wav" if number == 1 else f"{stem} ({number}).wav")
-        try:
-            os.link(temporary, target)  # fails if the name is taken: nothing is ever replaced
-            return target
-        except FileExistsError:
-            continue
-        except OSError:
-            # No hard links on this disk: take the name only if it is free (a tiny race remains).
-            if target.exists():
-                continue
-            os.replace(temporary, target)
-            return target
-    raise FileExistsError(f"no free name for {stem}.wav in {folder}")
