@@ -16,7 +16,6 @@ import filecmp
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -27,8 +26,9 @@ from soundloom.bridge import provenance, sidecar
 from soundloom.bridge.clip import FLOAT_DTYPES, PCM_BITS, ClipFormat, read_format, read_native
 from soundloom.bridge.errors import BridgeError, TakeMismatchError
 from soundloom.bridge.regions import Region, as_region
-from soundloom.protocol.atomic_files import atomic_writer, new_file_mode
+from soundloom.protocol.atomic_files import atomic_writer
 from soundloom.protocol.errors import ErrorCode
+from soundloom.protocol.new_files import publish_new, unnamed_file
 from soundloom.sdk.audio_file import _METADATA_TAG, _fit_wav_field, _omit_peak_chunk, resample
 from soundloom.sdk.bwf import add_bext, bext_time_reference, read_chunks
 
@@ -217,31 +217,17 @@ def _add_provenance(target: Path, fmt: ClipFormat, metadata: dict, source: Path)
 
 
 def _publish(tmp: Path, target: Path | None, source: Path, folder: Path) -> Path:
-    """Give the finished temporary file its name without ever replacing a file: a hard link claims
-    the name atomically (another take made meanwhile makes it take the next number)."""
-    explicit = target is not None
-    for _ in range(1000):
-        path = target if explicit else next_take_path(source, folder)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            if explicit:
-                raise BridgeError(f"{path} already exists; a take never replaces a file", "output") from None
-            continue
-        except OSError as exc:
-            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
-                raise _unwritable(path, exc) from exc
-            # A file system without hard links: claim the name with an exclusive create, then rename over it.
-            try:
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-            except FileExistsError:
-                if explicit:
-                    raise BridgeError(f"{path} already exists; a take never replaces a file", "output") from None
-                continue
-            os.replace(tmp, path)
-            return path
-        tmp.unlink(missing_ok=True)
+    """Give the finished temporary file its name without ever replacing a file: another take made
+    meanwhile makes it take the next number."""
+    names = [target] if target is not None else (next_take_path(source, folder) for _ in range(1000))
+    try:
+        path = publish_new(tmp, names)
+    except OSError as exc:
+        raise _unwritable(target or folder, exc) from exc
+    if path is not None:
         return path
+    if target is not None:
+        raise BridgeError(f"{target} already exists; a take never replaces a file", "output")
     raise BridgeError(f"could not find a free take name beside {source.name}", "output", bad_input=False)
 
 
@@ -275,22 +261,14 @@ def write_take(source: str | os.PathLike, audio: np.ndarray, sample_rate: int, r
                               "audio", ErrorCode.INVALID_AUDIO, bad_input=False)
         samples[first:stop] = quantise(inside, fmt.subtype)
     try:
-        fd, name = tempfile.mkstemp(dir=where, prefix=f".{take_base(source)}.", suffix=f".partial{source.suffix}")
-    except OSError as exc:
-        raise _unwritable(where, exc) from exc
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        try:
+        # With the permissions of any new file: a DAW running as another user must be able to read the take.
+        with unnamed_file(where, prefix=f"{take_base(source)}.", suffix=f".partial{source.suffix}") as tmp:
             _encode(tmp, samples, fmt, metadata, source)
             _add_provenance(tmp, fmt, metadata, source)
-            os.chmod(tmp, new_file_mode())  # mkstemp's 0600 would hide the take from a DAW running as another user
-        except OSError as exc:
-            raise _unwritable(where, exc) from exc
-        verify_untouched(source, tmp, regions)
-        return _publish(tmp, target, source, where)
-    finally:
-        tmp.unlink(missing_ok=True)
+            verify_untouched(source, tmp, regions)
+            return _publish(tmp, target, source, where)
+    except OSError as exc:
+        raise _unwritable(where, exc) from exc
 
 
 def _backup_path(source: Path, folder: Path) -> Path:
@@ -304,28 +282,14 @@ def _backup_path(source: Path, folder: Path) -> Path:
 
 def _copy_no_clobber(src: Path, folder: Path, wanted) -> Path:
     """Copy `src` into `folder` under the name `wanted()` gives, atomically, never replacing a file."""
-    fd, name = tempfile.mkstemp(dir=folder, prefix=".backup.", suffix=".partial")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        shutil.copy2(src, tmp)
+    with unnamed_file(folder, prefix="backup.", suffix=".partial") as tmp:
+        shutil.copy2(src, tmp)  # the source's permissions and time too
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
-        for _ in range(100):
-            path = wanted()
-            try:
-                os.link(tmp, path)
-                return path
-            except FileExistsError:
-                continue
-            except OSError:
-                if path.exists():
-                    continue
-                os.replace(tmp, path)
-                return path
+        path = publish_new(tmp, (wanted() for _ in range(100)))
+    if path is None:
         raise BridgeError(f"could not find a free backup name in {folder}", "backup_dir", bad_input=False)
-    finally:
-        tmp.unlink(missing_ok=True)
+    return path
 
 
 def replace_in_place(source: str | os.PathLike, take: str | os.PathLike,
