@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
+from typing import Iterator
 
 from soundloom.desktop.paths import data_dir
 from soundloom.desktop.takes_model import REGENERATE, Take
+from soundloom.protocol.new_files import link_new, publish_new, unnamed_file
 
 WHOLE_TAKE_SUFFIX = ".wav"  # transfer and extend results: 32-bit float WAV with their settings inside
 
@@ -67,14 +68,16 @@ def write_whole_take(source: Path, samples, sample_rate: int, metadata: dict, la
     from soundloom.sdk.audio_file import write_audio
 
     source = Path(source)
-    for _ in range(100):  # another window may choose the same number meanwhile: never overwrite
-        path = free_path(folder or takes_dir(), f"{source.stem}.{label}", WHOLE_TAKE_SUFFIX)
-        try:
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # claim the name
-        except FileExistsError:
-            continue
-        return Path(write_audio(path, samples, sample_rate, dict(metadata, parent=os.fsdecode(source))))
-    raise FileExistsError(f"no free name for {source.stem}.{label} in {folder or takes_dir()}")
+    folder = folder or takes_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{source.stem}.{label}"
+    with unnamed_file(folder, prefix=f"{stem}.", suffix=WHOLE_TAKE_SUFFIX) as temporary:
+        write_audio(temporary, samples, sample_rate, dict(metadata, parent=os.fsdecode(source)))
+        # Another window may choose the same number meanwhile: the name is only ever taken if free.
+        path = publish_new(temporary, _free_paths(folder, stem, WHOLE_TAKE_SUFFIX))
+    if path is None:
+        raise FileExistsError(f"no free name for {stem} in {folder}")
+    return path
 
 
 def check_untouched(take: Take) -> None:
@@ -94,14 +97,16 @@ def keep(take: Take, folder: Path | None = None) -> Path:
     check_untouched(take)
     folder = folder or generated_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    for _ in range(100):
-        target = free_path(folder, take.path.stem.replace(".take-", ".kept-").rsplit("-", 1)[0], take.path.suffix)
-        try:
-            _link_or_copy(take.path, target)
-            return target
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no free name for a kept take in {folder}")
+    stem = take.path.stem.replace(".take-", ".kept-").rsplit("-", 1)[0]
+    try:
+        kept = link_new(take.path, _free_paths(folder, stem, take.path.suffix))
+    except OSError:  # another disk, or one without hard links: a copy, with the take's permissions and time
+        with unnamed_file(folder, prefix=f"{stem}.", suffix=take.path.suffix) as copy:
+            shutil.copy2(take.path, copy)
+            kept = publish_new(copy, _free_paths(folder, stem, take.path.suffix))
+    if kept is None:
+        raise FileExistsError(f"no free name for a kept take in {folder}")
+    return kept
 
 
 def unkeep(take: Take) -> None:
@@ -115,21 +120,10 @@ def unkeep(take: Take) -> None:
     kept.unlink()
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)  # atomic and never overwrites: FileExistsError when the name is taken
-        return
-    except FileExistsError:
-        raise
-    except OSError:
-        pass  # another file system, or links not allowed: copy
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=target.suffix)
-    try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            shutil.copyfileobj(src, out, 1 << 20)
-        os.link(tmp, target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+def _free_paths(folder: Path, stem: str, suffix: str) -> Iterator[Path]:
+    """`free_path` again and again, each time from what is in the folder then."""
+    for _ in range(100):
+        yield free_path(folder, stem, suffix)
 
 
 def _same_content(a: Path, b: Path) -> bool:
