@@ -34,6 +34,7 @@ class Cluster:
         self._model_roots = [str(p) for p in model_roots]
         self._adapter_roots = [str(p) for p in adapter_roots]
         self._lock = threading.Lock()
+        self._transition = threading.Lock()  # one thread at a time decides that the cluster is lost
         self._replicas: dict[str, dict] = {}  # by replica id: its last description and what it runs now
         self._handles: dict = {}  # by model path: `handle` set up to stream, routed to replicas warm on it
         self._serve_state: dict = {"status": "starting", "replicas_running": 0, "replica_states": {}}
@@ -154,15 +155,29 @@ class Cluster:
                 self._replicas = dict(keep[: state["replicas_running"]])
         return answered
 
+    def still_reachable(self) -> bool:
+        """Ask the cluster now rather than at the watcher's next look; when it is gone, mark it lost
+        (as the watcher would) and return False.
+
+        A job whose replica fails as the head goes down asks this first: its replica died with the
+        cluster, and the job is to be answered `cluster_unavailable`, not retried on a replica that is
+        gone too, however late a busy machine runs the watcher."""
+        with self._transition:
+            if not self.reachable.is_set():
+                return False
+            if self._refresh():
+                return True
+            self.reachable.clear()
+            log.error("cluster mode: the cluster at %s is lost (%s); its jobs fail, and it is tried again "
+                      "every %g s", self.options.address, self.lost_reason, REJOIN_INTERVAL_S)
+            self._leave()
+            return False
+
     def _watch(self) -> None:
         next_try = 0.0
         while not self._stopping.wait(WATCH_INTERVAL_S):
             if self.reachable.is_set():
-                if not self._refresh():
-                    self.reachable.clear()
-                    log.error("cluster mode: the cluster at %s is lost (%s); its jobs fail, and it is tried again "
-                              "every %g s", self.options.address, self.lost_reason, REJOIN_INTERVAL_S)
-                    self._leave()
+                self.still_reachable()
             elif time.monotonic() >= next_try:
                 next_try = time.monotonic() + REJOIN_INTERVAL_S
                 self._rejoin()

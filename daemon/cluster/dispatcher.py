@@ -177,6 +177,8 @@ class ClusterWorker(Worker):
                     raise self._unavailable() from None
                 if flight.cancelled.is_set():
                     raise CANCELLED from None
+                if not self.cluster.still_reachable():  # the replica went down with the cluster
+                    raise self._unavailable() from None
                 if not _replica_died(exc):
                     raise SoundloomError(ErrorCode.INTERNAL, f"the cluster could not run this job: {type(exc).__name__}: "
                                          f"{' '.join(str(exc).split())[:300]}") from None
