@@ -28,8 +28,10 @@ class BackupsDialog(QDialog):
         where.setObjectName("dim")
         where.setWordWrap(True)
         self.list = QListWidget()
-        self.list.currentRowChanged.connect(lambda _: self._update())
-        self.list.itemActivated.connect(lambda _: self.restore_selected())
+        # Bound methods, not lambdas that hold the dialog: those would keep a closed dialog alive
+        # until the garbage collector frees it, on whichever thread it runs.
+        self.list.currentRowChanged.connect(self._update)
+        self.list.itemActivated.connect(self.restore_selected)
         self.restore_button = QPushButton("Restore")
         self.restore_button.clicked.connect(self.restore_selected)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -57,10 +59,10 @@ class BackupsDialog(QDialog):
             self.list.setCurrentRow(0)
         self._update()
 
-    def _update(self) -> None:
+    def _update(self, *_args) -> None:
         self.restore_button.setEnabled(0 <= self.list.currentRow() < len(self.backups))
 
-    def restore_selected(self) -> None:
+    def restore_selected(self, *_args) -> None:
         row = self.list.currentRow()
         if not 0 <= row < len(self.backups):
             return

@@ -22,18 +22,24 @@ class ColumnFitter(QObject):
     its rows, leaving the name column (stretched) and the columns in `user_sized` alone."""
 
     def __init__(self, view):
-        super().__init__(view)
-        self.view = view
+        super().__init__(view)  # a child of the view, which it reaches as its parent (see `view`)
         self.name = column_index("name")
         self.user_sized: set[str] = set()  # keys of the columns whose width the user chose
         self._fitting = False
         self._arrow = None  # px a title needs for the sort arrow, measured once
         header = view.horizontalHeader()
         header.sectionResized.connect(self._resized)
-        header.sortIndicatorChanged.connect(lambda *_: self.fit())
+        # Bound methods, not lambdas: a lambda holding the fitter would hold its view alive too.
+        header.sortIndicatorChanged.connect(self.fit)
         model = view.model()
         model.modelReset.connect(self.fit)
-        model.dataChanged.connect(lambda *_: self.fit())  # a rating given, a favourite marked
+        model.dataChanged.connect(self.fit)  # a rating given, a favourite marked
+
+    @property
+    def view(self):
+        # The parent, not an attribute: the view holds its children, and an attribute holding the
+        # view back would tie the two into a cycle only the garbage collector frees.
+        return self.parent()
 
     def quietly(self, change) -> None:
         """Run `change` (restoring a saved header, say) without taking its resizes for the user's."""
@@ -99,7 +105,7 @@ class ColumnFitter(QObject):
         hint = header.sectionSizeHint(column)
         return hint if column == header.sortIndicatorSection() else hint - self._arrow
 
-    def fit(self) -> None:
+    def fit(self, *_changed) -> None:
         def apply() -> None:
             for column, width in self.widths().items():
                 if self.view.columnWidth(column) != width:

@@ -47,6 +47,7 @@ class RegionFields(QWidget):
         # One row; on a narrow window the fields wrap, each with its name, rather than squeeze.
         layout = FlowLayout(self, spacing=8)
         self.fields = {}
+        self._setters = {}
         for key, title, setter in (("start", "start", timeline.set_selection_start),
                                    ("end", "end", timeline.set_selection_end),
                                    ("length", "length", timeline.set_selection_length)):
@@ -64,13 +65,21 @@ class RegionFields(QWidget):
             field.setFixedWidth(field.fontMetrics().horizontalAdvance("0000.000 s") + 18)  # 16+ minutes
             field.setAlignment(Qt.AlignmentFlag.AlignRight)
             field.setToolTip(f"{title} in seconds: 1.25, 1.25s or 0:01.25; Enter applies")
-            field.editingFinished.connect(lambda f=field, s=setter: self._apply(f, s))
+            # A bound method, not a lambda holding the row: that would keep a dropped row alive
+            # until the garbage collector frees it, on whichever thread it runs.
+            field.editingFinished.connect(self._field_edited)
             pair_layout.addWidget(name)
             pair_layout.addWidget(field)
             layout.add(pair)
             self.fields[key] = field
+            self._setters[key] = setter
         timeline.selection_changed.connect(self.refresh)
         self.refresh()
+
+    def _field_edited(self) -> None:
+        key = next((k for k, field in self.fields.items() if field is self.sender()), None)
+        if key is not None:
+            self._apply(self.fields[key], self._setters[key])
 
     def _apply(self, field: QLineEdit, setter) -> None:
         if not field.isModified() or self.timeline.duration <= 0:

@@ -22,6 +22,7 @@ from soundloom.desktop.backups import BackupStore
 from soundloom.desktop.backups_dialog import BackupsDialog
 from soundloom.desktop.detail import SUBTYPE_NAMES, RegionFields
 from soundloom.desktop.edit_session import EditError, EditSession, FileChangedError
+from soundloom.desktop.events import without_arguments
 from soundloom.desktop.output import AudioOutput
 from soundloom.desktop.paths import peaks_dir
 from soundloom.desktop.peaks import PeakCache
@@ -154,21 +155,32 @@ class EditorWindow(QMainWindow):
         self.addAction(redo)
         edit.addSeparator()
         edit.addAction(self.panel.regen_action)
-        self._add(edit, "Select All", lambda: self.timeline.select(0, self.timeline.duration), "Ctrl+A")
+        self._add(edit, "Select All", self.select_all, "Ctrl+A")
         play = bar.addMenu("&Playback")
         self._add(play, "Play / Stop", self.toggle_play, "Space")
         play.addAction(self.panel.ab_action)
         self._add(play, "Stop and Clear Selection", self._stop_and_clear, "Escape")
-        self.loop_action = self._add(play, "Loop", lambda on: setattr(self.audition, "loop", on), "L", checkable=True)
-        self.selection_only_action = self._add(play, "Play Selection Only",
-                                               lambda on: setattr(self.audition, "selection_only", on), "S",
+        self.loop_action = self._add(play, "Loop", self._set_loop, "L", checkable=True)
+        self.selection_only_action = self._add(play, "Play Selection Only", self._set_selection_only, "S",
                                                checkable=True)
+
+    # Bound methods and weakly held ones, never lambdas holding the window: those would keep a
+    # closed editor alive until the garbage collector frees it, on whichever thread it runs.
+
+    def select_all(self) -> None:
+        self.timeline.select(0, self.timeline.duration)
+
+    def _set_loop(self, on: bool) -> None:
+        self.audition.loop = on
+
+    def _set_selection_only(self, on: bool) -> None:
+        self.audition.selection_only = on
 
     def _add(self, menu, text, slot, shortcut=None, checkable=False) -> QAction:
         action = QAction(text, self, checkable=checkable)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
-        (action.toggled if checkable else action.triggered).connect(slot if checkable else (lambda _=False: slot()))
+        (action.toggled if checkable else action.triggered).connect(slot if checkable else without_arguments(slot))
         menu.addAction(action)
         self.addAction(action)
         return action

@@ -15,9 +15,10 @@ from __future__ import annotations
 import os
 import re
 import time
+import weakref
 from pathlib import Path
 
-from PyQt6.QtCore import QRegularExpression, Qt
+from PyQt6.QtCore import QRegularExpression, Qt, pyqtSignal
 from PyQt6.QtGui import QRegularExpressionValidator
 from PyQt6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileDialog, QFormLayout, QHBoxLayout,
                              QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSpinBox,
@@ -60,18 +61,23 @@ def _eta(seconds) -> str:
 class ValidationRow(QWidget):
     """One validation render: a play button, the step and the prompt."""
 
-    def __init__(self, step: int, prompt: str, path: str, play, parent=None):
+    play_requested = pyqtSignal(str)  # path of the render
+
+    def __init__(self, step: int, prompt: str, path: str, parent=None):
         super().__init__(parent)
         self.path = path
         self.play_button = QToolButton(text="▶")
         self.play_button.setToolTip(f"Play {os.path.basename(path)}")
-        self.play_button.clicked.connect(lambda: play(path))
+        self.play_button.clicked.connect(self._play_clicked)
         label = QLabel(f"<span style='color:#8a9099'>step {step:,}</span>&nbsp;&nbsp;{_html(prompt)}")
         label.setToolTip(path)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 1, 4, 1)
         layout.addWidget(self.play_button)
         layout.addWidget(label, 1)
+
+    def _play_clicked(self) -> None:
+        self.play_requested.emit(self.path)
 
 
 def _html(text: str) -> str:
@@ -85,7 +91,7 @@ class FinetuneDock(QDockWidget):
     def __init__(self, window, parent=None):
         super().__init__("Fine-tune", parent or window)
         self.setObjectName("finetuneDock")
-        self.window_ = window
+        self._window = weakref.ref(window)  # see `window_`
         self.link = window.link
         self.files = TaskRunner(1, "finetune-files")  # training folders and renders: disk work off the UI thread
         self.dataset = DatasetModel(self)
@@ -105,6 +111,13 @@ class FinetuneDock(QDockWidget):
         self._build()
         self._connect()
         self._update_buttons()
+
+    @property
+    def window_(self):
+        """The window the dock serves. Held weakly: the window holds the dock, and the dock
+        holding it back would make a cycle only the garbage collector frees, on whichever thread
+        it runs, where destroying widgets crashes."""
+        return self._window()
 
     # ------------------------------------------------------------------ layout
 
@@ -199,7 +212,7 @@ class FinetuneDock(QDockWidget):
         renders_label.setObjectName("dim")
         self.renders_list = QListWidget()
         self.renders_list.setMinimumHeight(64)
-        self.renders_list.itemActivated.connect(lambda item: self.play_render(item.data(Qt.ItemDataRole.UserRole)))
+        self.renders_list.itemActivated.connect(self._render_activated)
 
         training_part = QWidget()
         training_layout = QVBoxLayout(training_part)
@@ -230,14 +243,24 @@ class FinetuneDock(QDockWidget):
         self.resume_button.clicked.connect(self.resume)
         self.cancel_button.clicked.connect(self.cancel)
         self.name_edit.textChanged.connect(self._update_buttons)
-        self.dataset.captions_edited.connect(lambda: self.summary.setText(self._summary_text()))
+        # Bound methods only, no lambdas that hold the dock: a connection to a lambda keeps the dock
+        # in a cycle that only the garbage collector frees, on whichever thread it runs, where
+        # destroying widgets crashes.
+        self.dataset.captions_edited.connect(self._captions_edited)
         self.link.job_progress.connect(self._on_progress)
         self.link.loss.connect(self._on_loss)
         self.link.validation.connect(self._on_validation)
         self.link.finetune_result.connect(self._on_done)
         self.link.job_failed.connect(self._on_failed)
         self.link.job_cancelled.connect(self._on_cancelled)
-        self.visibilityChanged.connect(lambda visible: visible and self.refresh_sources())
+        self.visibilityChanged.connect(self._visibility_changed)
+
+    def _captions_edited(self) -> None:
+        self.summary.setText(self._summary_text())
+
+    def _visibility_changed(self, visible: bool) -> None:
+        if visible:
+            self.refresh_sources()
 
     # ------------------------------------------------------------------ choosing sounds
 
@@ -480,11 +503,15 @@ class FinetuneDock(QDockWidget):
         self.renders.append(path)
         item = QListWidgetItem()
         item.setData(Qt.ItemDataRole.UserRole, path)
-        row = ValidationRow(step, prompt, path, self.play_render)
+        row = ValidationRow(step, prompt, path)
+        row.play_requested.connect(self.play_render)
         item.setSizeHint(row.sizeHint())
         self.renders_list.addItem(item)
         self.renders_list.setItemWidget(item, row)
         self.renders_list.scrollToBottom()
+
+    def _render_activated(self, item: QListWidgetItem) -> None:
+        self.play_render(item.data(Qt.ItemDataRole.UserRole))
 
     def play_render(self, path: str) -> None:
         if path:

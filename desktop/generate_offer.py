@@ -51,8 +51,11 @@ class GenerateOffer(QWidget):
         layout.setContentsMargins(10, 6, 10, 6)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.button)
-        self.button.clicked.connect(lambda: self.requested.emit(self.text))
+        self.button.clicked.connect(self._clicked)  # a bound method: a lambda would hold the strip alive
         self.hide()
+
+    def _clicked(self) -> None:
+        self.requested.emit(self.text)
 
     def offer(self, text: str, found_some: bool) -> None:
         self.text = text

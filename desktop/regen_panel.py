@@ -11,6 +11,7 @@ it beside the file it edits.
 from __future__ import annotations
 
 import os
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,7 +67,7 @@ class RegenPanel(QWidget):
 
     def __init__(self, host, *, allow_variations: bool = True, show_take_view: bool = True, parent=None):
         super().__init__(parent)
-        self.host = host
+        self._host = weakref.ref(host)  # see `host`
         self.link = host.link
         self.takes = TakesModel()
         self.ab = ABToggle(host.audition, self)
@@ -79,6 +80,13 @@ class RegenPanel(QWidget):
         self._build(allow_variations, show_take_view)
         self._connect()
         self.sync_source()
+
+    @property
+    def host(self):
+        """The window the panel serves. Held weakly: the window holds the panel, and the panel
+        holding it back would make a cycle only the garbage collector frees, on whichever thread
+        it runs, where destroying widgets crashes."""
+        return self._host()
 
     # ------------------------------------------------------------------ layout
 
@@ -109,8 +117,11 @@ class RegenPanel(QWidget):
         self.strength.setToolTip("0 keeps the sound, 1 ignores it and follows only the prompt")
         self.strength_label = QLabel()
         self.strength_label.setFixedWidth(34)
-        self.strength.valueChanged.connect(lambda v: self.strength_label.setText(f"{v / 100:.2f}"))
-        self.strength_label.setText(f"{self.strength.value() / 100:.2f}")
+        # Here and below, bound methods rather than lambdas that hold the panel: a connection to
+        # such a lambda keeps the panel in a cycle that only the garbage collector frees, on
+        # whichever thread it runs, where destroying widgets crashes.
+        self.strength.valueChanged.connect(self._show_strength)
+        self._show_strength(self.strength.value())
         strength_row = QHBoxLayout()
         strength_row.addWidget(_dim("strength"))
         strength_row.addWidget(self.strength, 1)
@@ -165,7 +176,7 @@ class RegenPanel(QWidget):
         self.list.setMinimumHeight(90)
         self.list.setAlternatingRowColors(True)
         self.list.currentItemChanged.connect(self._item_changed)
-        self.list.itemActivated.connect(lambda item: self.play_side(B))
+        self.list.itemActivated.connect(self.play_b)
         self.take_view = WaveformView(getattr(self.host, "timeline", None) or Timeline())
         self.take_view.setMinimumHeight(70)
         self.take_view.setMaximumHeight(110)
@@ -174,8 +185,8 @@ class RegenPanel(QWidget):
 
         self.a_button = QToolButton(text="A  original", checkable=True)
         self.b_button = QToolButton(text="B  take", checkable=True)
-        self.a_button.clicked.connect(lambda: self.play_side(A))
-        self.b_button.clicked.connect(lambda: self.play_side(B))
+        self.a_button.clicked.connect(self.play_a)
+        self.b_button.clicked.connect(self.play_b)
         self.a_button.setToolTip("Play the original")
         self.b_button.setToolTip("Play the selected take")
         self.ab_action = QAction("Toggle A/B", self)
@@ -243,6 +254,9 @@ class RegenPanel(QWidget):
             timeline.selection_changed.connect(self.sync_source)
         self._status_changed(self.status)
         self._show_side(self.ab.side)
+
+    def _show_strength(self, value: int) -> None:
+        self.strength_label.setText(f"{value / 100:.2f}")
 
     def close_panel(self) -> None:
         """Stop background work (the host is closing)."""
@@ -581,6 +595,12 @@ class RegenPanel(QWidget):
             return
         self.ab.play(side, start)
 
+    def play_a(self, *_args) -> None:
+        self.play_side(A)
+
+    def play_b(self, *_args) -> None:
+        self.play_side(B)
+
     def _show_side(self, side: str) -> None:
         self.a_button.setChecked(side == A)
         self.b_button.setChecked(side == B)
@@ -634,10 +654,14 @@ class RegenPanel(QWidget):
         from soundloom.desktop.backups_dialog import BackupsDialog
 
         dialog = BackupsDialog(BackupStore(), parent=self)
-        dialog.restored.connect(lambda backup, _before: self.host.show_message(
-            f"Restored {display(backup.original.name)} from {backup.label()}; the version it replaced is backed up too"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # a new list each time: a closed one goes
+        dialog.restored.connect(self._backup_restored)
         dialog.open()
         return dialog
+
+    def _backup_restored(self, backup, _before) -> None:
+        self.host.show_message(f"Restored {display(backup.original.name)} from {backup.label()}; "
+                               "the version it replaced is backed up too")
 
     def report_error(self, text: str) -> None:
         self.last_error = text

@@ -66,7 +66,7 @@ class SearchBar(QWidget):
 
         self._typing = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
         self._typing.timeout.connect(self._emit)
-        self.text.textChanged.connect(lambda _: self._typing.start())
+        self.text.textChanged.connect(self._typed)  # a bound method: a lambda would hold the bar alive
         self.text.returnPressed.connect(self._submit)
         for box in (self.category, self.rate, self.channels):
             box.currentIndexChanged.connect(self._emit)
@@ -121,6 +121,9 @@ class SearchBar(QWidget):
     def focus_text(self) -> None:
         self.text.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.text.selectAll()
+
+    def _typed(self, _text: str) -> None:
+        self._typing.start()  # the search runs when typing pauses
 
     def _emit(self) -> None:
         self._typing.stop()
