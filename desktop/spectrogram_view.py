@@ -1,4 +1,5 @@
-"""The spectrogram view: the waveform's time span, frequency up a log axis, level as colour.
+"""The spectrogram view: the waveform's time span, frequency up a log axis (labelled in Hz and
+kHz), level as colour.
 
 Spectrograms are computed on a worker thread for what is in view; while a new one is computed
 after a zoom or scroll, the last one stays up, stretched to where it now belongs.
@@ -6,17 +7,19 @@ after a zoom or scroll, the last one stays up, stretched to where it now belongs
 
 from __future__ import annotations
 
-import numpy as np
 from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
-from PyQt6.QtGui import QImage, QPainter
+from PyQt6.QtGui import QColor, QImage, QPainter
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from soundloom.desktop import theme
+from soundloom.desktop.frequency_axis import axis_ticks
 from soundloom.desktop.spectrum import Spectrogram, to_rgb32
 from soundloom.desktop.timeline import Timeline
 from soundloom.desktop.waveform import paint_overlays
 
-LABELS_HZ = (50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000)
+# Behind each frequency label, so it reads over the brightest part of the picture.
+LABEL_BACKING = QColor(theme.WAVEFORM_BACKGROUND.red(), theme.WAVEFORM_BACKGROUND.green(),
+                       theme.WAVEFORM_BACKGROUND.blue(), 150)
 
 
 class SpectrogramView(QWidget):
@@ -65,21 +68,18 @@ class SpectrogramView(QWidget):
 
     def _paint_axis(self, painter: QPainter, rect: QRectF) -> None:
         spectrogram = self.spectrogram
-        span = np.log(spectrogram.fmax / spectrogram.fmin)
-        painter.setPen(theme.TEXT)
         font = painter.font()
         font.setPointSizeF(max(font.pointSizeF() - 1.5, 6.5))
         painter.setFont(font)
-        last_y = None
-        for hz in LABELS_HZ:
-            if not spectrogram.fmin < hz < spectrogram.fmax:
-                continue
-            y = rect.height() * (1 - np.log(hz / spectrogram.fmin) / span)
-            if last_y is not None and last_y - y < 14:
-                continue
-            last_y = y
+        metrics = painter.fontMetrics()
+        painter.setPen(theme.TEXT)
+        for y, label in axis_ticks(spectrogram.fmin, spectrogram.fmax, rect.height(), metrics.height()):
             painter.fillRect(QRectF(0, y, 5, 1), theme.TEXT)
-            painter.drawText(QPointF(7, y + 4), f"{hz // 1000}k" if hz >= 1000 else str(hz))
+            # The tick points at the middle of its label, which is kept inside the view.
+            baseline = min(max(y + metrics.capHeight() / 2, metrics.ascent()), rect.height() - metrics.descent())
+            width = metrics.horizontalAdvance(label)
+            painter.fillRect(QRectF(6, baseline - metrics.ascent(), width + 3, metrics.height()), LABEL_BACKING)
+            painter.drawText(QPointF(7, baseline), label)
 
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.timeline.duration > 0:
