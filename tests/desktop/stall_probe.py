@@ -13,6 +13,13 @@ import time
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QApplication
 
+# The tests assert that no single UI-thread event takes this much CPU time. The design target is
+# 50 ms, and bench/desktop.py reports that figure; a test cannot hold it, because CPU time grows
+# when the other core's job shares caches and clocks with it (a 40 ms repaint read 52 ms on a busy
+# machine). What the tests catch is work on the wrong thread (indexing a library, a blocking wait
+# on the engine), which takes seconds.
+UI_EVENT_LIMIT_S = 0.25
+
 
 class TimedApplication(QApplication):
     def __init__(self, *args):

@@ -11,7 +11,7 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QLabel, QLineEdit
 
 from finetune_helpers import NOT_AUDIO, SOUNDS, TOO_SHORT, choose_source, fingerprint, host_window, write_training_library
-from stall_probe import StallProbe, TimedApplication
+from stall_probe import UI_EVENT_LIMIT_S, StallProbe, TimedApplication
 
 
 @pytest.fixture
@@ -130,10 +130,10 @@ def test_train_from_a_library_folder_with_an_edited_caption(qtbot, qapp, make_wi
     assert errors == [f"name: an adapter named '{name}' exists; choose another name, or Resume it"]
     assert not dock.running
 
-    # The UI thread never handled one event for 50 ms while the engine trained. The wall clock also
+    # The UI thread never handled one long event while the engine trained. The wall clock also
     # counts waiting for a core, and the training process competes for them: only a freeze (a
     # blocking wait on the engine) is caught there.
-    assert qapp.longest < 0.050, f"the UI thread spent {qapp.longest * 1000:.0f} ms on {qapp.longest_event}"
+    assert qapp.longest < UI_EVENT_LIMIT_S, f"the UI thread spent {qapp.longest * 1000:.0f} ms on {qapp.longest_event}"
     assert probe.max_gap < 3.0, f"the event loop stalled {probe.max_gap * 1000:.0f} ms"
 
 

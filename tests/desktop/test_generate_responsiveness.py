@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stall_probe import StallProbe, TimedApplication
+from stall_probe import UI_EVENT_LIMIT_S, StallProbe, TimedApplication
 
 from soundloom.desktop.jobs_model import DONE
 
@@ -34,6 +34,6 @@ def test_the_ui_thread_is_never_busy_for_50ms_while_a_job_streams_progress(qtbot
     final = {job_id: (step, total) for job_id, step, total in progress}
     assert len(final) == 2, progress
     assert all(step == total == 15 for step, total in final.values()), final
-    assert qapp.longest < 0.050, f"the UI thread spent {qapp.longest * 1000:.0f} ms on {qapp.longest_event}"
+    assert qapp.longest < UI_EVENT_LIMIT_S, f"the UI thread spent {qapp.longest * 1000:.0f} ms on {qapp.longest_event}"
     # The wall clock also counts waiting for a core on a shared machine: only a loose bound here.
     assert probe.max_gap < 1.0, f"the event loop stalled {probe.max_gap * 1000:.0f} ms"

@@ -6,7 +6,7 @@ import numpy as np
 import soundfile as sf
 from PyQt6.QtCore import QTimer
 
-from stall_probe import StallProbe, TimedApplication
+from stall_probe import UI_EVENT_LIMIT_S, StallProbe, TimedApplication
 
 
 def many_sounds(root, count):
@@ -50,7 +50,7 @@ def test_the_ui_thread_is_never_busy_for_50ms_while_indexing(qtbot, qapp, make_w
           f"longest gap between 10 ms ticks {probe.max_gap * 1000:.0f} ms")
     assert window.last_scan.added == 1000
     assert probe.ticks > 10
-    assert qapp.longest < 0.050, f"the UI thread spent {qapp.longest * 1000:.0f} ms on {qapp.longest_event}"
+    assert qapp.longest < UI_EVENT_LIMIT_S, f"the UI thread spent {qapp.longest * 1000:.0f} ms on {qapp.longest_event}"
     # The wall clock also counts waiting for a core on a shared machine: only a loose bound here;
     # bench/desktop.py reports the figure.
     assert probe.max_gap < 1.0, f"the event loop stalled {probe.max_gap * 1000:.0f} ms"
